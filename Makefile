@@ -1,0 +1,52 @@
+# conflict-atlas: `make run` opens the dashboard on the bundled story, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+# Debian's Chromium drives the browser tests; elsewhere `playwright install chromium` works too.
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install run test lint format bench browser story clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: install
+	$(BIN)/atlas run --port $(PORT)
+
+# The browser tests need a Chromium: Debian's package where we are root and it is missing.
+browser:
+	@if [ -x "$(CHROMIUM)" ] || [ -n "$$ATLAS_CHROMIUM" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "no Chromium at $(CHROMIUM): install it, or run '$(BIN)/playwright install chromium'"; \
+	fi
+
+test: install browser
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check geo dashboard tests scripts
+	$(BIN)/ruff format --check geo dashboard tests scripts
+
+format: install
+	$(BIN)/ruff format geo dashboard tests scripts
+	$(BIN)/ruff check --fix geo dashboard tests scripts
+
+bench: install
+	$(BIN)/python -m bench
+
+# Rebuild the bundled places, zones, routes and basemap from ../shared/reference.
+story: install
+	$(BIN)/python scripts/build_story.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

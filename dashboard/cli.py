@@ -1,0 +1,167 @@
+"""The ``atlas`` command line: everything a script or newsroom pipeline needs without a browser.
+
+    atlas info [--data PATH] [--json]
+    atlas validate PATH...
+    atlas export [--data PATH] [filters...] --out FILE
+
+``--data`` defaults to the bundled story everywhere.  Exit codes: 0 success, 1 invalid
+rows (validate), 2 a file or an argument that cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from geo.dataset import Dataset
+from geo.filters import Filters, describe_filters, filter_dataset
+from geo.io import read_dataset, write_dataset
+from geo.problems import DataError, LoadReport
+from geo.story import load_story
+
+EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _load(path: str | None, *, err=sys.stderr) -> Dataset:
+    """The dataset at ``path`` (invalid rows reported on ``err`` and left out), or the story."""
+    if path is None:
+        return load_story()
+    dataset, report = read_dataset(path)
+    if not report.ok:
+        print(report.summary(), file=err)
+        print(
+            f"{len(report.problems)} problems; run 'atlas validate {path}' to list them",
+            file=err,
+        )
+    return dataset
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filter options shared by every command that filters."""
+    parser.add_argument("--start", metavar="YYYY-MM-DD", help="first day of the date window")
+    parser.add_argument("--end", metavar="YYYY-MM-DD", help="last day of the date window")
+    parser.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="day for zones and routes (default: the window's end)",
+    )
+    parser.add_argument(
+        "--actor", action="append", default=[], metavar="NAME",
+        help="keep events naming this actor in any role (repeatable; aliases understood)",
+    )
+    parser.add_argument(
+        "--event-type", action="append", default=[], metavar="NAME",
+        help="keep events of this type or sub-type (repeatable)",
+    )
+    parser.add_argument("--bbox", metavar="W,S,E,N", help="keep what lies inside, in degrees")
+
+
+def filters_from(args: argparse.Namespace) -> Filters:
+    """The :class:`Filters` named by parsed filter options (raises ValueError)."""
+    return Filters.make(
+        start=args.start,
+        end=args.end,
+        as_of=args.as_of,
+        actors=args.actor,
+        event_types=args.event_type,
+        bbox=args.bbox,
+    )
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Print each layer's count, date span and actors."""
+    info = _load(args.data).info()
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{info['name']}  (version {info['version']})")
+    print(f"  from {info['source']}")
+    for layer, entry in info["layers"].items():
+        span = (
+            f", {entry['first_date']} to {entry['last_date']}" if "first_date" in entry else ""
+        )
+        print(f"{layer}: {entry['count']}{span}")
+        for key in ("actors", "controllers"):
+            if entry.get(key):
+                names = ", ".join(f"{name} ({n})" for name, n in entry[key].items())
+                print(f"  {key}: {names}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """List every problem as ``PATH:LINE: COLUMN: message``; exit 1 if any, 2 if unreadable."""
+    report, unreadable = LoadReport(), False
+    for path in args.paths:
+        try:
+            report.extend(read_dataset(path)[1])
+        except DataError as error:
+            print(error, file=sys.stderr)
+            unreadable = True
+    for problem in report.problems:
+        print(problem)
+    if report.layers:
+        print(report.summary(), file=sys.stderr)
+    if unreadable:
+        return EXIT_UNUSABLE
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the filtered dataset to .geojson, .gpkg, .csv (events) or .parquet (events)."""
+    filters = filters_from(args)
+    dataset = filter_dataset(_load(args.data), filters)
+    out = write_dataset(dataset, args.out)
+    counts = ", ".join(
+        f"{len(dataset.layer(name))} {name}" for name in ("events", "places", "zones", "routes")
+    )
+    print(f"wrote {out}: {counts}", file=sys.stderr)
+    print(describe_filters(filters), file=sys.stderr)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``atlas`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="atlas", description="Map the geography of a conflict story."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    info = commands.add_parser("info", help="each layer's count, date span and actors")
+    info.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(func=cmd_info)
+
+    validate = commands.add_parser("validate", help="check files; list every bad row")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.set_defaults(func=cmd_validate)
+
+    export = commands.add_parser("export", help="write the filtered data to a file")
+    export.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    add_filter_arguments(export)
+    export.add_argument(
+        "--out", required=True, type=Path, metavar="FILE",
+        help=".geojson (all layers), .gpkg (a table per layer), .csv or .parquet (events)",
+    )
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``atlas``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except DataError as error:
+        print(f"atlas: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except ValueError as error:
+        print(f"atlas {args.command}: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

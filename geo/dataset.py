@@ -1,0 +1,133 @@
+"""A dataset: the events, places, zones and routes of one story, and what it holds."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.parsing import decode_json_list
+from geo.schema import CRS, DATASET_LAYERS, LAYER_SPECS, Column, FieldType, Layer, LayerSpec
+
+
+def empty_layer(layer: Layer | str) -> gpd.GeoDataFrame:
+    """An empty GeoDataFrame (EPSG:4326) with the layer's columns and canonical dtypes."""
+    from geo.validation import normalise  # validation builds on this module's neighbours
+
+    spec: LayerSpec = LAYER_SPECS[Layer(layer)]
+    cells = pd.DataFrame({c.value: pd.Series(dtype=object) for c in spec.columns})
+    if not spec.point_columns:
+        cells[Column.GEOMETRY] = pd.Series(dtype=object)
+    return normalise(cells, spec)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The layers of one story, each a GeoDataFrame in EPSG:4326 with its schema's columns.
+
+    A layer a dataset lacks is an empty frame, never None, so that code can always filter
+    and count.
+    """
+
+    events: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    routes: gpd.GeoDataFrame
+    name: str = ""
+    source: str = ""
+    _hash: list[str] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def from_layers(
+        cls, layers: dict[Layer, gpd.GeoDataFrame], *, name: str = "", source: str = ""
+    ) -> Dataset:
+        """Build a dataset from the layers given; the others are empty."""
+        frames = {
+            layer.value: layers[layer] if layer in layers else empty_layer(layer)
+            for layer in DATASET_LAYERS
+        }
+        return cls(**frames, name=name, source=source)
+
+    def layer(self, layer: Layer | str) -> gpd.GeoDataFrame:
+        """The frame of one layer."""
+        return getattr(self, Layer(layer).value)
+
+    def with_layers(self, **frames: gpd.GeoDataFrame) -> Dataset:
+        """A copy with some layers replaced (``events=...``)."""
+        return replace(self, **frames, _hash=[])
+
+    def renamed(self, name: str) -> Dataset:
+        """The same dataset under another display name."""
+        return replace(self, name=name)
+
+    def content_hash(self) -> str:
+        """A short hash of every value in every layer: the dataset's version in captions."""
+        if not self._hash:
+            digest = hashlib.sha256()
+            for layer in DATASET_LAYERS:
+                frame = self.layer(layer)
+                digest.update(layer.value.encode())
+                attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+                digest.update(pd.util.hash_pandas_object(attributes, index=False).to_numpy())
+                for wkb in shapely.to_wkb(frame.geometry.to_numpy()):
+                    digest.update(wkb or b"")
+            self._hash.append(digest.hexdigest()[:12])
+        return self._hash[0]
+
+    def info(self) -> dict[str, Any]:
+        """Per layer: the count, the date span and the actors (events) or controllers (zones)."""
+        summary: dict[str, Any] = {"name": self.name, "source": self.source, "layers": {}}
+        summary["version"] = self.content_hash()
+        for layer in DATASET_LAYERS:
+            frame = self.layer(layer)
+            entry: dict[str, Any] = {"count": int(len(frame))}
+            span = date_span(frame, LAYER_SPECS[layer])
+            if span is not None:
+                entry["first_date"], entry["last_date"] = span
+            if layer is Layer.EVENTS:
+                entry["actors"] = dict(actor_counts(frame).most_common())
+            elif layer is Layer.ZONES:
+                entry["controllers"] = dict(Counter(frame[Column.CONTROLLER].dropna()))
+            summary["layers"][layer.value] = entry
+        return summary
+
+
+def date_span(frame: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[str, str] | None:
+    """The first and last date any row of the layer mentions, as YYYY-MM-DD, or None."""
+    dates: list[pd.Timestamp] = []
+    for f in spec.fields:
+        if f.type is FieldType.DATE:
+            dates.extend(frame[f.column].dropna())
+        elif f.type is FieldType.PERIODS:
+            for cell in frame[f.column].dropna():
+                for period in decode_json_list(cell):
+                    dates.extend(pd.Timestamp(period[k]) for k in ("start", "end") if k in period)
+    if not dates:
+        return None
+    return min(dates).strftime("%Y-%m-%d"), max(dates).strftime("%Y-%m-%d")
+
+
+def split_actors(text: Any) -> list[str]:
+    """The names in an associated-actors cell (``a; b``)."""
+    if not isinstance(text, str):
+        return []
+    return [name.strip() for name in text.split(";") if name.strip()]
+
+
+def actor_counts(events: gpd.GeoDataFrame) -> Counter[str]:
+    """How many events name each actor, in any role."""
+    counts: Counter[str] = Counter()
+    for column in (Column.ACTOR1, Column.ACTOR2):
+        counts.update(events[column].dropna())
+    for cell, n in events[Column.ASSOC_ACTORS].value_counts().items():
+        for name in split_actors(cell):
+            counts[name] += int(n)
+    return counts
+
+
+__all__ = ["CRS", "Dataset", "actor_counts", "date_span", "empty_layer", "split_actors"]
