@@ -49,11 +49,17 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         help="day for zones and routes (default: the window's end)",
     )
     parser.add_argument(
-        "--actor", action="append", default=[], metavar="NAME",
+        "--actor",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="keep events naming this actor in any role (repeatable; aliases understood)",
     )
     parser.add_argument(
-        "--event-type", action="append", default=[], metavar="NAME",
+        "--event-type",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="keep events of this type or sub-type (repeatable)",
     )
     parser.add_argument("--bbox", metavar="W,S,E,N", help="keep what lies inside, in degrees")
@@ -80,9 +86,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"{info['name']}  (version {info['version']})")
     print(f"  from {info['source']}")
     for layer, entry in info["layers"].items():
-        span = (
-            f", {entry['first_date']} to {entry['last_date']}" if "first_date" in entry else ""
-        )
+        span = f", {entry['first_date']} to {entry['last_date']}" if "first_date" in entry else ""
         print(f"{layer}: {entry['count']}{span}")
         for key in ("actors", "controllers"):
             if entry.get(key):
@@ -142,7 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
     add_filter_arguments(export)
     export.add_argument(
-        "--out", required=True, type=Path, metavar="FILE",
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE",
         help=".geojson (all layers), .gpkg (a table per layer), .csv or .parquet (events)",
     )
     export.set_defaults(func=cmd_export)

@@ -85,7 +85,7 @@ class Dataset:
         summary["version"] = self.content_hash()
         for layer in DATASET_LAYERS:
             frame = self.layer(layer)
-            entry: dict[str, Any] = {"count": int(len(frame))}
+            entry: dict[str, Any] = {"count": len(frame)}
             span = date_span(frame, LAYER_SPECS[layer])
             if span is not None:
                 entry["first_date"], entry["last_date"] = span

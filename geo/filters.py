@@ -178,7 +178,9 @@ class BoundingBox:
         try:
             west, south, east, north = (float(p) for p in parts)
         except ValueError:
-            raise ValueError(f"expected a bounding box as W,S,E,N in degrees, got {text!r}") from None
+            raise ValueError(
+                f"expected a bounding box as W,S,E,N in degrees, got {text!r}"
+            ) from None
         return cls(west, south, east, north)
 
     def mask(self, frame: gpd.GeoDataFrame) -> pd.Series:
@@ -323,8 +325,10 @@ def route_status_on(periods_json: object, day: pd.Timestamp) -> str | None:
     for period in decode_json_list(periods_json):
         start = pd.Timestamp(period["start"])
         end = pd.Timestamp(period["end"]) if period.get("end") else None
-        if start <= day and (end is None or day <= end) and (
-            latest_start is None or start >= latest_start
+        if (
+            start <= day
+            and (end is None or day <= end)
+            and (latest_start is None or start >= latest_start)
         ):
             status, latest_start = period["status"], start
     return status
@@ -349,8 +353,11 @@ def routes_as_of(routes: gpd.GeoDataFrame, day: DateLike | None) -> gpd.GeoDataF
 
 
 def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
-    """Every layer filtered: events by all filters, zones and routes as of the as-of day,
-    places by the bounding box."""
+    """Filter every layer of a dataset (EPSG:4326).
+
+    Events pass every filter; zones and routes are those of the as-of day; places are those
+    inside the bounding box.
+    """
     places = dataset.places
     if filters.bbox is not None:
         places = places[filters.bbox.mask(places).to_numpy()]
@@ -366,8 +373,8 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
 def describe_filters(filters: Filters) -> str:
     """The filters in plain English, for captions.
 
-    >>> describe_filters(Filters.make(start="2016-12-13", end="2016-12-22", actors=["Turkey"]))
-    'Events from 13 to 22 December 2016 involving Turkey (in any role); zones and routes as of 22 December 2016.'
+    >>> describe_filters(Filters.make(actors=["Assad regime"]))
+    'Events involving Syrian government (in any role); every zone and route.'
     """
     phrases = [f.describe() for f in filters.event_filters()]
     sentence = "Events " + ", ".join(phrases) if phrases else "All events"

@@ -161,9 +161,7 @@ def _layer_from_name(path: Path) -> Layer | None:
 
 def _read_csv(path: Path, spec: LayerSpec, sep: str) -> RawTable:
     try:
-        cells = pd.read_csv(
-            path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
+        cells = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(path, f"is not UTF-8 text (byte {exc.start}): save it as UTF-8") from exc
     except pd.errors.EmptyDataError as exc:
@@ -177,12 +175,17 @@ def _read_csv(path: Path, spec: LayerSpec, sep: str) -> RawTable:
         raise DataError(path, f"the {spec.layer} table needs a geometry column (WKT)")
     text = cells[header[Column.GEOMETRY]].str.strip()
     blank = (text == "").to_numpy()
-    geoms = shapely.from_wkt(np.where(blank, None, text.to_numpy(dtype=object)), on_invalid="ignore")
+    geoms = shapely.from_wkt(
+        np.where(blank, None, text.to_numpy(dtype=object)), on_invalid="ignore"
+    )
     unreadable = np.flatnonzero(pd.isna(geoms) & ~blank)
     problems = tuple(
         Problem(
-            str(path), int(i) + 2, Column.GEOMETRY,
-            "not readable as WKT (expected e.g. POLYGON ((lon lat, ...)))", str(spec.layer),
+            str(path),
+            int(i) + 2,
+            Column.GEOMETRY,
+            "not readable as WKT (expected e.g. POLYGON ((lon lat, ...)))",
+            str(spec.layer),
         )
         for i in unreadable
     )
@@ -235,7 +238,7 @@ def _geojson_geometry(feature: Any, path: Path, number: int, layer: Layer):
         return None, None  # reported by validation as a required, empty geometry
     try:
         return shapely.geometry.shape(raw), None
-    except Exception:  # noqa: BLE001 - shapely raises many types on malformed input
+    except Exception:
         message = "not a readable GeoJSON geometry (check its type and coordinates)"
         return None, Problem(str(path), number, Column.GEOMETRY, message, str(layer), "feature")
 
@@ -243,7 +246,7 @@ def _geojson_geometry(feature: Any, path: Path, number: int, layer: Layer):
 def _read_gpkg(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     try:
         names = [str(name) for name, _ in pyogrio.list_layers(path)]
-    except Exception as exc:  # noqa: BLE001 - GDAL's errors vary by damage
+    except Exception as exc:
         raise DataError(path, f"is not a readable GeoPackage: {exc}") from exc
     targets = [x for x in Layer if x.value in names and (layer is None or x == layer)]
     if layer is None and not targets and len(names) == 1:
@@ -254,7 +257,7 @@ def _read_gpkg(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     for target, name in targets_named.items():
         try:
             frame = pyogrio.read_dataframe(path, layer=name)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise DataError(path, f"layer {name} is not readable: {exc}") from exc
         tables[target] = _table_from_frame(path, frame)
     return tables
@@ -267,9 +270,9 @@ def _read_parquet(path: Path, spec: LayerSpec) -> RawTable:
         # a plain Parquet table without GeoParquet metadata: points from lat/lon columns
         try:
             return RawTable(str(path), pd.read_parquet(path), None, "row", 1)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise DataError(path, f"is not a readable Parquet file: {exc}") from exc
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types on damage
+    except Exception as exc:
         raise DataError(path, f"is not a readable Parquet file: {exc}") from exc
     return _table_from_frame(path, frame)
 
@@ -369,8 +372,15 @@ def _write_json(path: Path, document: dict[str, Any], indent: int | None = None)
 
 
 def _write_gpkg_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> None:
+    # keep Polygon and MultiPolygon apart (GDAL would promote a mixed layer to Multi*)
     pyogrio.write_dataframe(
-        _for_binary(frame, spec), path, layer=str(spec.layer), driver="GPKG", append=path.exists()
+        _for_binary(frame, spec),
+        path,
+        layer=str(spec.layer),
+        driver="GPKG",
+        append=path.exists(),
+        promote_to_multi=False,
+        geometry_type="Unknown",
     )
 
 

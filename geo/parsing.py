@@ -257,6 +257,7 @@ def _is_present(value: Any) -> bool:
 
 def _hashable(value: Any) -> Any:
     if isinstance(value, list | dict | np.ndarray):
-        return json.dumps(value if not isinstance(value, np.ndarray) else list(value),
-                          sort_keys=True, default=str)
+        return json.dumps(
+            value if not isinstance(value, np.ndarray) else list(value), sort_keys=True, default=str
+        )
     return value

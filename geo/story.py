@@ -35,8 +35,9 @@ def load_story() -> Dataset:
     """
     dataset, report = read_dataset(story_path())
     if not report.ok:
-        raise DataError(story_path(), "bundled story is invalid:\n" + "\n".join(
-            str(p) for p in report.problems))
+        raise DataError(
+            story_path(), "bundled story is invalid:\n" + "\n".join(str(p) for p in report.problems)
+        )
     return dataset.renamed(STORY_TITLE)
 
 

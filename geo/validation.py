@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 import shapely
 
+from geo.dataset import empty_layer
 from geo.parsing import (
     blank_to_na,
     boolean_ok,
@@ -141,8 +142,10 @@ def _geometry_check(spec: LayerSpec) -> list[pa.Check]:
     def within_wgs84(s: pd.Series) -> pd.Series:
         bounds = shapely.bounds(s.to_numpy())
         return pd.Series(
-            (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180)
-            & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90),
+            (bounds[:, 0] >= -180)
+            & (bounds[:, 2] <= 180)
+            & (bounds[:, 1] >= -90)
+            & (bounds[:, 3] <= 90),
             index=s.index,
         )
 
@@ -162,8 +165,13 @@ def _geometry_check(spec: LayerSpec) -> list[pa.Check]:
 _FROM_GEOMETRY = {Column.LATITUDE.value, Column.LONGITUDE.value, Column.GEOMETRY.value}
 
 _GEOMETRY_NAMES = {
-    0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint",
-    5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection",
+    0: "Point",
+    1: "LineString",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
 }
 
 
@@ -200,7 +208,7 @@ def build_schema(spec: LayerSpec, present: set[str], *, with_geometry: bool) -> 
 
 
 def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else repr(value)
+    text = repr(value)
     return text if len(text) <= 60 else text[:57] + "...'"
 
 
@@ -208,7 +216,7 @@ def _problems_from(
     failures: pd.DataFrame, table: RawTable, cells: pd.DataFrame, spec: LayerSpec
 ) -> list[Problem]:
     problems: set[Problem] = set()
-    ids = cells[Column.ID] if Column.ID in cells else None
+    ids = cells.get(Column.ID, None)
     for row in failures.itertuples(index=False):
         if row.index is None or (isinstance(row.index, float) and np.isnan(row.index)):
             raise DataError(table.path, f"{row.column}: {row.check}")
@@ -272,9 +280,12 @@ def _points_from_geometry(
     already = {p.row for p in table.problems}
     problems = [
         Problem(
-            table.path, int(label) + table.first_row, Column.GEOMETRY,
+            table.path,
+            int(label) + table.first_row,
+            Column.GEOMETRY,
             "required, but empty" if type_id < 0 else "expected a geometry of type Point",
-            str(spec.layer), table.record_label,
+            str(spec.layer),
+            table.record_label,
         )
         for label, type_id, point in zip(cells.index, type_ids, is_point, strict=True)
         if not point and int(label) + table.first_row not in already
@@ -304,6 +315,10 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
         When a required column is missing altogether.
     """
     matched, ignored = _match_columns(table, spec)
+    if table.cells.empty and (table.geometry is None or table.geometry.empty):
+        # nothing to check (an empty FeatureCollection has no columns at all)
+        report = LayerReport(table.path, str(spec.layer), ignored_columns=ignored)
+        return empty_layer(spec.layer), report
     cells = table.cells[list(matched)].rename(columns=matched)
     cells = cells.apply(blank_to_na) if len(cells.columns) else cells
     has_geometry = table.geometry is not None
@@ -311,9 +326,7 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
     if has_geometry and spec.point_columns:
         cells, point_problems = _points_from_geometry(table, cells, spec)
         read_problems += point_problems
-    missing = [
-        f.column.value for f in spec.fields if f.required and f.column not in cells.columns
-    ]
+    missing = [f.column.value for f in spec.fields if f.required and f.column not in cells.columns]
     if missing:
         expected = ", ".join(c.value for c in spec.columns)
         raise DataError(
@@ -360,8 +373,10 @@ def normalise(cells: pd.DataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
     """
     out: dict[str, pd.Series] = {}
     for field in spec.fields:
-        values = cells[field.column] if field.column in cells else pd.Series(
-            pd.NA, index=cells.index, dtype="object"
+        values = (
+            cells[field.column]
+            if field.column in cells
+            else pd.Series(pd.NA, index=cells.index, dtype="object")
         )
         out[field.column] = convert(values, field)
     frame = pd.DataFrame(out, index=cells.index)

