@@ -1,5 +1,6 @@
 """The ``atlas`` command line: everything a script or newsroom pipeline needs without a browser.
 
+    atlas run [--data PATH] [--port N] [--host ADDRESS] [--no-browser]
     atlas info [--data PATH] [--json]
     atlas validate PATH...
     atlas export [--data PATH] [filters...] --out FILE
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +24,9 @@ from geo.filters import Filters, describe_filters, filter_dataset
 from geo.io import read_dataset, write_dataset
 from geo.problems import DataError, LoadReport
 from geo.story import load_story
+
+#: How ``atlas run --data`` tells the app which dataset to open (read by dashboard.cache).
+DATA_ENV = "ATLAS_DATA"
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
@@ -126,12 +132,65 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def streamlit_command(
+    *, port: int, host: str, open_browser: bool, python: str = sys.executable
+) -> list[str]:
+    """The command that serves the dashboard (static serving on, no usage statistics)."""
+    app = Path(__file__).with_name("app.py")
+    return [
+        python,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "false" if open_browser else "true",
+        "--server.enableStaticServing",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Serve the dashboard on the dataset (checked first, so a bad file fails here)."""
+    env = dict(os.environ)
+    if args.data:
+        _load(args.data)
+        env[DATA_ENV] = str(Path(args.data).resolve())
+    command = streamlit_command(port=args.port, host=args.host, open_browser=not args.no_browser)
+    print(f"conflict-atlas on http://{args.host}:{args.port}", file=sys.stderr)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``atlas`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="atlas", description="Map the geography of a conflict story."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="open the dashboard in a browser")
+    run.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    run.add_argument("--port", type=int, default=8501)
+    run.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (0.0.0.0 to share it on your network)",
+    )
+    run.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    run.set_defaults(func=cmd_run)
 
     info = commands.add_parser("info", help="each layer's count, date span and actors")
     info.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")

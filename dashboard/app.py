@@ -1,0 +1,78 @@
+"""The dashboard's entry point: load the data, draw the shared sidebar, route to a page.
+
+atlas run [--data PATH] [--port N]      (or: make run)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+import streamlit as st
+
+from dashboard import cache
+from dashboard import state as S
+from dashboard.assets import assets_installed
+from dashboard.components.sidebar import render_filters
+from dashboard.context import RunContext
+from dashboard.pages import about_page, map_page
+from geo.filters import filter_dataset
+
+#: Where the bundled story opens: the siege's last weeks, the day of the first evacuation.
+STORY_PRESET = {
+    "start": dt.date(2016, 11, 15),
+    "end": dt.date(2016, 12, 22),
+    "as_of": dt.date(2016, 12, 15),
+    "view": "aleppo",
+}
+
+
+def asset_base_url() -> str | None:
+    """Where the offline Leaflet copies are served, or None when they are not available."""
+    if not (assets_installed() and st.get_option("server.enableStaticServing")):
+        return None
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static" if base else "/app/static"
+
+
+def main() -> None:
+    """Run one pass of the app."""
+    st.set_page_config(page_title="conflict-atlas", page_icon=":material/map:", layout="wide")
+    dataset, report = cache.load_dataset()
+    version = dataset.content_hash()
+    choices = cache.choices(dataset, version)
+    preset = STORY_PRESET if cache.data_path() is None else None
+    defaults = S.default_state(choices, preset)
+    S.init_session(version, choices, defaults)
+    state, tiles = render_filters(choices, defaults)
+    S.sync_url(state)
+    ctx = RunContext(
+        dataset=dataset,
+        report=report,
+        choices=choices,
+        palette=cache.palette(dataset, version),
+        defaults=defaults,
+        state=state,
+        tiles=tiles,
+        filtered=filter_dataset(dataset, state.filters()),
+        asset_base_url=asset_base_url(),
+    )
+    pages = [
+        st.Page(
+            partial(map_page.render, ctx),
+            title="Map",
+            icon=":material/map:",
+            url_path="map",
+            default=True,
+        ),
+        st.Page(
+            partial(about_page.render, ctx),
+            title="About the data",
+            icon=":material/menu_book:",
+            url_path="about",
+        ),
+    ]
+    st.navigation(pages).run()
+
+
+main()

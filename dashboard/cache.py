@@ -1,0 +1,99 @@
+"""Every cache of the app, in one place.
+
+The loaded dataset is held once for all sessions (``st.cache_resource``: not copied per
+session; nothing mutates it), keyed by its path and modification time so an edited file is
+reloaded.  Derived values that are cheap to copy use ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from dashboard.cli import DATA_ENV
+from dashboard.maps import Palette, attribution_text, basemap_geojson
+from dashboard.state import Choices
+from geo.dataset import Dataset
+from geo.io import read_dataset
+from geo.problems import LoadReport
+from geo.schema import Column
+from geo.story import load_basemap, load_story, story_path
+from geo.zones import area_km2
+
+
+def data_path() -> Path | None:
+    """The dataset the app was started on (None: the bundled story)."""
+    value = os.environ.get(DATA_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def modification_time(path: Path) -> float:
+    """The newest modification time of a file, or of the files in a folder."""
+    if path.is_dir():
+        return max((p.stat().st_mtime for p in path.iterdir()), default=path.stat().st_mtime)
+    return path.stat().st_mtime
+
+
+@st.cache_resource(show_spinner="Loading the dataset…")
+def _load(path: str | None, mtime: float) -> tuple[Dataset, LoadReport]:
+    if path is None:
+        return load_story(), LoadReport()
+    return read_dataset(path)
+
+
+def load_dataset() -> tuple[Dataset, LoadReport]:
+    """The app's dataset and its load report, shared by every session."""
+    path = data_path()
+    if path is None:
+        return _load(None, modification_time(story_path()))
+    return _load(str(path), modification_time(path))
+
+
+@st.cache_resource(show_spinner=False)
+def basemap() -> gpd.GeoDataFrame:
+    """The offline basemap outlines."""
+    return load_basemap()
+
+
+@st.cache_resource(show_spinner=False)
+def basemap_json(tolerance: float = 0.005) -> str:
+    """The basemap as simplified GeoJSON text, built once."""
+    return basemap_geojson(basemap(), tolerance)
+
+
+@st.cache_resource(show_spinner=False)
+def basemap_attribution() -> str:
+    """The basemap's credits."""
+    return attribution_text(basemap())
+
+
+@st.cache_resource(show_spinner=False)
+def palette(_dataset: Dataset, version: str) -> Palette:
+    """The dataset's colours (``version`` is its content hash, the cache key)."""
+    return Palette.for_dataset(_dataset)
+
+
+@st.cache_resource(show_spinner=False)
+def choices(_dataset: Dataset, version: str) -> Choices:
+    """The dataset's span, actors and types."""
+    return Choices.for_dataset(_dataset)
+
+
+@st.cache_data(show_spinner=False)
+def zone_areas(_dataset: Dataset, version: str) -> pd.DataFrame:
+    """Area (km²) of every zone drawn in several dated shapes, one row per shape."""
+    zones = _dataset.zones
+    repeated = zones[zones[Column.NAME].duplicated(keep=False)]
+    return pd.DataFrame(
+        {
+            "name": repeated[Column.NAME].to_numpy(),
+            "controller": repeated[Column.CONTROLLER].to_numpy(),
+            "valid_from": repeated[Column.VALID_FROM].to_numpy(),
+            "valid_to": repeated[Column.VALID_TO].to_numpy(),
+            "area_km2": [round(area_km2(g), 2) for g in repeated.geometry],
+        }
+    )

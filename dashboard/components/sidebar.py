@@ -1,0 +1,120 @@
+"""The sidebar: the filters every page follows.  Drawn once, by the entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import streamlit as st
+
+from dashboard import state as S
+from dashboard.maps import LAYER_TITLES, TILE_LABELS
+from dashboard.state import Choices, ViewState
+from dashboard.views import VIEW_LABELS, VIEW_NAMES
+from geo.schema import Layer
+
+K_TILES = "tiles"
+K_LAST_STEP = "last_play_step"
+PLAY_SECONDS = 1.0
+
+
+def render_filters(choices: Choices, defaults: ViewState) -> tuple[ViewState, str]:
+    """Draw the filters; return the state they hold and the chosen basemap."""
+    S.apply_pending_as_of()
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    sidebar.date_input(
+        "Date window",
+        min_value=choices.first_day,
+        max_value=choices.last_day,
+        key=S.K_WINDOW,
+        on_change=S.follow_window_end,
+        help="Events whose dates overlap this window are shown.",
+    )
+    window = st.session_state[S.K_WINDOW]
+    start = window[0] if window else choices.first_day
+    end = window[1] if len(window) > 1 else start
+    if not start <= st.session_state[S.K_AS_OF] <= end:
+        st.session_state[S.K_AS_OF] = end
+    sidebar.slider(
+        "Zones and routes as of",
+        min_value=start,
+        max_value=max(end, start + dt.timedelta(days=1)),
+        step=dt.timedelta(days=1),
+        format="D MMM YYYY",
+        key=S.K_AS_OF,
+        help="Control zones and routes as they were on this day (default: the window's end).",
+    )
+    with sidebar:
+        _play_control(start, end)
+    sidebar.multiselect(
+        "Actors (any role)",
+        options=list(choices.actors),
+        key=S.K_ACTORS,
+        help="Events naming any of these actors as primary, second or associated actor.",
+    )
+    sidebar.multiselect("Event types", options=list(choices.types), key=S.K_TYPES)
+    sidebar.markdown("**Layers**")
+    for layer in (Layer.EVENTS, Layer.PLACES, Layer.ZONES, Layer.ROUTES):
+        sidebar.checkbox(LAYER_TITLES[layer], key=S.layer_key(str(layer)))
+    sidebar.selectbox(
+        "View", options=list(VIEW_NAMES), format_func=VIEW_LABELS.__getitem__, key=S.K_VIEW
+    )
+    sidebar.radio(
+        "Basemap",
+        options=list(TILE_LABELS),
+        format_func=TILE_LABELS.__getitem__,
+        key=K_TILES,
+        help="Tile basemaps load images from their providers; the outlines work offline.",
+    )
+    sidebar.button("Reset filters", on_click=S.reset_to, args=(defaults,), key="reset_sidebar")
+    return S.session_state(), st.session_state.get(K_TILES, "offline")
+
+
+def _step(days: int, start: dt.date, end: dt.date) -> None:
+    current = st.session_state[S.K_AS_OF]
+    st.session_state[S.K_AS_OF] = min(max(current + dt.timedelta(days=days), start), end)
+
+
+def _toggle_play() -> None:
+    st.session_state[S.K_PLAYING] = not st.session_state.get(S.K_PLAYING, False)
+
+
+def _play_control(start: dt.date, end: dt.date) -> None:
+    back, play, forward = st.columns(3)
+    back.button(
+        "◀ day", on_click=_step, args=(-1, start, end), key="day_back", use_container_width=True
+    )
+    playing = st.session_state.get(S.K_PLAYING, False)
+    play.button(
+        "⏸ Pause" if playing else "▶ Play",
+        on_click=_toggle_play,
+        key="play",
+        use_container_width=True,
+    )
+    forward.button(
+        "day ▶", on_click=_step, args=(1, start, end), key="day_forward", use_container_width=True
+    )
+    if playing:
+        _advance(end)
+
+
+@st.fragment(run_every=PLAY_SECONDS)
+def _advance(end: dt.date) -> None:
+    """While playing, move the as-of day on by one each second, then rerun the app.
+
+    The fragment also runs inside every full run; only a run a full interval after the last
+    step moves the day, so the timer, not the reruns, sets the pace.
+    """
+    if not st.session_state.get(S.K_PLAYING):
+        return
+    now = time.monotonic()
+    if now - st.session_state.get(K_LAST_STEP, 0.0) < PLAY_SECONDS * 0.9:
+        return
+    st.session_state[K_LAST_STEP] = now
+    current = st.session_state[S.K_AS_OF]
+    if current >= end:
+        st.session_state[S.K_PLAYING] = False
+    else:
+        st.session_state[S.K_PENDING] = current + dt.timedelta(days=1)
+    st.rerun(scope="app")

@@ -1,0 +1,69 @@
+"""The event table under the map: filtered events with their sources, sortable, selectable."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.parsing import decode_json_list
+from geo.schema import Column
+
+K_TABLE = "event_table"
+
+
+def event_table(events: gpd.GeoDataFrame, selected_id: str | None = None) -> pd.DataFrame:
+    """The rows shown: one per event, the selected one first and marked.
+
+    Every value is plain text: Streamlit's table never renders it as HTML or Markdown.
+    """
+    sources = [decode_json_list(cell) for cell in events[Column.SOURCES]]
+    table = pd.DataFrame(
+        {
+            "selected": (events[Column.ID] == selected_id).map({True: "●", False: ""}),
+            "date": events[Column.DATE_START].dt.date,
+            "until": events[Column.DATE_END].dt.date,
+            "event type": events[Column.EVENT_TYPE],
+            "actors": [
+                " · ".join(str(v) for v in (a1, a2, assoc) if isinstance(v, str))
+                for a1, a2, assoc in zip(
+                    events[Column.ACTOR1],
+                    events[Column.ACTOR2],
+                    events[Column.ASSOC_ACTORS],
+                    strict=True,
+                )
+            ],
+            "place": events[Column.PLACE_NAME],
+            "status": events[Column.STATUS],
+            "description": events[Column.DESCRIPTION],
+            "sources": ["; ".join(s.get("publisher", "") for s in found) for found in sources],
+            "first link": [
+                next((s["url"] for s in found if str(s.get("url", "")).startswith("http")), None)
+                for found in sources
+            ],
+            "id": events[Column.ID],
+        }
+    ).reset_index(drop=True)
+    if selected_id is not None:
+        table = pd.concat([table[table["selected"] == "●"], table[table["selected"] != "●"]])
+    return table.reset_index(drop=True)
+
+
+def show_event_table(events: gpd.GeoDataFrame, selected_id: str | None) -> str | None:
+    """Draw the table; return the id of the row the user chose, if any."""
+    table = event_table(events, selected_id)
+    result = st.dataframe(
+        table,
+        key=K_TABLE,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        use_container_width=True,
+        column_config={
+            "selected": st.column_config.TextColumn("", width="small"),
+            "first link": st.column_config.LinkColumn("first link", display_text="open"),
+            "description": st.column_config.TextColumn("description", width="large"),
+        },
+    )
+    rows = result.selection.rows if result is not None else []
+    return str(table.iloc[rows[0]]["id"]) if rows else None

@@ -1,0 +1,25 @@
+"""What the entry point works out once per run and every page reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.maps import Palette
+from dashboard.state import Choices, ViewState
+from geo.dataset import Dataset
+from geo.problems import LoadReport
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The dataset, what the user chose, and the data those choices keep."""
+
+    dataset: Dataset
+    report: LoadReport
+    choices: Choices
+    palette: Palette
+    defaults: ViewState
+    state: ViewState
+    tiles: str
+    filtered: Dataset
+    asset_base_url: str | None

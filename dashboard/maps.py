@@ -1,0 +1,662 @@
+"""Map building as pure functions: data in, ``folium.Map`` (or layers) out, no Streamlit.
+
+The map is built in two parts so the app can update it without re-rendering: a *base map*
+that depends only on the view, the basemap and the whole dataset (outlines, legend, controls),
+and *data layers* that depend on the filters (events, places, zones, routes as of a day).
+:func:`build_event_map` puts both together for standalone use (exports, snapshots, tests).
+
+Every piece of data text that reaches HTML is escaped here; links are kept only when they
+are http(s).  All geometry is EPSG:4326.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+from branca.element import MacroElement, Template
+from folium.plugins import Fullscreen
+
+from dashboard.assets import localize_assets
+from dashboard.styles import (
+    CONTROLLER_COLOURS,
+    EVENT_TYPE_COLOURS,
+    GREY,
+    ROUTE_STATUS_STYLES,
+    colour_map,
+)
+from geo.dataset import Dataset
+from geo.filters import format_day
+from geo.parsing import decode_json_list
+from geo.schema import LOCATION_PRECISION_RADIUS_KM, Column, Layer
+
+DATA_LAYERS = (Layer.EVENTS, Layer.PLACES, Layer.ZONES, Layer.ROUTES)
+LAYER_TITLES = {
+    Layer.ZONES: "Control zones",
+    Layer.ROUTES: "Routes",
+    Layer.PLACES: "Places",
+    Layer.EVENTS: "Events",
+}
+TILES = {
+    "offline": None,
+    "osm": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors",
+        "OpenStreetMap",
+    ),
+    "carto": (
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        "© OpenStreetMap contributors © CARTO",
+        "CARTO light",
+    ),
+}
+TILE_LABELS = {
+    "offline": "Offline outlines (no internet needed)",
+    "osm": "OpenStreetMap tiles (online)",
+    "carto": "CARTO light tiles (online)",
+}
+#: Precisions coarse enough that the point alone would mislead: draw their circle.
+COARSE_PRECISIONS = {"near", "region", "area", "country"}
+EVENT_ID_LABEL = "Event id: "
+SEA = "#dce9f2"
+#: The styles of the legend, popups and labels, inlined into every map (no extra request).
+MAP_CSS = (Path(__file__).parent / "map_style.css").read_text(encoding="utf-8")
+LAND = "#f6f4ef"
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The colours of one dataset, fixed for the session so the legend never reshuffles."""
+
+    event_types: dict[str, str] = field(default_factory=dict)
+    controllers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_dataset(cls, dataset: Dataset) -> Palette:
+        """Colours for every event type and zone controller of the (unfiltered) dataset."""
+        return cls(
+            event_types=colour_map(
+                sorted(dataset.events[Column.EVENT_TYPE].dropna().unique()), EVENT_TYPE_COLOURS
+            ),
+            controllers=colour_map(
+                sorted(dataset.zones[Column.CONTROLLER].dropna().unique()), CONTROLLER_COLOURS
+            ),
+        )
+
+
+# --- text and popups ------------------------------------------------------------------
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text of a cell; empty for missing values."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def safe_url(url: Any) -> str | None:
+    """The URL, escaped for an attribute, if it is http(s); None otherwise (no javascript:)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not re.match(r"^https?://[^\s<>\"']+$", url, flags=re.IGNORECASE):
+        return None
+    return html.escape(url, quote=True)
+
+
+def date_text(start: pd.Timestamp, end: Any, precision: Any) -> str:
+    """``15 December 2016`` or ``5–6 December 2016``, with the precision when not a day."""
+    text = format_day(start)
+    if isinstance(end, pd.Timestamp) and not pd.isna(end) and end != start:
+        text = f"{format_day(start)} – {format_day(end)}"
+    if isinstance(precision, str) and precision != "day":
+        text += f" (precision: {precision})"
+    return text
+
+
+def sources_html(sources_json: Any) -> str:
+    """Every source as an escaped list item: publisher, title, date, link, quote, claim."""
+    items = []
+    for source in decode_json_list(sources_json):
+        parts = [f"<b>{esc(source.get('publisher'))}</b>"]
+        if source.get("title"):
+            parts.append(f"<i>{esc(source['title'])}</i>")
+        if source.get("date"):
+            parts.append(esc(source["date"]))
+        url = safe_url(source.get("url"))
+        if url:
+            parts.append(f'<a href="{url}" target="_blank" rel="noopener noreferrer">link</a>')
+        item = ", ".join(parts)
+        if source.get("quote"):
+            item += f'<blockquote class="atlas-quote">“{esc(source["quote"])}”</blockquote>'
+        if source.get("claim"):
+            item += f'<div class="atlas-claim">Says: {esc(source["claim"])}</div>'
+        if source.get("note"):
+            item += f'<div class="atlas-note">{esc(source["note"])}</div>'
+        items.append(f"<li>{item}</li>")
+    return f'<ol class="atlas-sources">{"".join(items)}</ol>' if items else ""
+
+
+def _actors_text(event: pd.Series) -> str:
+    names = [event[Column.ACTOR1], event[Column.ACTOR2]]
+    main = " vs ".join(esc(n) for n in names if isinstance(n, str))
+    assoc = event[Column.ASSOC_ACTORS]
+    if isinstance(assoc, str):
+        main += f" (with {esc(assoc)})"
+    return main
+
+
+def event_popup_html(event: pd.Series) -> str:
+    """The popup of one event: date and precision, actors, description, status, sources."""
+    status = event[Column.STATUS]
+    badge = f'<span class="atlas-status atlas-status-{esc(status)}">{esc(status)}</span>'
+    location = esc(event[Column.PLACE_NAME]) or "Location"
+    precision = esc(event[Column.LOCATION_PRECISION])
+    where = f"{location} <span class='atlas-muted'>(precision: {precision}"
+    if bool(event[Column.ESTIMATE]):
+        where += f", estimated position ±{_uncertainty_km(event):g} km"
+    where += ")</span>"
+    fatalities = event[Column.FATALITIES]
+    when = date_text(event[Column.DATE_START], event[Column.DATE_END], event[Column.DATE_PRECISION])
+    kind = esc(event[Column.EVENT_TYPE])
+    if isinstance(event[Column.SUB_EVENT_TYPE], str):
+        kind += f" · {esc(event[Column.SUB_EVENT_TYPE])}"
+    rows = [
+        f"<div class='atlas-date'>{esc(when)} {badge}</div>",
+        f"<div class='atlas-type'>{kind}</div>",
+        f"<div class='atlas-actors'>{_actors_text(event)}</div>",
+        f"<div class='atlas-where'>{where}</div>",
+    ]
+    if not pd.isna(fatalities):
+        rows.append(f"<div>Fatalities: {int(fatalities)}</div>")
+    if isinstance(event[Column.DESCRIPTION], str):
+        rows.append(f"<p>{esc(event[Column.DESCRIPTION])}</p>")
+    if isinstance(event[Column.NOTES], str):
+        rows.append(f"<p class='atlas-note'>Note: {esc(event[Column.NOTES])}</p>")
+    rows.append(f"<div class='atlas-heading'>Sources</div>{sources_html(event[Column.SOURCES])}")
+    rows.append(f"<div class='atlas-id'>{EVENT_ID_LABEL}{esc(event[Column.ID])}</div>")
+    return f"<div class='atlas-popup'>{''.join(rows)}</div>"
+
+
+def event_id_from_popup(popup_text: Any) -> str | None:
+    """The event id in the text of a clicked event's popup (st_folium returns its innerText)."""
+    if not isinstance(popup_text, str):
+        return None
+    for line in reversed(popup_text.strip().splitlines()):
+        if line.startswith(EVENT_ID_LABEL):
+            return line[len(EVENT_ID_LABEL) :].strip() or None
+    return None
+
+
+def _uncertainty_km(row: pd.Series) -> float:
+    given = row[Column.UNCERTAINTY_KM]
+    if not pd.isna(given):
+        return float(given)
+    return LOCATION_PRECISION_RADIUS_KM.get(row[Column.LOCATION_PRECISION], 2.0)
+
+
+def zone_popup_html(zone: pd.Series) -> str:
+    """The popup of one zone: controller, validity, how it was drawn, its uncertainty, sources."""
+    until = zone[Column.VALID_TO]
+    validity = f"from {format_day(zone[Column.VALID_FROM])}"
+    validity += " (open-ended)" if pd.isna(until) else f" to {format_day(until)}"
+    rows = [
+        f"<div class='atlas-date'><b>{esc(zone[Column.NAME])}</b></div>",
+        f"<div>Held by {esc(zone[Column.CONTROLLER])}, {esc(validity)}</div>",
+        f"<p><span class='atlas-heading'>How it was drawn:</span> {esc(zone[Column.METHOD])}</p>",
+    ]
+    if isinstance(zone[Column.UNCERTAINTY], str):
+        rows.append(
+            "<p><span class='atlas-heading'>Uncertainty:</span> "
+            f"{esc(zone[Column.UNCERTAINTY])}</p>"
+        )
+    if isinstance(zone[Column.NOTES], str):
+        rows.append(f"<p class='atlas-note'>{esc(zone[Column.NOTES])}</p>")
+    rows.append(f"<div class='atlas-heading'>Sources</div>{sources_html(zone[Column.SOURCES])}")
+    return f"<div class='atlas-popup'>{''.join(rows)}</div>"
+
+
+def people_moved_text(people_json: Any, as_of: pd.Timestamp | None) -> list[str]:
+    """Each count of people moved known by ``as_of`` (all when None), with its source."""
+    lines = []
+    for count in decode_json_list(people_json):
+        if as_of is not None and count.get("as_of") and pd.Timestamp(count["as_of"]) > as_of:
+            continue
+        source = count.get("source", {})
+        text = f"{count.get('qualifier', '')} {count['count']:,} people".strip()
+        if count.get("as_of"):
+            text += f" by {format_day(count['as_of'])}"
+        text += f" — {source.get('publisher', '')}"
+        lines.append(text)
+    return lines
+
+
+def route_popup_html(route: pd.Series, as_of: pd.Timestamp | None) -> str:
+    """The popup of one route: its status on the day, periods, people moved, sources."""
+    status = route.get(Column.STATUS_AS_OF)
+    rows = [f"<div class='atlas-date'><b>{esc(route[Column.NAME])}</b></div>"]
+    if isinstance(status, str) and as_of is not None:
+        rows.append(f"<div>On {esc(format_day(as_of))}: <b>{esc(status)}</b></div>")
+    periods = decode_json_list(route[Column.PERIODS])
+    if periods:
+        items = "".join(
+            f"<li>{esc(p['start'])} – {esc(p.get('end', 'open'))}: {esc(p['status'])}"
+            + (f" <span class='atlas-muted'>({esc(p['note'])})</span>" if p.get("note") else "")
+            + "</li>"
+            for p in periods
+        )
+        rows.append(f"<div class='atlas-heading'>Periods</div><ul>{items}</ul>")
+    counts = people_moved_text(route[Column.PEOPLE_MOVED], as_of)
+    if counts:
+        items = "".join(f"<li>{esc(c)}</li>" for c in counts)
+        rows.append(f"<div class='atlas-heading'>People moved (as reported)</div><ul>{items}</ul>")
+    if isinstance(route[Column.METHOD], str):
+        rows.append(f"<p class='atlas-muted'>{esc(route[Column.METHOD])}</p>")
+    if isinstance(route[Column.NOTES], str):
+        rows.append(f"<p class='atlas-note'>{esc(route[Column.NOTES])}</p>")
+    rows.append(f"<div class='atlas-heading'>Sources</div>{sources_html(route[Column.SOURCES])}")
+    return f"<div class='atlas-popup'>{''.join(rows)}</div>"
+
+
+# --- layers ---------------------------------------------------------------------------
+
+
+def _popup(content: str) -> folium.Popup:
+    return folium.Popup(content, max_width=380, parse_html=False)
+
+
+def _tooltip(text: str) -> folium.Tooltip:
+    return folium.Tooltip(esc(text))
+
+
+def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGroup:
+    """Events as canvas circle markers coloured by type, with uncertainty circles.
+
+    Disputed, rescheduled and planned events have a dashed outline; estimated or coarse
+    positions get a dashed circle of their uncertainty.
+    """
+    group = folium.FeatureGroup(name=LAYER_TITLES[Layer.EVENTS], show=True)
+    for _, event in events.iterrows():
+        point = event.geometry
+        colour = palette.event_types.get(event[Column.EVENT_TYPE], GREY)
+        uncertain = (
+            bool(event[Column.ESTIMATE]) or event[Column.LOCATION_PRECISION] in COARSE_PRECISIONS
+        )
+        if uncertain:
+            folium.Circle(
+                location=(point.y, point.x),
+                radius=_uncertainty_km(event) * 1000,
+                color=colour,
+                weight=1,
+                dash_array="4 4",
+                fill=True,
+                fill_opacity=0.03,
+                interactive=False,
+                class_name="atlas-uncertainty",
+            ).add_to(group)
+        doubtful = event[Column.STATUS] in {"disputed", "rescheduled", "planned"}
+        folium.CircleMarker(
+            location=(point.y, point.x),
+            radius=7,
+            color="#222222" if not doubtful else colour,
+            weight=2 if doubtful else 1,
+            dash_array="3 3" if doubtful else None,
+            fill=True,
+            fill_color=colour if not doubtful else "#ffffff",
+            fill_opacity=0.9,
+            popup=_popup(event_popup_html(event)),
+            tooltip=_tooltip(_event_tooltip(event, doubtful)),
+            class_name="atlas-event",
+        ).add_to(group)
+    return group
+
+
+def _event_tooltip(event: pd.Series, doubtful: bool) -> str:
+    text = f"{format_day(event[Column.DATE_START])}: {event[Column.EVENT_TYPE]}"
+    if isinstance(event[Column.PLACE_NAME], str):
+        text += f" — {event[Column.PLACE_NAME]}"
+    return text + (f" ({event[Column.STATUS]})" if doubtful else "")
+
+
+def place_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Places as small labelled points; capitals and cities labelled permanently.
+
+    Estimated places are hollow with a dashed circle of their uncertainty.
+    """
+    group = folium.FeatureGroup(name=LAYER_TITLES[Layer.PLACES], show=True)
+    for _, place in places.iterrows():
+        point = place.geometry
+        estimate = bool(place[Column.ESTIMATE])
+        label = str(place[Column.NAME]).split(" (")[0].split(" - ")[0]
+        if estimate:
+            label += f" (estimated ±{_uncertainty_km(place):g} km)"
+            folium.Circle(
+                location=(point.y, point.x),
+                radius=_uncertainty_km(place) * 1000,
+                color=GREY,
+                weight=1,
+                dash_array="2 4",
+                fill=False,
+                interactive=False,
+            ).add_to(group)
+        permanent = place[Column.KIND] in {"capital", "city"}
+        folium.CircleMarker(
+            location=(point.y, point.x),
+            radius=3.5,
+            color="#444444",
+            weight=1,
+            fill=True,
+            fill_color="#ffffff" if estimate else "#444444",
+            fill_opacity=1,
+            tooltip=folium.Tooltip(
+                esc(label), permanent=permanent, direction="right", class_name="atlas-place-label"
+            ),
+            class_name="atlas-place",
+        ).add_to(group)
+    return group
+
+
+def zone_layer(zones: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGroup:
+    """Control zones as polygons filled by controlling actor."""
+    group = folium.FeatureGroup(name=LAYER_TITLES[Layer.ZONES], show=True)
+    for _, zone in zones.iterrows():
+        colour = palette.controllers.get(zone[Column.CONTROLLER], GREY)
+        folium.GeoJson(
+            shapely.geometry.mapping(zone.geometry),
+            style_function=lambda _f, c=colour: {
+                "color": c,
+                "weight": 1.5,
+                "fillColor": c,
+                "fillOpacity": 0.3,
+            },
+            highlight_function=lambda _f: {"weight": 3, "fillOpacity": 0.45},
+            tooltip=_tooltip(f"{zone[Column.NAME]} — held by {zone[Column.CONTROLLER]}"),
+            popup=_popup(zone_popup_html(zone)),
+            name=str(zone[Column.ID]),
+            control=False,
+        ).add_to(group)
+    return group
+
+
+def arrow_bearings(line: shapely.LineString) -> list[tuple[float, float, float]]:
+    """Where to draw direction arrows along a line: (lat, lon, screen angle in degrees).
+
+    One arrow per segment, a little past its middle.  The angle is measured on Web Mercator
+    (as the map draws the line), clockwise from east, as CSS ``rotate`` takes it.
+    """
+    arrows = []
+    coords = list(line.coords)
+    for (x1, y1), (x2, y2) in itertools.pairwise(coords):
+        if (x1, y1) == (x2, y2):
+            continue
+        dy = _mercator_y(y2) - _mercator_y(y1)
+        angle = -math.degrees(math.atan2(dy, math.radians(x2 - x1)))
+        arrows.append((y1 + (y2 - y1) * 0.55, x1 + (x2 - x1) * 0.55, round(angle, 1)))
+    return arrows
+
+
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _arrow_icon(angle: float, colour: str) -> folium.DivIcon:
+    return folium.DivIcon(
+        html=(
+            f'<div class="atlas-arrow" style="transform: rotate({angle}deg); color: {colour}">'
+            "&#x27A4;</div>"
+        ),
+        icon_size=(18, 18),
+        icon_anchor=(9, 9),
+        class_name="atlas-arrow-icon",
+    )
+
+
+def route_layer(routes: gpd.GeoDataFrame, as_of: pd.Timestamp | None) -> folium.FeatureGroup:
+    """Routes as lines styled by their status on ``as_of``, with direction arrows."""
+    group = folium.FeatureGroup(name=LAYER_TITLES[Layer.ROUTES], show=True)
+    for _, route in routes.iterrows():
+        status = route.get(Column.STATUS_AS_OF)
+        status = status if isinstance(status, str) else None
+        style = ROUTE_STATUS_STYLES.get(status, ROUTE_STATUS_STYLES[None])
+        counts = people_moved_text(route[Column.PEOPLE_MOVED], as_of)
+        tip = f"{route[Column.NAME]}" + (f" — {status}" if status else "")
+        if counts:
+            tip += f"; latest count: {counts[-1]}"
+        lines = shapely.get_parts(route.geometry)
+        for line in lines:
+            folium.PolyLine(
+                [(y, x) for x, y in line.coords],
+                color=style["color"],
+                weight=style["weight"],
+                opacity=style["opacity"],
+                dash_array=style["dash_array"],
+                popup=_popup(route_popup_html(route, as_of)),
+                tooltip=_tooltip(tip),
+                class_name="atlas-route",
+            ).add_to(group)
+            for lat, lon, angle in arrow_bearings(line):
+                folium.Marker(
+                    (lat, lon), icon=_arrow_icon(angle, style["color"]), interactive=False
+                ).add_to(group)
+    return group
+
+
+def build_data_layers(
+    data: Dataset,
+    *,
+    palette: Palette,
+    as_of: pd.Timestamp | None,
+    layers: Iterable[str] = DATA_LAYERS,
+) -> list[folium.FeatureGroup]:
+    """The filtered data as feature groups, bottom to top: zones, routes, places, events.
+
+    ``data`` is already filtered (see ``geo.filters.filter_dataset``); its routes carry
+    their ``status_as_of``.
+    """
+    wanted = {Layer(name) for name in layers}
+    groups = []
+    if Layer.ZONES in wanted:
+        groups.append(zone_layer(data.zones, palette))
+    if Layer.ROUTES in wanted:
+        groups.append(route_layer(data.routes, as_of))
+    if Layer.PLACES in wanted:
+        groups.append(place_layer(data.places))
+    if Layer.EVENTS in wanted:
+        groups.append(event_layer(data.events, palette))
+    return groups
+
+
+# --- the base map ---------------------------------------------------------------------
+
+_LEGEND = Template(
+    """
+{% macro header(this, kwargs) %}
+<style>
+{{ this.css }}
+</style>
+{% endmacro %}
+{% macro html(this, kwargs) %}
+<details class="atlas-legend" id="atlas-legend" open>
+<summary>Legend</summary>{{ this.body }}</details>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+  var legend = document.getElementById("atlas-legend");
+  var container = {{ this._parent.get_name() }}.getContainer();
+  if (legend && legend.parentNode !== container) { container.appendChild(legend); }
+  L.DomEvent.disableClickPropagation(legend);
+  L.DomEvent.disableScrollPropagation(legend);
+})();
+{% endmacro %}
+"""
+)
+
+
+class Legend(MacroElement):
+    """A legend drawn over the map (HTML given already escaped) and the popups' styles."""
+
+    _template = _LEGEND
+
+    def __init__(self, body: str, sea: str = SEA):
+        super().__init__()
+        self._name = "Legend"
+        self.body = body
+        self.css = f":root {{ --atlas-sea: {sea}; }}\n{MAP_CSS}"
+
+
+def legend_html(
+    palette: Palette, *, attribution: str = "", aggregated_note: str | None = None
+) -> str:
+    """The legend: event types, marker outlines, zone controllers, route statuses, credits."""
+    parts = ["<h4>Events by type</h4>"]
+    for name, colour in palette.event_types.items():
+        parts.append(
+            f'<div><span class="sw dot" style="background:{colour}"></span>{esc(name)}</div>'
+        )
+    parts.append('<div><span class="sw dot dash"></span>disputed, rescheduled or planned</div>')
+    parts.append(
+        '<div><span class="sw dot dash" style="border-color:#777"></span>'
+        "dashed ring: estimated or coarse position</div>"
+    )
+    if aggregated_note:
+        parts.append(f"<div>{esc(aggregated_note)}</div>")
+    if palette.controllers:
+        parts.append("<h4>Control zones</h4>")
+        for name, colour in palette.controllers.items():
+            parts.append(_swatch("sw", f"background:{colour};opacity:0.6", esc(name)))
+    parts.append("<h4>Routes</h4>")
+    for status in ("active", "suspended"):
+        style = ROUTE_STATUS_STYLES[status]
+        border = "dashed" if style["dash_array"] else "solid"
+        parts.append(
+            _swatch("sw line", f"border-color:{style['color']};border-style:{border}", status)
+        )
+    if attribution:
+        parts.append(f'<div class="atlas-muted">Basemap: {esc(attribution)}</div>')
+    return "".join(parts)
+
+
+def _swatch(classes: str, css: str, label: str) -> str:
+    return f'<div><span class="{classes}" style="{css}"></span>{label}</div>'
+
+
+def basemap_geojson(basemap: gpd.GeoDataFrame, tolerance: float = 0.005) -> str:
+    """The basemap outlines as compact GeoJSON text, simplified to ``tolerance`` degrees."""
+    simplified = basemap[[Column.NAME, Column.KIND, "geometry"]].copy()
+    simplified["geometry"] = simplified.geometry.simplify(tolerance, preserve_topology=True)
+    return simplified.to_json(drop_id=True)
+
+
+def attribution_text(basemap: gpd.GeoDataFrame) -> str:
+    """The basemap's attribution, each source once."""
+    names = []
+    for text in basemap[Column.ATTRIBUTION].dropna():
+        for part in str(text).split(";"):
+            part = part.strip()
+            if part and not part.startswith("1:") and part not in names:
+                names.append(part)
+    return "; ".join(names)
+
+
+def build_base_map(
+    basemap_json: str,
+    *,
+    bounds: list[list[float]],
+    palette: Palette,
+    tiles: str = "offline",
+    attribution: str = "",
+    asset_base_url: str | None = None,
+) -> folium.Map:
+    """The map without data: outlines (or tiles), scale bar, fullscreen control and legend.
+
+    ``basemap_json`` is GeoJSON from :func:`basemap_geojson`; ``bounds`` Leaflet's
+    ``[[south, west], [north, east]]``; ``asset_base_url`` where the offline Leaflet copies
+    are served (None: folium's CDNs).
+    """
+    m = folium.Map(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=5,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_control=True,
+        attribution_control=True,
+    )
+    if tiles != "offline":
+        url, tile_attribution, name = TILES[tiles]
+        folium.TileLayer(url, attr=tile_attribution, name=name, control=False).add_to(m)
+    folium.GeoJson(
+        basemap_json,
+        name="Outlines",
+        style_function=_outline_style(tiles == "offline"),
+        control=False,
+        interactive=False,
+    ).add_to(m)
+    m.fit_bounds(bounds)
+    Fullscreen(position="topleft").add_to(m)
+    Legend(legend_html(palette, attribution=attribution)).add_to(m)
+    if asset_base_url is not None:
+        localize_assets(m, asset_base_url)
+    return m
+
+
+def _outline_style(filled: bool):
+    def style(feature: dict) -> dict:
+        kind = feature["properties"]["kind"]
+        if kind == "country":
+            return {
+                "color": "#8a8a8a",
+                "weight": 1,
+                "fillColor": LAND,
+                "fillOpacity": 1 if filled else 0,
+            }
+        return {"color": "#b5b5b5", "weight": 0.7, "dashArray": "3 3", "fillOpacity": 0}
+
+    return style
+
+
+def build_event_map(
+    data: Dataset,
+    basemap_json: str,
+    *,
+    bounds: list[list[float]],
+    palette: Palette,
+    as_of: pd.Timestamp | None,
+    layers: Iterable[str] = DATA_LAYERS,
+    tiles: str = "offline",
+    attribution: str = "",
+    asset_base_url: str | None = None,
+) -> folium.Map:
+    """The whole map in one ``folium.Map``: base map, data layers and a layer control."""
+    m = build_base_map(
+        basemap_json,
+        bounds=bounds,
+        palette=palette,
+        tiles=tiles,
+        attribution=attribution,
+        asset_base_url=asset_base_url,
+    )
+    for group in build_data_layers(data, palette=palette, as_of=as_of, layers=layers):
+        group.add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def layer_control() -> folium.LayerControl:
+    """The layer control the app passes to st_folium alongside its data layers."""
+    return folium.LayerControl(collapsed=True)
+
+
+def map_html(m: folium.Map) -> str:
+    """The map as a standalone HTML page."""
+    return m.get_root().render()

@@ -1,0 +1,293 @@
+"""The dashboard's state: what the user chose, in the URL (shareable) and in the session.
+
+The query string names are part of the product (people share links):
+``start``, ``end``, ``as_of`` (YYYY-MM-DD), ``actor`` and ``type`` (repeatable), ``view``
+and ``layers`` (comma-separated).  :func:`parse_query` and :func:`to_query` are pure and
+tested alone; the functions below them connect them to Streamlit's session state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.maps import DATA_LAYERS
+from dashboard.views import VIEW_NAMES
+from geo.actors import actor_key
+from geo.dataset import Dataset, actor_counts
+from geo.filters import Filters, to_day
+
+ALL_LAYERS = tuple(str(layer) for layer in DATA_LAYERS)
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything a link reproduces.  ``as_of`` None means: the window's end."""
+
+    start: dt.date
+    end: dt.date
+    as_of: dt.date | None = None
+    actors: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    view: str = "fit"
+    layers: tuple[str, ...] = ALL_LAYERS
+
+    @property
+    def effective_as_of(self) -> dt.date:
+        """The day zones and routes are shown for."""
+        return self.as_of or self.end
+
+    def filters(self) -> Filters:
+        """The data-layer filters this state stands for."""
+        return Filters.make(
+            start=self.start,
+            end=self.end,
+            as_of=self.effective_as_of,
+            actors=self.actors,
+            event_types=self.types,
+        )
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a dataset offers: its date span, actors and event types (canonical spellings)."""
+
+    first_day: dt.date
+    last_day: dt.date
+    actors: tuple[str, ...]
+    types: tuple[str, ...]
+
+    @classmethod
+    def for_dataset(cls, dataset: Dataset) -> Choices:
+        """The span of every dated row and every actor and event type, most frequent first."""
+        days = [
+            d
+            for d in (
+                dataset.events["date_start"].min(),
+                dataset.events["date_end"].max(),
+                dataset.events["date_start"].max(),
+                dataset.zones["valid_from"].min(),
+            )
+            if not pd.isna(d)
+        ]
+        first = min(days).date() if days else dt.date.today()
+        last = max(days).date() if days else dt.date.today()
+        types = dataset.events["event_type"].value_counts().index.tolist()
+        return cls(first, last, tuple(actor_counts(dataset.events).keys()), tuple(types))
+
+
+def default_state(choices: Choices, preset: Mapping[str, object] | None = None) -> ViewState:
+    """The state a dataset opens on: its whole span, or the dataset's own preset."""
+    state = ViewState(start=choices.first_day, end=choices.last_day)
+    if preset:
+        state = replace(state, **preset)
+    return state
+
+
+def _one(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = [v for v in params.get(name, []) if v.strip()]
+    return values[-1].strip() if values else None
+
+
+def _many(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
+    return [part.strip() for v in params.get(name, []) for part in v.split(",") if part.strip()]
+
+
+def parse_query(
+    params: Mapping[str, Sequence[str]], choices: Choices, defaults: ViewState
+) -> tuple[ViewState, list[str]]:
+    """The state a link asks for, and a warning for each value that could not be used.
+
+    A bad value never fails: it is replaced by the default and named in a warning.
+    """
+    warnings: list[str] = []
+    state = defaults
+
+    def day(name: str, fallback: dt.date | None) -> dt.date | None:
+        text = _one(params, name)
+        if text is None:
+            return fallback
+        try:
+            value = to_day(text).date()
+        except ValueError:
+            warnings.append(f"'{name}={text}' is not a date as YYYY-MM-DD; using the default.")
+            return fallback
+        if not choices.first_day <= value <= choices.last_day:
+            warnings.append(
+                f"'{name}={text}' is outside the data ({choices.first_day} to "
+                f"{choices.last_day}); using the default."
+            )
+            return fallback
+        return value
+
+    start = day("start", defaults.start)
+    end = day("end", defaults.end)
+    if start > end:
+        warnings.append(
+            f"The link's window ends ({end}) before it starts ({start}); using the default."
+        )
+        start, end = defaults.start, defaults.end
+    as_of = day("as_of", defaults.as_of)
+    if as_of is not None and not start <= as_of <= end:
+        if _one(params, "as_of") is not None:
+            warnings.append(f"'as_of={as_of}' is outside the window; showing the window's end.")
+        as_of = None
+    state = replace(state, start=start, end=end, as_of=as_of)
+
+    known_actors = {actor_key(a): a for a in choices.actors}
+    actors = []
+    for name in _many(params, "actor"):
+        if actor_key(name) in known_actors:
+            actors.append(known_actors[actor_key(name)])
+        else:
+            warnings.append(f"No actor '{name}' in this dataset; it is ignored.")
+    known_types = {t.casefold(): t for t in choices.types}
+    types = []
+    for name in _many(params, "type"):
+        if name.casefold() in known_types:
+            types.append(known_types[name.casefold()])
+        else:
+            warnings.append(f"No event type '{name}' in this dataset; it is ignored.")
+    state = replace(state, actors=tuple(dict.fromkeys(actors)), types=tuple(dict.fromkeys(types)))
+
+    view = _one(params, "view")
+    if view is not None:
+        if view in VIEW_NAMES:
+            state = replace(state, view=view)
+        else:
+            warnings.append(
+                f"Unknown view '{view}' (one of: {', '.join(VIEW_NAMES)}); using the default."
+            )
+    if "layers" in params:
+        layers = _many(params, "layers")
+        unknown = [name for name in layers if name not in ALL_LAYERS]
+        if unknown:
+            warnings.append(
+                f"Unknown layer(s) {', '.join(repr(u) for u in unknown)} "
+                f"(one of: {', '.join(ALL_LAYERS)}); they are ignored."
+            )
+        state = replace(state, layers=tuple(name for name in ALL_LAYERS if name in layers))
+    return state, warnings
+
+
+def to_query(state: ViewState) -> dict[str, list[str]]:
+    """The query string of a state (``as_of`` only when it is not the window's end)."""
+    query: dict[str, list[str]] = {
+        "start": [state.start.isoformat()],
+        "end": [state.end.isoformat()],
+        "view": [state.view],
+        "layers": [",".join(state.layers)],
+    }
+    if state.as_of is not None and state.as_of != state.end:
+        query["as_of"] = [state.as_of.isoformat()]
+    if state.actors:
+        query["actor"] = list(state.actors)
+    if state.types:
+        query["type"] = list(state.types)
+    return query
+
+
+# --- Streamlit session ------------------------------------------------------------------
+
+#: Widget keys: the sidebar's widgets read and write these.
+K_WINDOW, K_AS_OF, K_ACTORS, K_TYPES, K_VIEW = "window", "as_of", "actors", "types", "view"
+K_LAYER_PREFIX = "layer_"
+K_PENDING = "pending_as_of"  # set by the play control, applied before the slider exists
+K_READY = "state_ready"
+K_WARNINGS = "link_warnings"
+K_SELECTED = "selected_event"
+K_DATASET = "dataset_key"
+K_PREVIOUS_END = "previous_end"
+K_PLAYING = "playing"
+
+
+def layer_key(layer: str) -> str:
+    """The checkbox key of one layer."""
+    return f"{K_LAYER_PREFIX}{layer}"
+
+
+def apply_to_session(state: ViewState) -> None:
+    """Write a state into the widgets' session keys (before the widgets are drawn)."""
+    ss = st.session_state
+    ss[K_WINDOW] = (state.start, state.end)
+    ss[K_AS_OF] = state.effective_as_of
+    ss[K_ACTORS] = list(state.actors)
+    ss[K_TYPES] = list(state.types)
+    ss[K_VIEW] = state.view
+    for layer in ALL_LAYERS:
+        ss[layer_key(layer)] = layer in state.layers
+    ss[K_PREVIOUS_END] = state.end
+
+
+def init_session(dataset_key: str, choices: Choices, defaults: ViewState) -> None:
+    """On a session's first run (or a new dataset), take the state from the link."""
+    ss = st.session_state
+    if ss.get(K_READY) and ss.get(K_DATASET) == dataset_key:
+        return
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    state, warnings = parse_query(params, choices, defaults)
+    apply_to_session(state)
+    ss[K_WARNINGS] = warnings
+    ss[K_READY] = True
+    ss[K_DATASET] = dataset_key
+    ss[K_SELECTED] = None
+
+
+def apply_pending_as_of() -> None:
+    """Move the play control's next day into the slider's key, before the slider is drawn."""
+    ss = st.session_state
+    if K_PENDING in ss:
+        ss[K_AS_OF] = ss.pop(K_PENDING)
+
+
+def session_state() -> ViewState:
+    """The state the widgets hold now."""
+    ss = st.session_state
+    window = ss[K_WINDOW]
+    start = window[0] if window else None
+    end = window[1] if len(window) > 1 else start
+    as_of = ss[K_AS_OF]
+    return ViewState(
+        start=start,
+        end=end,
+        as_of=None if as_of == end else as_of,
+        actors=tuple(ss[K_ACTORS]),
+        types=tuple(ss[K_TYPES]),
+        view=ss[K_VIEW],
+        layers=tuple(layer for layer in ALL_LAYERS if ss.get(layer_key(layer))),
+    )
+
+
+def sync_url(state: ViewState) -> None:
+    """Write the state into the address bar, so the link reproduces the view."""
+    query = to_query(state)
+    current = {name: st.query_params.get_all(name) for name in st.query_params}
+    if current != query:
+        st.query_params.from_dict(query)
+
+
+def follow_window_end() -> None:
+    """Keep the as-of day on the window's end while the user has not moved it away.
+
+    Called from the window widget's on_change: if the as-of day was the old end, or falls
+    outside the new window, it becomes the new end.
+    """
+    ss = st.session_state
+    window = ss[K_WINDOW]
+    if len(window) < 2:
+        return
+    start, end = window
+    old_end = ss.get(K_PREVIOUS_END)
+    if ss.get(K_AS_OF) in (old_end, None) or not start <= ss[K_AS_OF] <= end:
+        ss[K_AS_OF] = end
+    ss[K_PREVIOUS_END] = end
+
+
+def reset_to(state: ViewState) -> None:
+    """Callback of the reset buttons."""
+    apply_to_session(state)
+    st.session_state[K_SELECTED] = None

@@ -1,0 +1,55 @@
+"""Preset map views, named in links (``?view=aleppo``) and on the command line (``--view``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+
+
+@dataclass(frozen=True)
+class View:
+    """A named extent: south, west, north, east in degrees (EPSG:4326)."""
+
+    name: str
+    label: str
+    south: float
+    west: float
+    north: float
+    east: float
+
+    @property
+    def bounds(self) -> list[list[float]]:
+        """Leaflet's ``[[south, west], [north, east]]``."""
+        return [[self.south, self.west], [self.north, self.east]]
+
+
+VIEWS: dict[str, View] = {
+    v.name: v
+    for v in (
+        View("region", "Region: Moscow, Ankara, Tehran, Aleppo, Astana", 33.5, 29.0, 57.5, 73.5),
+        View("aleppo", "Aleppo city", 36.12, 37.03, 36.27, 37.26),
+        View("corridor", "Aleppo to Idlib", 35.85, 36.55, 36.30, 37.30),
+        View("border", "The Su-24 shoot-down at the border", 35.70, 35.85, 36.00, 36.25),
+    )
+}
+FIT = "fit"
+VIEW_NAMES = (*VIEWS, FIT)
+VIEW_LABELS = {
+    **{name: view.label for name, view in VIEWS.items()},
+    FIT: "Fit to the filtered data",
+}
+
+
+def fit_bounds(*frames: gpd.GeoDataFrame, pad: float = 0.05) -> list[list[float]] | None:
+    """Leaflet bounds around every geometry of the frames (EPSG:4326), padded; None if empty."""
+    boxes = [f.total_bounds for f in frames if len(f)]
+    if not boxes:
+        return None
+    west = min(b[0] for b in boxes)
+    south = min(b[1] for b in boxes)
+    east = max(b[2] for b in boxes)
+    north = max(b[3] for b in boxes)
+    dx = max(east - west, 0.02) * pad
+    dy = max(north - south, 0.02) * pad
+    return [[south - dy, west - dx], [north + dy, east + dx]]
