@@ -8,7 +8,9 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: install run test lint format bench browser story clean
 
-install: $(VENV)/.installed
+ASSETS := dashboard/static
+
+install: $(VENV)/.installed $(ASSETS)/node_modules/.package-lock.json
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -16,6 +18,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+# Leaflet and its plugins, served by the app so maps work offline (pinned in package-lock.json).
+$(ASSETS)/node_modules/.package-lock.json: $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(ASSETS) --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the map will load Leaflet from public CDNs (install Node.js to work offline)"; \
+	fi
 
 run: install
 	$(BIN)/atlas run --port $(PORT)

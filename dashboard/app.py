@@ -6,7 +6,7 @@ atlas run [--data PATH] [--port N]      (or: make run)
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
+from pathlib import Path
 
 import streamlit as st
 
@@ -14,9 +14,10 @@ from dashboard import cache
 from dashboard import state as S
 from dashboard.assets import assets_installed
 from dashboard.components.sidebar import render_filters
-from dashboard.context import RunContext
-from dashboard.pages import about_page, map_page
+from dashboard.context import RunContext, publish
 from geo.filters import filter_dataset
+
+PAGES = Path(__file__).parent / "screens"  # not pages/: that name turns on the old page mode
 
 #: Where the bundled story opens: the siege's last weeks, the day of the first evacuation.
 STORY_PRESET = {
@@ -37,7 +38,8 @@ def asset_base_url() -> str | None:
 
 def main() -> None:
     """Run one pass of the app."""
-    st.set_page_config(page_title="conflict-atlas", page_icon=":material/map:", layout="wide")
+    # no Material icons (page or app): the favicon would be fetched from Google's font servers
+    st.set_page_config(page_title="conflict-atlas", layout="wide")
     dataset, report = cache.load_dataset()
     version = dataset.content_hash()
     choices = cache.choices(dataset, version)
@@ -57,20 +59,10 @@ def main() -> None:
         filtered=filter_dataset(dataset, state.filters()),
         asset_base_url=asset_base_url(),
     )
+    publish(ctx)
     pages = [
-        st.Page(
-            partial(map_page.render, ctx),
-            title="Map",
-            icon=":material/map:",
-            url_path="map",
-            default=True,
-        ),
-        st.Page(
-            partial(about_page.render, ctx),
-            title="About the data",
-            icon=":material/menu_book:",
-            url_path="about",
-        ),
+        st.Page(PAGES / "map_page.py", title="Map", default=True),
+        st.Page(PAGES / "about_page.py", title="About the data"),
     ]
     st.navigation(pages).run()
 

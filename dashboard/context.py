@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import streamlit as st
+
 from dashboard.maps import Palette
 from dashboard.state import Choices, ViewState
 from geo.dataset import Dataset
@@ -23,3 +25,16 @@ class RunContext:
     tiles: str
     filtered: Dataset
     asset_base_url: str | None
+
+
+_KEY = "run_context"
+
+
+def publish(ctx: RunContext) -> None:
+    """Hand this run's context to the page about to run (per session, never shared)."""
+    st.session_state[_KEY] = ctx
+
+
+def current() -> RunContext:
+    """The context the entry point published for this run."""
+    return st.session_state[_KEY]

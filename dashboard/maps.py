@@ -378,6 +378,7 @@ def zone_layer(zones: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGroup
                 "weight": 1.5,
                 "fillColor": c,
                 "fillOpacity": 0.3,
+                "className": "atlas-zone",
             },
             highlight_function=lambda _f: {"weight": 3, "fillOpacity": 0.45},
             tooltip=_tooltip(f"{zone[Column.NAME]} — held by {zone[Column.CONTROLLER]}"),
@@ -400,7 +401,8 @@ def arrow_bearings(line: shapely.LineString) -> list[tuple[float, float, float]]
         if (x1, y1) == (x2, y2):
             continue
         dy = _mercator_y(y2) - _mercator_y(y1)
-        angle = -math.degrees(math.atan2(dy, math.radians(x2 - x1)))
+        angle = -math.degrees(math.atan2(dy, math.radians(x2 - x1))) + 0.0
+        angle = angle + 360 if angle <= -180 else angle  # one name per direction: (-180, 180]
         arrows.append((y1 + (y2 - y1) * 0.55, x1 + (x2 - x1) * 0.55, round(angle, 1)))
     return arrows
 

@@ -175,15 +175,14 @@ def parse_query(
 
 
 def to_query(state: ViewState) -> dict[str, list[str]]:
-    """The query string of a state (``as_of`` only when it is not the window's end)."""
+    """The query string of a state; every value explicit, so a link never depends on defaults."""
     query: dict[str, list[str]] = {
         "start": [state.start.isoformat()],
         "end": [state.end.isoformat()],
+        "as_of": [state.effective_as_of.isoformat()],
         "view": [state.view],
         "layers": [",".join(state.layers)],
     }
-    if state.as_of is not None and state.as_of != state.end:
-        query["as_of"] = [state.as_of.isoformat()]
     if state.actors:
         query["actor"] = list(state.actors)
     if state.types:

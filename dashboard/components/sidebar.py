@@ -82,18 +82,16 @@ def _toggle_play() -> None:
 
 def _play_control(start: dt.date, end: dt.date) -> None:
     back, play, forward = st.columns(3)
-    back.button(
-        "◀ day", on_click=_step, args=(-1, start, end), key="day_back", use_container_width=True
-    )
+    back.button("◀ day", on_click=_step, args=(-1, start, end), key="day_back", width="stretch")
     playing = st.session_state.get(S.K_PLAYING, False)
     play.button(
         "⏸ Pause" if playing else "▶ Play",
         on_click=_toggle_play,
         key="play",
-        use_container_width=True,
+        width="stretch",
     )
     forward.button(
-        "day ▶", on_click=_step, args=(1, start, end), key="day_forward", use_container_width=True
+        "day ▶", on_click=_step, args=(1, start, end), key="day_forward", width="stretch"
     )
     if playing:
         _advance(end)

@@ -58,7 +58,7 @@ def show_event_table(events: gpd.GeoDataFrame, selected_id: str | None) -> str |
         on_select="rerun",
         selection_mode="single-row",
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         column_config={
             "selected": st.column_config.TextColumn("", width="small"),
             "first link": st.column_config.LinkColumn("first link", display_text="open"),

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache
-from dashboard.context import RunContext
+from dashboard.context import RunContext, current
 from geo.parsing import decode_json_list
 from geo.schema import DATASET_LAYERS, Column
 
@@ -44,7 +44,7 @@ def render(ctx: RunContext) -> None:
     methods = ctx.dataset.zones[[Column.NAME, Column.METHOD, Column.UNCERTAINTY]].drop_duplicates(
         subset=[Column.METHOD]
     )
-    st.dataframe(methods, hide_index=True, use_container_width=True)
+    st.dataframe(methods, hide_index=True, width="stretch")
 
     st.subheader("Sources cited")
     cited: dict[str, int] = {}
@@ -64,3 +64,6 @@ def render(ctx: RunContext) -> None:
         "With the offline outlines, viewing the map sends no request to any third party; "
         "choosing a tile basemap loads images from its provider."
     )
+
+
+render(current())

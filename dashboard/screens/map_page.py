@@ -10,7 +10,7 @@ from dashboard import cache
 from dashboard import state as S
 from dashboard.components.table import show_event_table
 from dashboard.components.timeline import area_chart, events_chart, events_per_day
-from dashboard.context import RunContext
+from dashboard.context import RunContext, current
 from dashboard.maps import (
     build_base_map,
     build_data_layers,
@@ -102,12 +102,12 @@ def render(ctx: RunContext) -> None:
     if not counts.empty:
         st.altair_chart(
             events_chart(counts, ctx.state.start, ctx.state.end, ctx.state.effective_as_of),
-            use_container_width=True,
+            width="stretch",
         )
     areas = cache.zone_areas(ctx.dataset, ctx.dataset.content_hash())
     if not areas.empty:
         st.caption("Drawn area of the zones that change over time (see each zone's method).")
-        st.altair_chart(area_chart(areas, ctx.state.effective_as_of), use_container_width=True)
+        st.altair_chart(area_chart(areas, ctx.state.effective_as_of), width="stretch")
 
     st.subheader("Events")
     chosen_row = show_event_table(events, selected)
@@ -149,3 +149,6 @@ def render(ctx: RunContext) -> None:
             with details_slot:
                 st.markdown("**Selected event**")
                 st.html(event_popup_html(match.iloc[0]))
+
+
+render(current())

@@ -1,0 +1,152 @@
+"""The app, driven through Streamlit's AppTest: filters, counts, links, warnings.
+
+The map itself (a streamlit-folium component) is tested in the browser; here it is an
+unknown element, and everything around it is checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.filters import Filters, filter_events
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+
+
+def _app(**query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def _shown(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "Events shown")
+
+
+def _expected(story, **filters) -> int:
+    return len(filter_events(story.events, Filters.make(**filters)))
+
+
+@pytest.fixture(scope="module")
+def at():
+    return _app()
+
+
+def test_the_app_opens_on_the_story_without_an_exception(at, story):
+    assert not at.exception
+    assert at.title[0].value.startswith("Aleppo, December 2016")
+    expected = _expected(story, start="2016-11-15", end="2016-12-22")
+    assert _shown(at) == f"{expected} of {len(story.events)}"
+    assert at.slider(key="as_of").value == dt.date(2016, 12, 15)
+    assert not at.warning
+
+
+def test_choosing_an_actor_changes_the_count(story):
+    at = _app()
+    at.multiselect(key="actors").set_value(["Turkey"]).run()
+    expected = _expected(story, start="2016-11-15", end="2016-12-22", actors=["Turkey"])
+    assert _shown(at) == f"{expected} of {len(story.events)}"
+    assert 0 < expected < _expected(story, start="2016-11-15", end="2016-12-22")
+    assert at.query_params["actor"] == ["Turkey"] or at.query_params["actor"] == "Turkey"
+
+
+def test_changing_the_date_window_changes_the_count(story):
+    at = _app()
+    at.date_input(key="window").set_value((dt.date(2016, 12, 13), dt.date(2016, 12, 16))).run()
+    expected = _expected(story, start="2016-12-13", end="2016-12-16")
+    assert _shown(at) == f"{expected} of {len(story.events)}"
+    assert expected == 9  # 13-16 Dec: counted by hand from the story
+    assert at.query_params["start"] == "2016-12-13"
+
+
+def test_actor_and_window_together(story):
+    at = _app()
+    at.date_input(key="window").set_value((dt.date(2015, 11, 24), dt.date(2016, 12, 31)))
+    at.multiselect(key="actors").set_value(["Russia", "Iran"]).run()
+    expected = _expected(story, start="2015-11-24", end="2016-12-31", actors=["Russia", "Iran"])
+    assert _shown(at) == f"{expected} of {len(story.events)}"
+
+
+def test_a_link_restores_the_state(story):
+    at = _app(
+        start="2016-12-01",
+        end="2016-12-20",
+        as_of="2016-12-17",
+        actor=["Turkey", "Russia"],
+        type="Strategic developments",
+        view="region",
+        layers="events,zones",
+    )
+    assert not at.exception and not at.warning
+    assert at.date_input(key="window").value == (dt.date(2016, 12, 1), dt.date(2016, 12, 20))
+    assert at.slider(key="as_of").value == dt.date(2016, 12, 17)
+    assert at.multiselect(key="actors").value == ["Turkey", "Russia"]
+    assert at.multiselect(key="types").value == ["Strategic developments"]
+    assert at.selectbox(key="view").value == "region"
+    assert at.checkbox(key="layer_events").value and not at.checkbox(key="layer_places").value
+    expected = _expected(
+        story,
+        start="2016-12-01",
+        end="2016-12-20",
+        actors=["Turkey", "Russia"],
+        event_types=["Strategic developments"],
+    )
+    assert _shown(at) == f"{expected} of {len(story.events)}"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"start": "yesterday"}, "'start=yesterday' is not a date"),
+        ({"view": "moon"}, "Unknown view 'moon'"),
+        ({"actor": "Nobody"}, "No actor 'Nobody'"),
+    ],
+)
+def test_a_bad_link_value_shows_a_warning_and_the_default(story, query, message):
+    at = _app(**query)
+    assert not at.exception
+    assert any(message in w.value for w in at.warning)
+    expected = _expected(story, start="2016-11-15", end="2016-12-22")
+    assert _shown(at) == f"{expected} of {len(story.events)}"
+
+
+def test_a_filter_that_matches_nothing_says_so_and_offers_a_reset(story):
+    at = _app()
+    at.multiselect(key="types").set_value(["Violence against civilians"])
+    at.date_input(key="window").set_value((dt.date(2016, 11, 15), dt.date(2016, 11, 20))).run()
+    assert _shown(at) == f"0 of {len(story.events)}"
+    assert any("No event matches these filters" in i.value for i in at.info)
+    at.button(key="reset_empty").click().run()
+    assert at.multiselect(key="types").value == []
+    assert _shown(at) != f"0 of {len(story.events)}"
+
+
+def test_the_day_buttons_step_the_as_of_day():
+    at = _app()
+    at.button(key="day_forward").click().run()
+    assert at.slider(key="as_of").value == dt.date(2016, 12, 16)
+    at.button(key="day_back").click().run()
+    at.button(key="day_back").click().run()
+    assert at.slider(key="as_of").value == dt.date(2016, 12, 14)
+    assert any(m.label == "Zones on 14 Dec 2016" for m in at.metric)
+
+
+def test_moving_the_window_end_carries_the_as_of_day_when_it_followed_it():
+    at = _app(as_of="2016-12-22")
+    at.date_input(key="window").set_value((dt.date(2016, 11, 15), dt.date(2016, 12, 18))).run()
+    assert at.slider(key="as_of").value == dt.date(2016, 12, 18)
+
+
+def test_the_about_page_lists_sources_and_methods(story):
+    at = _app()
+    at.switch_page("screens/about_page.py").run()
+    assert not at.exception
+    assert at.title[0].value == "About the data"
+    cited = at.dataframe[-1].value
+    assert "Story source article" in set(cited["publisher"])
+    assert any("Natural Earth" in t.value for t in at.text)

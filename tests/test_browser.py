@@ -1,0 +1,181 @@
+"""The dashboard in a real browser: Chromium, driven by Playwright, against the served app.
+
+Counts the event markers and zone shapes Leaflet has drawn, changes a filter through the UI,
+opens a shared link, and checks that no page error occurred and no request left the machine.
+A screenshot is kept in tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+import pytest
+from playwright.sync_api import Frame, Page, sync_playwright
+
+from geo.filters import Filters, filter_dataset
+from tests.servers import HOST, dashboard_server, launch_chromium
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+TIMEOUT_MS = 60_000
+
+COUNT_LAYERS = """() => {
+  if (!window.map_div) { return null; }
+  let events = 0, zones = 0;
+  window.map_div.eachLayer(l => {
+    const c = l.options && l.options.className;
+    if (c === 'atlas-event') events++;
+    if (c === 'atlas-zone') zones++;
+  });
+  return [events, zones];
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with dashboard_server() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+class Watch:
+    """Page errors, console errors and every request's host, for one page."""
+
+    def __init__(self, page: Page):
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on(
+            "console",
+            lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None,
+        )
+        # the context sees every request, favicons and iframes' included
+        page.context.on("request", self._request)
+
+    def _request(self, request) -> None:
+        parsed = urlparse(request.url)
+        if parsed.scheme in {"http", "https", "ws", "wss"} and parsed.hostname != HOST:
+            self.foreign.append(request.url)
+
+
+@pytest.fixture
+def page(browser, server, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.watch = Watch(page)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png")
+    context.close()
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        print(f"--- dashboard server log ---\n{server.log()}")
+
+
+def map_frame(page: Page) -> Frame:
+    """The st_folium iframe, once Leaflet has drawn the data layers in it."""
+    frame = page.wait_for_selector("iframe[title*='streamlit_folium']").content_frame()
+    frame.wait_for_function(
+        f"() => {{ const c = ({COUNT_LAYERS})(); return c && c[0] + c[1] > 0; }}"
+    )
+    return frame
+
+
+def wait_for_counts(frame: Frame, events: int, zones: int) -> None:
+    frame.wait_for_function(
+        f"([e, z]) => {{ const c = ({COUNT_LAYERS})(); return c && c[0] === e && c[1] === z; }}",
+        arg=[events, zones],
+    )
+
+
+def expected(story, **filters) -> tuple[int, int]:
+    data = filter_dataset(story, Filters.make(**filters))
+    return len(data.events), len(data.zones)
+
+
+def test_the_map_draws_the_story_then_follows_a_filter_changed_in_the_ui(page, server, story):
+    page.goto(server.url)
+    frame = map_frame(page)
+    events, zones = expected(story, start="2016-11-15", end="2016-12-22", as_of="2016-12-15")
+    wait_for_counts(frame, events, zones)
+    assert events > 5 and zones >= 4
+
+    actors = page.locator("[data-testid='stMultiSelect']").filter(has_text="Actors")
+    actors.locator("input").click()
+    actors.locator("input").fill("Turkey")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    turkey_events, _ = expected(
+        story, start="2016-11-15", end="2016-12-22", as_of="2016-12-15", actors=["Turkey"]
+    )
+    assert turkey_events < events
+    wait_for_counts(frame, turkey_events, zones)
+    page.get_by_text(f"{turkey_events} of {len(story.events)}").wait_for()
+    assert "actor=Turkey" in page.url, "the address bar carries the new state"
+
+    assert page.watch.errors == []
+    assert page.watch.foreign == [], "viewing the map sends nothing to a third party"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard.png")
+
+
+def test_a_shared_link_opens_on_the_same_state(page, server, story):
+    query = {
+        "start": "2016-12-10",
+        "end": "2016-12-20",
+        "as_of": "2016-12-13",
+        "actor": "Russia",
+        "view": "corridor",
+        "layers": "events,zones,routes",
+    }
+    page.goto(f"{server.url}/?{urlencode(query)}")
+    frame = map_frame(page)
+    events, zones = expected(
+        story, start="2016-12-10", end="2016-12-20", as_of="2016-12-13", actors=["Russia"]
+    )
+    wait_for_counts(frame, events, zones)
+    page.get_by_text(f"{events} of {len(story.events)}").wait_for()
+    assert (
+        page.locator("[data-testid='stMultiSelect']")
+        .filter(has_text="Actors")
+        .get_by_text("Russia")
+        .count()
+        >= 1
+    )
+    places = frame.evaluate(
+        "() => { let n = 0; map_div.eachLayer(l => { if (l.options.className === 'atlas-place')"
+        " n++; }); return n; }"
+    )
+    assert places == 0, "the link's layers leave places off"
+    assert page.watch.errors == []
+    assert page.watch.foreign == []
+
+
+def test_clicking_a_marker_selects_its_event(page, server, story):
+    page.goto(server.url)
+    frame = map_frame(page)
+    data = filter_dataset(
+        story, Filters.make(start="2016-11-15", end="2016-12-22", as_of="2016-12-15")
+    )
+    target = data.events.loc[data.events["id"] == "2016-12-12-sheikh-saeed-captured"].iloc[0]
+    point = frame.evaluate(
+        "([lat, lon]) => { const p = map_div.latLngToContainerPoint([lat, lon]);"
+        " const r = map_div.getContainer().getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; }",
+        [target.geometry.y, target.geometry.x],
+    )
+    box = page.locator("iframe[title*='streamlit_folium']").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    page.get_by_text("Selected event").wait_for()
+    page.get_by_text(target["description"][:40], exact=False).first.wait_for()
+    assert page.watch.errors == []

@@ -1,0 +1,284 @@
+"""Map builders without a browser: what each layer holds, as of a day, and that text is escaped."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import pandas as pd
+import pytest
+
+from dashboard.assets import LOCAL_ASSETS, localize_assets
+from dashboard.maps import (
+    Palette,
+    arrow_bearings,
+    basemap_geojson,
+    build_data_layers,
+    build_event_map,
+    event_id_from_popup,
+    event_popup_html,
+    map_html,
+    safe_url,
+)
+from dashboard.views import VIEWS, fit_bounds
+from geo.filters import Filters, filter_dataset
+from geo.schema import LAYER_SPECS, Column, Layer
+from geo.story import load_basemap
+from geo.validation import normalise
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def basemap_json():
+    return basemap_geojson(load_basemap())
+
+
+def _count(group: folium.FeatureGroup, kind: type, class_name: str | None = None) -> int:
+    return sum(
+        1
+        for child in group._children.values()
+        if type(child) is kind
+        and (class_name is None or child.options.get("className") == class_name)
+    )
+
+
+@pytest.mark.parametrize("as_of", ["2016-11-20", "2016-12-13", "2016-12-16", "2016-12-22"])
+def test_data_layers_hold_the_filtered_features_as_of_the_day(story, as_of):
+    filters = Filters.make(start="2016-11-15", end="2016-12-22", as_of=as_of)
+    data = filter_dataset(story, filters)
+    zones, routes, places, events = build_data_layers(
+        data, palette=Palette.for_dataset(story), as_of=pd.Timestamp(as_of)
+    )
+    assert _count(events, folium.CircleMarker, "atlas-event") == len(data.events) > 0
+    assert _count(zones, folium.GeoJson) == len(data.zones)
+    assert _count(places, folium.CircleMarker, "atlas-place") == len(story.places)
+    route_lines = [c for c in routes._children.values() if isinstance(c, folium.PolyLine)]
+    assert len(route_lines) == sum(
+        len(__import__("shapely").get_parts(g)) for g in data.routes.geometry
+    )
+    enclave = [z for z in data.zones[Column.ID] if z.startswith("east-aleppo-enclave")]
+    assert len(enclave) == (0 if as_of == "2016-12-22" else 1)
+
+
+def test_route_lines_are_styled_by_their_status_on_the_day(story):
+    palette = Palette.for_dataset(story)
+
+    def route_style(as_of: str):
+        data = filter_dataset(story, Filters.make(as_of=as_of))
+        _, routes, _, _ = build_data_layers(data, palette=palette, as_of=pd.Timestamp(as_of))
+        line = next(c for c in routes._children.values() if isinstance(c, folium.PolyLine))
+        return line.options.get("dashArray"), line.options["color"]
+
+    active, suspended = route_style("2016-12-15"), route_style("2016-12-17")
+    assert active[0] is None
+    assert suspended[0] == "8 6"
+    assert active[1] != suspended[1]
+
+
+def test_only_the_chosen_layers_are_built(story):
+    groups = build_data_layers(
+        story, palette=Palette.for_dataset(story), as_of=None, layers=["events", "zones"]
+    )
+    assert [g.layer_name for g in groups] == ["Control zones", "Events"]
+
+
+def _hostile_event() -> pd.Series:
+    cells = pd.DataFrame(
+        [
+            {
+                "id": "x<script>",
+                "date_start": "2016-12-15",
+                "event_type": HOSTILE,
+                "sub_event_type": "<b>bold</b>",
+                "actor1": HOSTILE,
+                "actor2": "A & B",
+                "assoc_actors": "<i>c</i>",
+                "place_name": "<svg onload=alert(2)>",
+                "latitude": 36.2,
+                "longitude": 37.1,
+                "description": HOSTILE,
+                "notes": "</div>",
+                "sources": json.dumps(
+                    [
+                        {
+                            "publisher": HOSTILE,
+                            "title": "<script>alert(3)</script>",
+                            "url": "javascript:alert(4)",
+                            "quote": '"><img src=y onerror=alert(5)>',
+                            "claim": "<b>",
+                            "note": "<u>",
+                        },
+                        {"publisher": "Ok", "url": 'https://example.org/a"onmouseover="x'},
+                        {"publisher": "Good", "url": "https://example.org/story?a=1&b=2"},
+                    ]
+                ),
+            }
+        ]
+    )
+    return normalise(cells, LAYER_SPECS[Layer.EVENTS]).iloc[0]
+
+
+def test_event_popups_escape_every_piece_of_user_text():
+    html = event_popup_html(_hostile_event())
+    assert "<img" not in html and "<script" not in html and "<svg" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "javascript:" not in html, "a javascript: link is dropped, not linked"
+    assert 'onmouseover="x' not in html, "a URL cannot break out of its attribute"
+    assert 'href="https://example.org/story?a=1&amp;b=2"' in html
+
+
+def test_a_whole_map_with_hostile_text_renders_it_inert(story, basemap_json):
+    event = _hostile_event()
+    hostile = story.with_layers(
+        events=pd.concat([story.events.iloc[:0], event.to_frame().T]).pipe(
+            lambda f: normalise(f.drop(columns="geometry"), LAYER_SPECS[Layer.EVENTS])
+        )
+    )
+    m = build_event_map(
+        hostile,
+        basemap_json,
+        bounds=VIEWS["aleppo"].bounds,
+        palette=Palette.for_dataset(hostile),
+        as_of=None,
+    )
+    html = map_html(m)
+    assert "<img src=x onerror" not in html
+    assert "onerror=alert(1)" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://example.org/x", True),
+        ("http://example.org", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,x", False),
+        ("//example.org", False),
+        ("https://example.org/ spaced", False),
+        (None, False),
+        (42, False),
+    ],
+)
+def test_only_http_links_are_kept(url, kept):
+    assert (safe_url(url) is not None) == kept
+
+
+def test_the_event_id_is_read_back_from_a_clicked_popup(story):
+    event = story.events.iloc[5]
+    text = re.sub(r"<[^>]+>", "\n", event_popup_html(event))  # roughly what innerText gives
+    assert event_id_from_popup(text) == event[Column.ID]
+    assert event_id_from_popup(None) is None
+    assert event_id_from_popup("a zone popup") is None
+
+
+def test_localized_maps_load_nothing_from_a_cdn(story, basemap_json):
+    m = build_event_map(
+        story,
+        basemap_json,
+        bounds=VIEWS["region"].bounds,
+        palette=Palette.for_dataset(story),
+        as_of=None,
+        asset_base_url="/app/static",
+    )
+    html = map_html(m)
+    loaded = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert loaded, "the map loads Leaflet from somewhere"
+    assert all(url.startswith("/app/static/node_modules/") for url in loaded), loaded
+    assert {u.split("/")[-1] for u in loaded} == {p.split("/")[-1] for p in LOCAL_ASSETS.values()}
+
+
+def test_localizing_twice_gives_the_same_map(story, basemap_json):
+    m = build_event_map(
+        story,
+        basemap_json,
+        bounds=VIEWS["region"].bounds,
+        palette=Palette.for_dataset(story),
+        as_of=None,
+        asset_base_url="/s",
+    )
+    first = map_html(m)
+    localize_assets(m, "/s")
+    assert [a for _, a in m.default_js] == [
+        "/s/node_modules/leaflet/dist/leaflet.js",
+        "/s/node_modules/jquery/dist/jquery.min.js",
+    ]
+    assert len(first) > 0
+
+
+def test_an_asset_without_an_offline_copy_is_an_error_not_a_cdn_request():
+    m = folium.Map(tiles=None)
+    folium.plugins.MousePosition().add_to(m)
+    with pytest.raises(KeyError, match="no offline copy of the map asset"):
+        localize_assets(m, "/app/static")
+
+
+def test_the_map_uses_a_canvas_a_scale_bar_and_no_tiles_offline(story, basemap_json):
+    m = build_event_map(
+        story,
+        basemap_json,
+        bounds=VIEWS["aleppo"].bounds,
+        palette=Palette.for_dataset(story),
+        as_of=None,
+    )
+    html = map_html(m)
+    assert m.options["prefer_canvas"] is True
+    assert '"preferCanvas": true' in html
+    assert "L.control.scale" in html
+    assert "tile.openstreetmap.org" not in html and "cartocdn" not in html
+    assert "Legend" in html and "Syrian opposition" in html
+    assert "Natural Earth" in html, "the basemap's attribution is on the map"
+
+
+def test_a_tile_basemap_is_added_only_when_chosen(story, basemap_json):
+    m = build_event_map(
+        story,
+        basemap_json,
+        bounds=VIEWS["aleppo"].bounds,
+        palette=Palette.for_dataset(story),
+        as_of=None,
+        tiles="osm",
+    )
+    assert "tile.openstreetmap.org" in map_html(m)
+
+
+def test_the_map_opens_on_the_view_bounds(story, basemap_json):
+    m = build_event_map(
+        story,
+        basemap_json,
+        bounds=VIEWS["border"].bounds,
+        palette=Palette.for_dataset(story),
+        as_of=None,
+    )
+    assert m.location == pytest.approx([35.85, 36.05])
+    assert "fitBounds" in map_html(m) and "[[35.7, 35.85], [36.0, 36.25]]" in map_html(m)
+
+
+def test_fit_bounds_surrounds_the_data(story):
+    south_west, north_east = fit_bounds(story.events)
+    assert south_west[0] < story.events.geometry.y.min() < north_east[0]
+    assert south_west[1] < story.events.geometry.x.max() < north_east[1]
+    assert fit_bounds(story.events.iloc[:0]) is None
+
+
+@pytest.mark.parametrize(
+    ("coords", "angle"),
+    [
+        ([(0, 0), (1, 0)], 0.0),
+        ([(0, 0), (0, 1)], -90.0),
+        ([(0, 0), (-1, 0)], 180.0),
+        ([(0, 1), (0, 0)], 90.0),
+    ],
+)
+def test_arrows_point_along_the_line_as_drawn_on_screen(coords, angle):
+    import shapely
+
+    ((_, _, got),) = arrow_bearings(shapely.LineString(coords))
+    assert got == pytest.approx(angle, abs=0.2)
+
+
+def test_palette_colours_differ_within_a_legend(story):
+    palette = Palette.for_dataset(story)
+    assert len(set(palette.event_types.values())) == len(palette.event_types)
+    assert len(set(palette.controllers.values())) == len(palette.controllers)

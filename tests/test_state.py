@@ -1,0 +1,173 @@
+"""The URL's state: every parameter parsed, bad values warned about, round trips exact."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dashboard.state import ALL_LAYERS, Choices, ViewState, parse_query, to_query
+
+CHOICES = Choices(
+    first_day=dt.date(2015, 11, 24),
+    last_day=dt.date(2017, 1, 23),
+    actors=("Syrian government", "Turkey", "Russia", "Iran"),
+    types=("Battles", "Strategic developments"),
+)
+DEFAULTS = ViewState(
+    start=dt.date(2016, 11, 15),
+    end=dt.date(2016, 12, 22),
+    as_of=dt.date(2016, 12, 15),
+    view="aleppo",
+)
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, DEFAULTS),
+        (
+            {"start": ["2016-12-13"], "end": ["2016-12-20"]},
+            ViewState(D(2016, 12, 13), D(2016, 12, 20), D(2016, 12, 15), view="aleppo"),
+        ),
+        (
+            {"start": ["2016-12-16"]},
+            ViewState(D(2016, 12, 16), D(2016, 12, 22), None, view="aleppo"),
+        ),
+        (
+            {"as_of": ["2016-12-17"]},
+            ViewState(D(2016, 11, 15), D(2016, 12, 22), D(2016, 12, 17), view="aleppo"),
+        ),
+        (
+            {"actor": ["turkey", "Assad regime"], "type": ["battles"]},
+            ViewState(
+                D(2016, 11, 15),
+                D(2016, 12, 22),
+                D(2016, 12, 15),
+                actors=("Turkey", "Syrian government"),
+                types=("Battles",),
+                view="aleppo",
+            ),
+        ),
+        (
+            {"actor": ["Turkey,Russia"]},
+            ViewState(
+                D(2016, 11, 15),
+                D(2016, 12, 22),
+                D(2016, 12, 15),
+                actors=("Turkey", "Russia"),
+                view="aleppo",
+            ),
+        ),
+        (
+            {"view": ["border"], "layers": ["events,zones"]},
+            ViewState(
+                D(2016, 11, 15),
+                D(2016, 12, 22),
+                D(2016, 12, 15),
+                view="border",
+                layers=("events", "zones"),
+            ),
+        ),
+        (
+            {"layers": [""]},
+            ViewState(D(2016, 11, 15), D(2016, 12, 22), D(2016, 12, 15), view="aleppo", layers=()),
+        ),
+    ],
+)
+def test_a_link_restores_its_state(params, expected):
+    state, warnings = parse_query(params, CHOICES, DEFAULTS)
+    assert warnings == []
+    assert state == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "warning", "field", "value"),
+    [
+        (
+            {"start": ["yesterday"]},
+            "'start=yesterday' is not a date as YYYY-MM-DD",
+            "start",
+            D(2016, 11, 15),
+        ),
+        ({"end": ["2016-02-30"]}, "'end=2016-02-30' is not a date", "end", D(2016, 12, 22)),
+        (
+            {"start": ["1990-01-01"]},
+            "is outside the data (2015-11-24 to 2017-01-23)",
+            "start",
+            D(2016, 11, 15),
+        ),
+        (
+            {"start": ["2016-12-20"], "end": ["2016-12-01"]},
+            "ends (2016-12-01) before it starts",
+            "end",
+            D(2016, 12, 22),
+        ),
+        ({"as_of": ["2017-01-10"]}, "is outside the window", "as_of", None),
+        ({"actor": ["Nobody"]}, "No actor 'Nobody' in this dataset", "actors", ()),
+        ({"type": ["Picnic"]}, "No event type 'Picnic'", "types", ()),
+        ({"view": ["moon"]}, "Unknown view 'moon'", "view", "aleppo"),
+        ({"layers": ["events,clouds"]}, "Unknown layer(s) 'clouds'", "layers", ("events",)),
+    ],
+)
+def test_a_bad_value_in_a_link_is_warned_about_and_replaced(params, warning, field, value):
+    state, warnings = parse_query(params, CHOICES, DEFAULTS)
+    assert len(warnings) == 1 and warning in warnings[0]
+    assert getattr(state, field) == value
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        DEFAULTS,
+        ViewState(
+            D(2016, 12, 1),
+            D(2016, 12, 31),
+            None,
+            ("Turkey", "Iran"),
+            ("Battles",),
+            "region",
+            ("zones", "routes"),
+        ),
+        ViewState(D(2016, 12, 1), D(2016, 12, 31), D(2016, 12, 31), view="fit"),
+        ViewState(D(2016, 12, 1), D(2016, 12, 31), view="corridor", layers=ALL_LAYERS),
+    ],
+)
+def test_a_state_round_trips_through_its_query_string(state):
+    restored, warnings = parse_query(to_query(state), CHOICES, DEFAULTS)
+    assert warnings == []
+    assert (restored.start, restored.end, restored.effective_as_of) == (
+        state.start,
+        state.end,
+        state.effective_as_of,
+    )
+    assert (restored.actors, restored.types, restored.view, restored.layers) == (
+        state.actors,
+        state.types,
+        state.view,
+        state.layers,
+    )
+
+
+def test_the_query_uses_the_documented_names():
+    query = to_query(
+        ViewState(
+            D(2016, 12, 1),
+            D(2016, 12, 31),
+            D(2016, 12, 5),
+            ("Turkey",),
+            ("Battles",),
+            "aleppo",
+            ("events",),
+        )
+    )
+    assert query == {
+        "start": ["2016-12-01"],
+        "end": ["2016-12-31"],
+        "as_of": ["2016-12-05"],
+        "actor": ["Turkey"],
+        "type": ["Battles"],
+        "view": ["aleppo"],
+        "layers": ["events"],
+    }
