@@ -109,6 +109,9 @@ def test_the_map_draws_the_story_then_follows_a_filter_changed_in_the_ui(page, s
     events, zones = expected(story, start="2016-11-15", end="2016-12-22", as_of="2016-12-15")
     wait_for_counts(frame, events, zones)
     assert events > 5 and zones >= 4
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard.png")
+    frame.evaluate("() => { map_div.setView([36.19, 37.14], 14, {animate: false}); }")
 
     actors = page.locator("[data-testid='stMultiSelect']").filter(has_text="Actors")
     actors.locator("input").click()
@@ -122,11 +125,13 @@ def test_the_map_draws_the_story_then_follows_a_filter_changed_in_the_ui(page, s
     wait_for_counts(frame, turkey_events, zones)
     page.get_by_text(f"{turkey_events} of {len(story.events)}").wait_for()
     assert "actor=Turkey" in page.url, "the address bar carries the new state"
+    view = frame.evaluate("() => [map_div.getZoom(), map_div.getCenter().lat, map_div.getCenter().lng]")
+    assert view[0] == 14 and view[1:] == pytest.approx([36.19, 37.14], abs=1e-6), (
+        "the user's pan and zoom survive a filter change"
+    )
 
     assert page.watch.errors == []
     assert page.watch.foreign == [], "viewing the map sends nothing to a third party"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "dashboard.png")
 
 
 def test_a_shared_link_opens_on_the_same_state(page, server, story):
@@ -178,4 +183,19 @@ def test_clicking_a_marker_selects_its_event(page, server, story):
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     page.get_by_text("Selected event").wait_for()
     page.get_by_text(target["description"][:40], exact=False).first.wait_for()
+    assert page.watch.errors == []
+
+
+def test_play_steps_the_as_of_day_and_the_zones_follow(page, server, story):
+    page.goto(f"{server.url}/?start=2016-12-10&end=2016-12-16&as_of=2016-12-12")
+    frame = map_frame(page)
+    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_text("Zones on 14 Dec 2016").wait_for()
+    page.get_by_role("button", name="⏸ Pause").click()
+    day = page.locator("[data-testid='stMetricLabel']").filter(has_text="Zones on").inner_text()
+    as_of = __import__("datetime").datetime.strptime(day.strip(), "Zones on %d %b %Y").date()
+    _, zones = expected(story, start="2016-12-10", end="2016-12-16", as_of=str(as_of))
+    wait_for_counts(frame, *expected(story, start="2016-12-10", end="2016-12-16",
+                                     as_of=str(as_of)))
+    assert zones >= 4
     assert page.watch.errors == []
