@@ -349,7 +349,8 @@ def place_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
                 fill=False,
                 interactive=False,
             ).add_to(group)
-        permanent = place[Column.KIND] in {"capital", "city"}
+        kind = place[Column.KIND]
+        permanent = kind in {"capital", "city"}
         folium.CircleMarker(
             location=(point.y, point.x),
             radius=3.5,
@@ -359,7 +360,10 @@ def place_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
             fill_color="#ffffff" if estimate else "#444444",
             fill_opacity=1,
             tooltip=folium.Tooltip(
-                esc(label), permanent=permanent, direction="right", class_name="atlas-place-label"
+                esc(label),
+                permanent=permanent,
+                direction="right",
+                class_name=f"atlas-place-label atlas-label-{kind}",
             ),
             class_name="atlas-place",
         ).add_to(group)
@@ -498,6 +502,11 @@ _LEGEND = Template(
   if (legend && legend.parentNode !== container) { container.appendChild(legend); }
   L.DomEvent.disableClickPropagation(legend);
   L.DomEvent.disableScrollPropagation(legend);
+  // city labels crowd a continent: show them from zoom 7 on (capitals always)
+  var map = {{ this._parent.get_name() }};
+  function zoomClass() { container.classList.toggle("atlas-zoomed-out", map.getZoom() < 7); }
+  map.on("zoomend", zoomClass);
+  zoomClass();
 })();
 {% endmacro %}
 """

@@ -528,27 +528,39 @@ def build_basemap(reference: Path) -> pd.DataFrame:
     region = gpd.read_file(geodata / "ne_50m_admin0_region_clip.geojson")
     world = gpd.read_file(geodata / "ne_110m_admin0_world.geojson")
     box = shapely.box(*region.total_bounds)
+    # one outline per country: 1:50m inside the region's box, 1:110m outside it, merged so
+    # that no seam is drawn along the box's edges
+    outside = {
+        row["ADM0_A3"]: (row["NAME"], row.geometry.difference(box)) for _, row in world.iterrows()
+    }
     records = []
     for _, row in region.iterrows():
+        geometry = row.geometry
+        scale = "1:50m"
+        if row["clipped_to_bbox"] and row["ADM0_A3"] in outside:
+            rest = outside.pop(row["ADM0_A3"])[1]
+            geometry = shapely.union_all([geometry, rest]).buffer(0)
+            scale = "1:50m in the region, 1:110m beyond"
+        else:
+            outside.pop(row["ADM0_A3"], None)
         records.append(
             {
                 "id": f"country-{row['ADM0_A3']}",
                 "name": row["NAME"],
                 "kind": "country",
-                "attribution": NE_ATTRIBUTION + "; 1:50m",
-                "geometry": row.geometry,
+                "attribution": f"{NE_ATTRIBUTION}; {scale}",
+                "geometry": geometry,
             }
         )
-    for _, row in world.iterrows():
-        outside = row.geometry.difference(box)
-        if not outside.is_empty:
+    for code, (name, rest) in outside.items():
+        if not rest.is_empty:
             records.append(
                 {
-                    "id": f"world-{row['ADM0_A3']}",
-                    "name": row["NAME"],
+                    "id": f"world-{code}",
+                    "name": name,
                     "kind": "country",
                     "attribution": NE_ATTRIBUTION + "; 1:110m",
-                    "geometry": outside,
+                    "geometry": rest,
                 }
             )
     for file, kind, prefix in (

@@ -125,7 +125,9 @@ def test_the_map_draws_the_story_then_follows_a_filter_changed_in_the_ui(page, s
     wait_for_counts(frame, turkey_events, zones)
     page.get_by_text(f"{turkey_events} of {len(story.events)}").wait_for()
     assert "actor=Turkey" in page.url, "the address bar carries the new state"
-    view = frame.evaluate("() => [map_div.getZoom(), map_div.getCenter().lat, map_div.getCenter().lng]")
+    view = frame.evaluate(
+        "() => [map_div.getZoom(), map_div.getCenter().lat, map_div.getCenter().lng]"
+    )
     assert view[0] == 14 and view[1:] == pytest.approx([36.19, 37.14], abs=1e-6), (
         "the user's pan and zoom survive a filter change"
     )
@@ -195,7 +197,6 @@ def test_play_steps_the_as_of_day_and_the_zones_follow(page, server, story):
     day = page.locator("[data-testid='stMetricLabel']").filter(has_text="Zones on").inner_text()
     as_of = __import__("datetime").datetime.strptime(day.strip(), "Zones on %d %b %Y").date()
     _, zones = expected(story, start="2016-12-10", end="2016-12-16", as_of=str(as_of))
-    wait_for_counts(frame, *expected(story, start="2016-12-10", end="2016-12-16",
-                                     as_of=str(as_of)))
+    wait_for_counts(frame, *expected(story, start="2016-12-10", end="2016-12-16", as_of=str(as_of)))
     assert zones >= 4
     assert page.watch.errors == []
