@@ -44,8 +44,8 @@ test: install browser
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check geo dashboard tests scripts
-	$(BIN)/ruff format --check geo dashboard tests scripts
+	$(BIN)/ruff check geo dashboard tests scripts bench
+	$(BIN)/ruff format --check geo dashboard tests scripts bench
 
 format: install
 	$(BIN)/ruff format geo dashboard tests scripts

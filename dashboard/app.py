@@ -6,6 +6,7 @@ atlas run [--data PATH] [--port N]      (or: make run)
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -13,8 +14,10 @@ import streamlit as st
 from dashboard import cache
 from dashboard import state as S
 from dashboard.assets import assets_installed
+from dashboard.cli import VIEW_ENV
 from dashboard.components.sidebar import render_filters
 from dashboard.context import RunContext, publish
+from dashboard.views import VIEW_NAMES
 from geo.filters import filter_dataset
 
 PAGES = Path(__file__).parent / "screens"  # not pages/: that name turns on the old page mode
@@ -43,7 +46,9 @@ def main() -> None:
     dataset, report = cache.load_dataset()
     version = dataset.content_hash()
     choices = cache.choices(dataset, version)
-    preset = STORY_PRESET if cache.data_path() is None else None
+    preset = dict(STORY_PRESET) if cache.data_path() is None else {}
+    if os.environ.get(VIEW_ENV) in VIEW_NAMES:
+        preset["view"] = os.environ[VIEW_ENV]
     defaults = S.default_state(choices, preset)
     S.init_session(version, choices, defaults)
     state, tiles = render_filters(choices, defaults)

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from dashboard.views import VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import Filters, describe_filters, filter_dataset
 from geo.io import read_dataset, write_dataset
@@ -27,6 +28,8 @@ from geo.story import load_story
 
 #: How ``atlas run --data`` tells the app which dataset to open (read by dashboard.cache).
 DATA_ENV = "ATLAS_DATA"
+#: How ``atlas run --view`` tells the app which view to open on.
+VIEW_ENV = "ATLAS_VIEW"
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
@@ -166,6 +169,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.data:
         _load(args.data)
         env[DATA_ENV] = str(Path(args.data).resolve())
+    if args.view:
+        env[VIEW_ENV] = args.view
     command = streamlit_command(port=args.port, host=args.host, open_browser=not args.no_browser)
     print(f"conflict-atlas on http://{args.host}:{args.port}", file=sys.stderr)
     try:
@@ -190,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to listen on (0.0.0.0 to share it on your network)",
     )
     run.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    run.add_argument(
+        "--view", choices=VIEW_NAMES, help="the view it opens on (a link's view= still wins)"
+    )
     run.set_defaults(func=cmd_run)
 
     info = commands.add_parser("info", help="each layer's count, date span and actors")

@@ -150,3 +150,22 @@ def test_the_about_page_lists_sources_and_methods(story):
     cited = at.dataframe[-1].value
     assert "Story source article" in set(cited["publisher"])
     assert any("Natural Earth" in t.value for t in at.text)
+
+
+def test_atlas_run_view_sets_the_view_it_opens_on(monkeypatch):
+    monkeypatch.setenv("ATLAS_VIEW", "border")
+    at = _app()
+    assert at.selectbox(key="view").value == "border"
+    at = _app(view="corridor")
+    assert at.selectbox(key="view").value == "corridor", "a link's view wins"
+
+
+def test_the_app_opens_another_dataset_on_its_whole_span(monkeypatch, tmp_path, story):
+    from geo.io import write_dataset
+
+    path = write_dataset(story.with_layers(events=story.events.iloc[:5]), tmp_path / "mine.gpkg")
+    monkeypatch.setenv("ATLAS_DATA", str(path))
+    at = _app()
+    assert not at.exception
+    assert _shown(at) == "5 of 5"
+    assert at.selectbox(key="view").value == "fit"

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ruff_finds_nothing():
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "geo", "dashboard", "tests", "scripts"],
+        [sys.executable, "-m", "ruff", "check", "geo", "dashboard", "tests", "scripts", "bench"],
         cwd=ROOT,
         capture_output=True,
         text=True,
