@@ -32,7 +32,7 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
-def measure(repeat: int) -> dict[str, float]:
+def measure(repeat: int, frames: int = 30) -> dict[str, float]:
     from dashboard.maps import Palette, basemap_geojson, build_event_map, map_html
     from dashboard.views import VIEWS
 
@@ -61,7 +61,41 @@ def measure(repeat: int) -> dict[str, float]:
 
     results["build story map (html)"] = best_of(repeat, build)
     results["story map html bytes"] = float(len(build().encode()))
+    results.update(measure_snapshots(story, basemap_json, frames))
     return results
+
+
+def measure_snapshots(story, basemap_json: str, frames: int) -> dict[str, float]:
+    """Seconds for one PNG (browser start included) and per frame of a series."""
+    import datetime as dt
+
+    from dashboard.maps import attribution_text
+    from dashboard.snapshot import SnapshotRequest, render_png, renderer
+    from dashboard.views import VIEWS
+
+    attribution = attribution_text(load_basemap())
+    request = SnapshotRequest(
+        dataset=story,
+        filters=Filters.make(start="2016-11-15", end="2016-12-22", as_of="2016-12-15"),
+        bounds=VIEWS["aleppo"].bounds,
+    )
+    start = time.perf_counter()
+    with renderer() as browser:
+        render_png(request, basemap_json, attribution=attribution, using=browser)
+    single = time.perf_counter() - start
+    days = [dt.date(2016, 11, 22) + dt.timedelta(days=i) for i in range(frames)]
+    with renderer() as browser:
+        render_png(request, basemap_json, attribution=attribution, using=browser)  # warm
+        start = time.perf_counter()
+        for day in days:
+            render_png(
+                request.with_as_of(day), basemap_json, attribution=attribution, using=browser
+            )
+        per_frame = (time.perf_counter() - start) / frames
+    return {
+        "snapshot PNG 1600x1000, single (browser start included)": single,
+        f"snapshot PNG 1600x1000, per frame of a {frames}-frame series": per_frame,
+    }
 
 
 def write(results: dict[str, float], repeat: int) -> Path:
@@ -80,8 +114,9 @@ def write(results: dict[str, float], repeat: int) -> Path:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--frames", type=int, default=30, help="frames in the snapshot series")
     args = parser.parse_args(argv)
-    path = write(measure(args.repeat), args.repeat)
+    path = write(measure(args.repeat, args.frames), args.repeat)
     print(path.read_text())
 
 

@@ -4,6 +4,8 @@
     atlas info [--data PATH] [--json]
     atlas validate PATH...
     atlas export [--data PATH] [filters...] --out FILE
+    atlas snapshot [--data PATH] [--view NAME] [filters...] [--width W] [--height H]
+                   [--scale S] [--basemap NAME] [--gif FILE] --out FILE.png|FILE.html|DIR/
 
 ``--data`` defaults to the bundled story everywhere.  Exit codes: 0 success, 1 invalid
 rows (validate), 2 a file or an argument that cannot be used.
@@ -19,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from dashboard.browser import BrowserUnavailable
 from dashboard.views import VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import Filters, describe_filters, filter_dataset
@@ -55,7 +58,8 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
-        help="day for zones and routes (default: the window's end)",
+        help="day for zones and routes (default: the window's end); for snapshots also "
+        "START:END[:STEP], a series of days",
     )
     parser.add_argument(
         "--actor",
@@ -132,6 +136,112 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     print(f"wrote {out}: {counts}", file=sys.stderr)
     print(describe_filters(filters), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """Write a PNG or standalone HTML snapshot, or a series of PNGs (and a GIF)."""
+    from dashboard.snapshot import parse_series
+
+    series = parse_series(args.as_of) if args.as_of and ":" in args.as_of else None
+    if series is not None:
+        args.as_of = None
+    request = _snapshot_request(args)
+    out = Path(args.out)
+    if series is None:
+        return _write_snapshot(request, out)
+    return _write_series(request, series, out, gif=args.gif)
+
+
+def _snapshot_request(args: argparse.Namespace):
+    from dashboard.snapshot import SnapshotRequest
+    from dashboard.state import ViewState, to_query
+    from dashboard.views import FIT, VIEWS, fit_bounds
+
+    filters = filters_from(args)
+    dataset = _load(args.data)
+    if args.view == FIT:
+        shown = filter_dataset(dataset, filters)
+        bounds = fit_bounds(shown.events, shown.zones, shown.routes) or VIEWS["region"].bounds
+    else:
+        bounds = VIEWS[args.view].bounds
+    layers = (
+        tuple(args.layers.split(",")) if args.layers else ("events", "places", "zones", "routes")
+    )
+    state = ViewState(
+        start=(filters.start or dataset.events["date_start"].min()).date(),
+        end=(filters.end or dataset.events["date_start"].max()).date(),
+        as_of=filters.effective_as_of.date() if filters.effective_as_of is not None else None,
+        actors=filters.actors,
+        types=filters.event_types,
+        view=args.view,
+        layers=layers,
+    )
+    query = "&".join(f"{k}={v}" for k, values in to_query(state).items() for v in values)
+    return SnapshotRequest(
+        dataset=dataset,
+        filters=filters,
+        bounds=bounds,
+        layers=layers,
+        tiles=args.basemap,
+        link=f"{args.link_base.rstrip('/')}/?{query}",
+        width=args.width,
+        height=args.height,
+        scale=args.scale,
+    )
+
+
+def _basemap():
+    from dashboard.maps import attribution_text, basemap_geojson
+    from geo.story import load_basemap
+
+    basemap = load_basemap()
+    return basemap_geojson(basemap), attribution_text(basemap)
+
+
+def _write_snapshot(request, out: Path) -> int:
+    from dashboard.snapshot import render_png, renderer, snapshot_html
+    from geo.io import atomic_path
+
+    basemap_json, attribution = _basemap()
+    suffix = out.suffix.lower()
+    if suffix == ".html":
+        html = snapshot_html(request, basemap_json, attribution=attribution)
+        with atomic_path(out) as tmp:
+            tmp.write_text(html, encoding="utf-8")
+    elif suffix == ".png":
+        with renderer() as browser:
+            png = render_png(request, basemap_json, attribution=attribution, using=browser)
+        with atomic_path(out) as tmp:
+            tmp.write_bytes(png)
+    else:
+        raise ValueError(f"a snapshot is a .png or an .html file, got {out.name!r}")
+    print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_series(request, days, out: Path, *, gif: Path | None) -> int:
+    from dashboard.snapshot import render_png, renderer, write_gif
+    from geo.io import atomic_path
+
+    if out.suffix:
+        raise ValueError(f"a series is written to a folder: give --out DIR/, got {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    basemap_json, attribution = _basemap()
+    frames = []
+    with renderer() as browser:
+        for number, day in enumerate(days, start=1):
+            png = render_png(
+                request.with_as_of(day), basemap_json, attribution=attribution, using=browser
+            )
+            frame = out / f"frame-{number:04d}-{day:%Y-%m-%d}.png"
+            with atomic_path(frame) as tmp:
+                tmp.write_bytes(png)
+            frames.append(frame)
+            print(f"wrote {frame}", file=sys.stderr)
+    if gif is not None:
+        write_gif(frames, gif)
+        print(f"wrote {gif} ({len(frames)} frames)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -220,6 +330,38 @@ def build_parser() -> argparse.ArgumentParser:
         help=".geojson (all layers), .gpkg (a table per layer), .csv or .parquet (events)",
     )
     export.set_defaults(func=cmd_export)
+
+    snapshot = commands.add_parser(
+        "snapshot", help="a PNG or standalone HTML of the map, with its provenance"
+    )
+    snapshot.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    snapshot.add_argument("--view", choices=VIEW_NAMES, default="fit", help="preset view")
+    add_filter_arguments(snapshot)
+    snapshot.add_argument("--layers", metavar="L1,L2", help="events,places,zones,routes")
+    snapshot.add_argument("--width", type=int, default=1600, help="CSS pixels (default 1600)")
+    snapshot.add_argument("--height", type=int, default=1000, help="CSS pixels (default 1000)")
+    snapshot.add_argument("--scale", type=float, default=1.0, help="pixel density (2 = retina)")
+    snapshot.add_argument(
+        "--basemap",
+        choices=["offline", "osm", "carto"],
+        default="offline",
+        help="offline outlines (default) or online tiles",
+    )
+    snapshot.add_argument(
+        "--link-base",
+        default="http://127.0.0.1:8501",
+        help="where the dashboard is served, for the link in the caption and metadata",
+    )
+    snapshot.add_argument(
+        "--gif", type=Path, metavar="FILE.gif", help="with a series: also an animated GIF"
+    )
+    snapshot.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE|DIR/",
+        help="FILE.png, FILE.html, or DIR/ with --as-of START:END[:STEP] for a series",
+    )
+    snapshot.set_defaults(func=cmd_snapshot)
     return parser
 
 
@@ -232,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataError as error:
         print(f"atlas: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
-    except ValueError as error:
+    except (ValueError, FileNotFoundError, BrowserUnavailable) as error:
         print(f"atlas {args.command}: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
 

@@ -198,6 +198,16 @@ def event_id_from_popup(popup_text: Any) -> str | None:
     return None
 
 
+def leaflet_bounds(returned: Any) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` from st_folium's returned ``bounds``, if complete."""
+    try:
+        sw, ne = returned["_southWest"], returned["_northEast"]
+        bounds = [[float(sw["lat"]), float(sw["lng"])], [float(ne["lat"]), float(ne["lng"])]]
+    except (TypeError, KeyError, ValueError):
+        return None
+    return bounds if all(math.isfinite(v) for pair in bounds for v in pair) else None
+
+
 def _uncertainty_km(row: pd.Series) -> float:
     given = row[Column.UNCERTAINTY_KM]
     if not pd.isna(given):
@@ -600,6 +610,7 @@ def build_base_map(
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
+        zoom_snap=0.25,  # fit a view's bounds closely, not to the nearest whole zoom
         zoom_control=True,
         attribution_control=True,
     )

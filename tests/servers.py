@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard.browser import launch_chromium  # noqa: F401 - the tests' way in
 from dashboard.cli import DATA_ENV, streamlit_command
 
 HOST = "127.0.0.1"
@@ -99,27 +99,3 @@ def stop(process: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
-
-
-def chromium_path() -> str | None:
-    """Debian's Chromium (or $ATLAS_CHROMIUM); None to use Playwright's own download."""
-    explicit = os.environ.get("ATLAS_CHROMIUM")
-    if explicit:
-        return explicit
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
-
-
-def launch_chromium(playwright):
-    """Start headless Chromium, saying how to get one when none can be found."""
-    path = chromium_path()
-    try:
-        return playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-    except Exception as error:
-        raise RuntimeError(
-            "No Chromium for the browser tests: install Debian's package "
-            "(apt-get install chromium), set ATLAS_CHROMIUM, or run 'playwright install "
-            f"chromium'. ({error})"
-        ) from error

@@ -9,8 +9,9 @@ import bench.__main__ as bench
 
 def test_the_benchmark_runs_and_writes_its_tables(tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "RESULTS", tmp_path)
-    bench.main(["--repeat", "1"])
+    bench.main(["--repeat", "1", "--frames", "2"])
     results = json.loads((tmp_path / "latest.json").read_text())["results"]
     assert {"read story .gpkg", "filter story", "build story map (html)"} <= set(results)
     assert results["story map html bytes"] > 10_000
+    assert any(name.startswith("snapshot PNG") and "per frame" in name for name in results)
     assert "| filter story |" in (tmp_path / "latest.md").read_text()

@@ -7,6 +7,7 @@ A screenshot is kept in tests/artifacts/.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -69,7 +70,7 @@ class Watch:
 
 @pytest.fixture
 def page(browser, server, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.watch = Watch(page)
@@ -89,6 +90,11 @@ def map_frame(page: Page) -> Frame:
         f"() => {{ const c = ({COUNT_LAYERS})(); return c && c[0] + c[1] > 0; }}"
     )
     return frame
+
+
+def wait_until_idle(page: Page) -> None:
+    """Streamlit has finished its reruns (its running indicator is gone)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
 
 
 def wait_for_counts(frame: Frame, events: int, zones: int) -> None:
@@ -175,14 +181,14 @@ def test_clicking_a_marker_selects_its_event(page, server, story):
         story, Filters.make(start="2016-11-15", end="2016-12-22", as_of="2016-12-15")
     )
     target = data.events.loc[data.events["id"] == "2016-12-12-sheikh-saeed-captured"].iloc[0]
+    # the whole map in view first: a click that scrolls Streamlit's main pane lands elsewhere
+    page.locator("iframe[title*='streamlit_folium']").scroll_into_view_if_needed()
     point = frame.evaluate(
         "([lat, lon]) => { const p = map_div.latLngToContainerPoint([lat, lon]);"
-        " const r = map_div.getContainer().getBoundingClientRect();"
-        " return [p.x + r.left, p.y + r.top]; }",
+        " return {x: p.x, y: p.y}; }",
         [target.geometry.y, target.geometry.x],
     )
-    box = page.locator("iframe[title*='streamlit_folium']").bounding_box()
-    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    frame.locator(".leaflet-container").click(position=point)
     page.get_by_text("Selected event").wait_for()
     page.get_by_text(target["description"][:40], exact=False).first.wait_for()
     assert page.watch.errors == []
@@ -199,4 +205,42 @@ def test_play_steps_the_as_of_day_and_the_zones_follow(page, server, story):
     _, zones = expected(story, start="2016-12-10", end="2016-12-16", as_of=str(as_of))
     wait_for_counts(frame, *expected(story, start="2016-12-10", end="2016-12-16", as_of=str(as_of)))
     assert zones >= 4
+    assert page.watch.errors == []
+
+
+def test_the_export_panel_downloads_a_png_of_the_view_with_its_state(page, server, story):
+    from dashboard.snapshot import read_metadata
+
+    page.goto(f"{server.url}/?start=2016-12-01&end=2016-12-22&as_of=2016-12-16&view=aleppo")
+    map_frame(page)
+    page.get_by_text("Export this view").click()
+    page.get_by_text("Link to this view").wait_for()
+    wait_until_idle(page)
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.get_by_role("button", name="PNG image").click()
+    path = ARTIFACTS / "export.png"
+    ARTIFACTS.mkdir(exist_ok=True)
+    download.value.save_as(path)
+    meta = read_metadata(path)
+    state = json.loads(meta["atlas:state"])
+    assert (state["start"], state["end"], state["as_of"]) == (
+        "2016-12-01",
+        "2016-12-22",
+        "2016-12-16",
+    )
+    assert "as_of=2016-12-16" in meta["atlas:link"]
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.size == (1600, 1000), "the default size (sizes: tests/test_snapshot.py)"
+    wait_until_idle(page)
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.get_by_role("button", name="GeoJSON (visible layers)").click()
+    collection = json.loads(Path(download.value.path()).read_text())
+    assert {f["properties"]["layer"] for f in collection["features"]} == {
+        "events",
+        "places",
+        "zones",
+        "routes",
+    }
     assert page.watch.errors == []

@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 
 from dashboard import cache
 from dashboard import state as S
+from dashboard.components.export import render_export_panel
 from dashboard.components.table import show_event_table
 from dashboard.components.timeline import area_chart, events_chart, events_per_day
 from dashboard.context import RunContext, current
@@ -17,6 +18,7 @@ from dashboard.maps import (
     event_id_from_popup,
     event_popup_html,
     layer_control,
+    leaflet_bounds,
 )
 from dashboard.views import FIT, VIEWS, fit_bounds
 from geo.filters import Filters, describe_filters, filter_events
@@ -26,6 +28,7 @@ K_MAP = "atlas_map"
 K_LAST_POPUP = "last_map_popup"
 K_LAST_TABLE = "last_table_choice"
 K_CENTER = "map_center"
+K_SEEN_BOUNDS = "map_bounds_seen"
 MAP_HEIGHT = 620
 SELECTED_ZOOM = 13
 
@@ -79,9 +82,10 @@ def render(ctx: RunContext) -> None:
 
     selected = st.session_state.get(S.K_SELECTED)
 
+    bounds = _bounds(ctx)
     base = build_base_map(
         cache.basemap_json(),
-        bounds=_bounds(ctx),
+        bounds=bounds,
         palette=ctx.palette,
         tiles=ctx.tiles,
         attribution=cache.basemap_attribution(),
@@ -93,6 +97,8 @@ def render(ctx: RunContext) -> None:
         as_of=pd.Timestamp(ctx.state.effective_as_of),
         layers=ctx.state.layers,
     )
+    seen = st.session_state.get(K_SEEN_BOUNDS)
+    render_export_panel(ctx, seen if seen else bounds)
     map_slot = st.container()
     details_slot = st.container()
 
@@ -127,12 +133,16 @@ def render(ctx: RunContext) -> None:
             key=K_MAP,
             feature_group_to_add=groups,
             layer_control=layer_control(),
-            returned_objects=["last_object_clicked_popup"],
+            # the bounds feed the PNG export ("the extent the user sees")
+            returned_objects=["last_object_clicked_popup", "bounds"],
             center=center,
             zoom=zoom,
             height=MAP_HEIGHT,
             use_container_width=True,
         )
+    seen_bounds = leaflet_bounds((returned or {}).get("bounds"))
+    if seen_bounds is not None and seen_bounds != st.session_state.get(K_SEEN_BOUNDS):
+        st.session_state[K_SEEN_BOUNDS] = seen_bounds
     popup = (returned or {}).get("last_object_clicked_popup")
     if popup and popup != st.session_state.get(K_LAST_POPUP):
         clicked = event_id_from_popup(popup)

@@ -1,0 +1,164 @@
+"""The export panel beside the map: PNG, standalone HTML, and the data shown."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import streamlit as st
+
+from dashboard import cache
+from dashboard.context import RunContext
+from dashboard.snapshot import SnapshotRequest, render_png, renderer, snapshot_html
+from dashboard.state import to_query
+from geo.dataset import Dataset
+from geo.io import feature_collection, to_text_table, write_dataset
+from geo.schema import LAYER_SPECS, Layer
+
+K_WIDTH, K_HEIGHT, K_SCALE = "export_width", "export_height", "export_scale"
+
+
+def share_link(ctx: RunContext) -> str:
+    """The URL of this view (the app's own address with the state's query string)."""
+    query = urlencode(to_query(ctx.state), doseq=True)
+    try:
+        scheme, netloc, path, _, _ = urlsplit(st.context.url or "")
+    except AttributeError:
+        scheme = netloc = path = ""
+    if not netloc:
+        return f"?{query}"
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def metadata_state(ctx: RunContext) -> dict[str, object]:
+    """The link's state as PNG metadata holds it: one value per name; actors, types as lists."""
+    return {
+        name: values if name in ("actor", "type") else values[0]
+        for name, values in to_query(ctx.state).items()
+    }
+
+
+def visible(ctx: RunContext) -> Dataset:
+    """The filtered data, without the layers switched off."""
+    empty = {
+        str(layer): ctx.filtered.layer(layer).iloc[:0]
+        for layer in (Layer.EVENTS, Layer.PLACES, Layer.ZONES, Layer.ROUTES)
+        if str(layer) not in ctx.state.layers
+    }
+    return ctx.filtered.with_layers(**empty) if empty else ctx.filtered
+
+
+def geojson_bytes(data: Dataset, layers: tuple[str, ...]) -> bytes:
+    """The visible layers as one FeatureCollection with a ``layer`` property on every feature."""
+    frames = {Layer(name): data.layer(name) for name in layers}
+    return json.dumps(feature_collection(frames, tag_layer=True), ensure_ascii=False).encode()
+
+
+def csv_bytes(data: Dataset) -> bytes:
+    """The filtered events as CSV (latitude and longitude columns)."""
+    return to_text_table(data.events, LAYER_SPECS[Layer.EVENTS]).to_csv(index=False).encode()
+
+
+def gpkg_bytes(data: Dataset) -> bytes:
+    """Every visible layer as a GeoPackage."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_dataset(data, Path(folder) / "atlas.gpkg")
+        return path.read_bytes()
+
+
+def snapshot_request(ctx: RunContext, bounds: list[list[float]], size: tuple[int, int, float]):
+    """What the user sees, as a snapshot request."""
+    width, height, scale = size
+    return SnapshotRequest(
+        dataset=ctx.dataset,
+        filters=ctx.state.filters(),
+        bounds=bounds,
+        layers=ctx.state.layers,
+        tiles=ctx.tiles,
+        link=share_link(ctx),
+        width=width,
+        height=height,
+        scale=scale,
+        state={**metadata_state(ctx), "bounds": bounds, "basemap": ctx.tiles},
+    )
+
+
+def _png(request: SnapshotRequest) -> Callable[[], bytes]:
+    def make() -> bytes:
+        with renderer() as browser:
+            return render_png(
+                request,
+                cache.basemap_json(),
+                attribution=cache.basemap_attribution(),
+                using=browser,
+            )
+
+    return make
+
+
+def _html(request: SnapshotRequest) -> Callable[[], bytes]:
+    def make() -> bytes:
+        return snapshot_html(
+            request, cache.basemap_json(), attribution=cache.basemap_attribution()
+        ).encode()
+
+    return make
+
+
+def render_export_panel(ctx: RunContext, bounds: list[list[float]]) -> None:
+    """Draw the panel; files are made only when their button is clicked."""
+    name = f"atlas-{ctx.state.effective_as_of:%Y-%m-%d}"
+    with st.popover("Export this view", width="content"):
+        st.caption("Snapshots carry their caption: dates, filters, sources and the link back.")
+        cols = st.columns(3)
+        width = cols[0].number_input("Width", 400, 6000, 1600, step=100, key=K_WIDTH)
+        height = cols[1].number_input("Height", 300, 6000, 1000, step=100, key=K_HEIGHT)
+        scale = cols[2].selectbox(
+            "Density", [1.0, 2.0, 3.0], key=K_SCALE, format_func=lambda s: f"{s:g}×"
+        )
+        request = snapshot_request(ctx, bounds, (int(width), int(height), float(scale)))
+        st.download_button(
+            "PNG image",
+            _png(request),
+            file_name=f"{name}.png",
+            mime="image/png",
+            key="download_png",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Interactive HTML (works offline)",
+            _html(request),
+            file_name=f"{name}.html",
+            mime="text/html",
+            key="download_html",
+            on_click="ignore",
+        )
+        data = visible(ctx)
+        st.download_button(
+            "GeoJSON (visible layers)",
+            lambda: geojson_bytes(data, ctx.state.layers),
+            file_name=f"{name}.geojson",
+            mime="application/geo+json",
+            key="download_geojson",
+            on_click="ignore",
+        )
+        st.download_button(
+            "CSV (filtered events)",
+            lambda: csv_bytes(data),
+            file_name=f"{name}-events.csv",
+            mime="text/csv",
+            key="download_csv",
+            on_click="ignore",
+        )
+        st.download_button(
+            "GeoPackage (all layers)",
+            lambda: gpkg_bytes(data),
+            file_name=f"{name}.gpkg",
+            mime="application/geopackage+sqlite3",
+            key="download_gpkg",
+            on_click="ignore",
+        )
+        st.caption(f"Link to this view: {share_link(ctx)}")

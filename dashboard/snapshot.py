@@ -1,0 +1,450 @@
+"""Map snapshots that carry their provenance: standalone HTML, PNG, and series of PNGs.
+
+A snapshot is the same folium map the app shows, wrapped in a page with a caption: title,
+date window and as-of day, the filters in plain English, what is shown, the sources cited by
+what is shown, the dataset's version and the attributions.  The standalone HTML inlines
+every asset (it opens from disk, offline).  PNGs are that page rendered by headless Chromium,
+with the filter state and the shareable link in PNG text chunks.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import mimetypes
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from branca.element import Element, MacroElement, Template
+from PIL import Image, PngImagePlugin
+
+from dashboard.assets import STATIC_DIR, assets_installed
+from dashboard.browser import launch_chromium
+from dashboard.maps import DATA_LAYERS, Palette, build_event_map, esc, map_html
+from geo.dataset import Dataset
+from geo.filters import Filters, describe_filters, filter_dataset, format_day
+from geo.parsing import decode_json_list
+from geo.schema import Column, Layer
+
+READY_ATTRIBUTE = "data-atlas-ready"
+DEFAULT_SIZE = (1600, 1000)
+SOURCES_IN_IMAGE = 14
+
+
+def software() -> str:
+    """``conflict-atlas <version>``."""
+    try:
+        return f"conflict-atlas {version('conflict-atlas')}"
+    except PackageNotFoundError:
+        return "conflict-atlas"
+
+
+@dataclass(frozen=True)
+class SnapshotRequest:
+    """What to draw: the dataset, the filters, the extent and how it looks.
+
+    ``bounds`` is Leaflet's ``[[south, west], [north, east]]``; ``link`` the shareable URL
+    (or query string) that reproduces the view in the app.
+    """
+
+    dataset: Dataset
+    filters: Filters
+    bounds: list[list[float]]
+    layers: Sequence[str] = tuple(str(layer) for layer in DATA_LAYERS)
+    tiles: str = "offline"
+    link: str = ""
+    title: str = ""
+    width: int = DEFAULT_SIZE[0]
+    height: int = DEFAULT_SIZE[1]
+    scale: float = 1.0
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def with_as_of(self, day: dt.date) -> SnapshotRequest:
+        """The same snapshot on another as-of day (for series)."""
+        filters = Filters(
+            start=self.filters.start,
+            end=self.filters.end,
+            as_of=pd.Timestamp(day),
+            actors=self.filters.actors,
+            event_types=self.filters.event_types,
+            bbox=self.filters.bbox,
+        )
+        link = re.sub(r"as_of=\d{4}-\d{2}-\d{2}", f"as_of={day:%Y-%m-%d}", self.link)
+        state = {**self.state, "as_of": f"{day:%Y-%m-%d}"} if self.state else {}
+        return SnapshotRequest(
+            **{**self.__dict__, "filters": filters, "link": link, "state": state}
+        )
+
+
+# --- what the caption says ------------------------------------------------------------
+
+
+def cited_sources(shown: Dataset, layers: Sequence[str]) -> Counter[str]:
+    """How often each publisher is cited by the features shown (events, zones, routes)."""
+    counts: Counter[str] = Counter()
+    for layer in (Layer.EVENTS, Layer.ZONES, Layer.ROUTES):
+        if str(layer) not in layers:
+            continue
+        for cell in shown.layer(layer)[Column.SOURCES]:
+            for source in decode_json_list(cell):
+                counts[str(source.get("publisher", "")).strip()] += 1
+    counts.pop("", None)
+    return counts
+
+
+def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> dict[str, str]:
+    """The snapshot's provenance as plain text fields (the caption and the PNG metadata)."""
+    filters = request.filters
+    window = "all dates"
+    if filters.start is not None or filters.end is not None:
+        window = " – ".join(format_day(d) for d in (filters.start, filters.end) if d is not None)
+    as_of = filters.effective_as_of
+    shown_layers = [str(layer) for layer in DATA_LAYERS if str(layer) in request.layers]
+    counts = ", ".join(f"{len(shown.layer(layer))} {layer}" for layer in shown_layers)
+    return {
+        "title": request.title or request.dataset.name or "conflict-atlas snapshot",
+        "window": window,
+        "as_of": format_day(as_of) if as_of is not None else "every date",
+        "filters": describe_filters(filters),
+        "shown": counts or "no layers",
+        "dataset": f"{request.dataset.name or request.dataset.source} "
+        f"(version {request.dataset.content_hash()})",
+        "attribution": attribution,
+        "link": request.link,
+        "made_at": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+    }
+
+
+def caption_html(facts: dict[str, str], sources: Counter[str], *, full: bool) -> str:
+    """The caption block, every value escaped.  ``full`` lists every source (HTML)."""
+    ranked = sources.most_common()
+    listed = ranked if full else ranked[:SOURCES_IN_IMAGE]
+    cited = "; ".join(f"{esc(name)} ({n})" for name, n in listed)
+    if len(ranked) > len(listed):
+        cited += f"; and {len(ranked) - len(listed)} more (see the data export)"
+    link = esc(facts["link"])
+    return f"""
+<div class="atlas-caption" id="atlas-caption">
+  <div class="atlas-caption-title">{esc(facts["title"])}</div>
+  <div><b>Dates:</b> {esc(facts["window"])} ·
+    <b>zones and routes as of</b> {esc(facts["as_of"])}</div>
+  <div><b>Filters:</b> {esc(facts["filters"])} <b>Shown:</b> {esc(facts["shown"])}.</div>
+  <div><b>Sources cited by what is shown:</b> {cited or "none"}</div>
+  <div class="atlas-caption-small"><b>Data:</b> {esc(facts["dataset"])} · <b>Basemap:</b>
+    {esc(facts["attribution"])} · made with {esc(software())}, {esc(facts["made_at"])}</div>
+  <div class="atlas-caption-small"><b>Link:</b> {link or "—"}</div>
+</div>"""
+
+
+_PAGE_CSS = """
+html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column; font: 14px/1.35 system-ui, sans-serif; }
+.folium-map { flex: 1 1 auto; position: relative !important; height: auto !important; }
+.atlas-caption { flex: 0 0 auto; padding: 8px 14px 10px; background: #fff; color: #222;
+  border-top: 1px solid #ccc; }
+.atlas-caption-title { font-size: 19px; font-weight: 700; margin-bottom: 3px; }
+.atlas-caption-small { font-size: 12px; color: #444; }
+.atlas-caption div { margin: 1px 0; overflow-wrap: anywhere; }
+"""
+_STATIC_CSS = """
+.leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-fullscreen { display: none; }
+"""
+
+_READY = Template(
+    """
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.whenReady(function () {
+  requestAnimationFrame(function () { requestAnimationFrame(function () {
+    document.documentElement.setAttribute("{{ this.attribute }}", "1");
+  }); });
+});
+{% endmacro %}
+"""
+)
+
+
+class ReadySignal(MacroElement):
+    """Marks the page ready once Leaflet has drawn, so a renderer knows when to shoot."""
+
+    _template = _READY
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ReadySignal"
+        self.attribute = READY_ATTRIBUTE
+
+
+def snapshot_html(
+    request: SnapshotRequest,
+    basemap_json: str,
+    *,
+    attribution: str,
+    interactive: bool = True,
+) -> str:
+    """The snapshot as one standalone HTML page: map, caption, every asset inlined.
+
+    ``interactive`` keeps the zoom, layer and fullscreen controls (the HTML export); PNGs
+    hide them.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the offline map assets are not installed (``make install``).
+    """
+    shown = filter_dataset(request.dataset, request.filters)
+    m = build_event_map(
+        shown,
+        basemap_json,
+        bounds=request.bounds,
+        palette=Palette.for_dataset(request.dataset),
+        as_of=request.filters.effective_as_of,
+        layers=request.layers,
+        tiles=request.tiles,
+        attribution=attribution,
+        asset_base_url=STATIC_DIR.as_uri(),
+    )
+    ReadySignal().add_to(m)
+    root = m.get_root()
+    root.header.add_child(
+        Element(f"<style>{_PAGE_CSS}{'' if interactive else _STATIC_CSS}</style>"),
+        name="atlas_page_css",
+    )
+    facts = provenance(request, shown, attribution)
+    root.html.add_child(
+        Element(caption_html(facts, cited_sources(shown, request.layers), full=interactive)),
+        name="atlas_caption",
+    )
+    root.title = facts["title"]
+    return inline_assets(map_html(m))
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _inline_css(path: Path) -> str:
+    css = path.read_text(encoding="utf-8")
+
+    def to_data(match: re.Match) -> str:
+        target = match.group(2)
+        if target.startswith(("data:", "#")):
+            return match.group(0)
+        return f"url({_data_uri((path.parent / target).resolve())})"
+
+    return re.sub(r"url\((['\"]?)([^'\")]+)\1\)", to_data, css)
+
+
+def inline_assets(html: str) -> str:
+    """Replace every ``file:`` script and stylesheet of the static folder with its content.
+
+    Raises
+    ------
+    FileNotFoundError
+        When an asset is missing (the offline assets are installed by ``make install``).
+    """
+    if not assets_installed():
+        raise FileNotFoundError(
+            f"the offline map assets are not installed in {STATIC_DIR / 'node_modules'}: "
+            "run 'make install' (it needs npm)"
+        )
+    prefix = re.escape(STATIC_DIR.as_uri())
+
+    def script(match: re.Match) -> str:
+        path = Path(STATIC_DIR, match.group(1).lstrip("/"))
+        code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
+        return f"<script>{code}</script>"
+
+    def style(match: re.Match) -> str:
+        path = Path(STATIC_DIR, match.group(1).lstrip("/"))
+        return f"<style>{_inline_css(path)}</style>"
+
+    html = re.sub(rf'<script src="{prefix}([^"]+)"></script>', script, html)
+    html = re.sub(rf'<link rel="stylesheet" href="{prefix}([^"]+)"\s*/?>', style, html)
+    if STATIC_DIR.as_uri() in html:
+        raise AssertionError("an asset reference was left un-inlined")
+    return html
+
+
+# --- PNG ------------------------------------------------------------------------------
+
+
+def png_metadata(request: SnapshotRequest, facts: dict[str, str]) -> dict[str, str]:
+    """The PNG text chunks: the standard keys and the machine-readable filter state.
+
+    Standard keys: Title, Description, Source, Software, Comment, Creation Time, Copyright.
+    """
+    return {
+        "Title": facts["title"],
+        "Description": f"{facts['filters']} Shown: {facts['shown']}.",
+        "Source": facts["dataset"],
+        "Software": software(),
+        "Comment": f"Open this view: {facts['link']}" if facts["link"] else "",
+        "Creation Time": facts["made_at"],
+        "Copyright": f"Basemap: {facts['attribution']}",
+        "atlas:state": json.dumps(request.state or _state_of(request), ensure_ascii=False),
+        "atlas:link": facts["link"],
+    }
+
+
+def _state_of(request: SnapshotRequest) -> dict[str, Any]:
+    f = request.filters
+    day = lambda d: None if d is None else f"{d:%Y-%m-%d}"  # noqa: E731
+    return {
+        "start": day(f.start),
+        "end": day(f.end),
+        "as_of": day(f.effective_as_of),
+        "actor": list(f.actors),
+        "type": list(f.event_types),
+        "layers": list(request.layers),
+        "bounds": request.bounds,
+        "basemap": request.tiles,
+    }
+
+
+def with_metadata(png: bytes, text: dict[str, str]) -> bytes:
+    """The same image with ``text`` in PNG iTXt chunks (UTF-8)."""
+    info = PngImagePlugin.PngInfo()
+    for key, value in text.items():
+        if value:
+            info.add_itxt(key, value)
+    with Image.open(io.BytesIO(png)) as image:
+        out = io.BytesIO()
+        image.save(out, format="PNG", pnginfo=info, optimize=False)
+    return out.getvalue()
+
+
+def read_metadata(png: bytes | Path) -> dict[str, str]:
+    """The text chunks of a PNG (to trace a snapshot back to its view)."""
+    data = png.read_bytes() if isinstance(png, Path) else png
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return dict(image.text)
+
+
+class Renderer:
+    """One headless Chromium, reused for every PNG it renders (a series shares it)."""
+
+    def __init__(self, playwright, browser):
+        self._playwright = playwright
+        self._browser = browser
+        self._pages: dict[tuple[int, int, float], Any] = {}
+        self._errors: list[str] = []
+
+    @property
+    def browser(self):
+        """The Playwright browser itself (for callers that open their own pages)."""
+        return self._browser
+
+    def _page(self, width: int, height: int, scale: float):
+        key = (width, height, scale)
+        if key not in self._pages:
+            context = self._browser.new_context(
+                viewport={"width": width, "height": height}, device_scale_factor=scale
+            )
+            # a snapshot loads nothing from the network: only tiles, when chosen
+            context.route(
+                re.compile(r"^(?!data:|about:|https?://[^/]*tile|https?://[^/]*carto)"),
+                lambda route: route.abort(),
+            )
+            page = context.new_page()
+            page.on("pageerror", lambda e: self._errors.append(str(e)))
+            self._pages[key] = page
+        return self._pages[key]
+
+    def render(
+        self, html: str, *, width: int, height: int, scale: float = 1.0, timeout_ms: int = 30_000
+    ) -> bytes:
+        """The page as a PNG of ``width`` × ``height`` CSS pixels at ``scale`` density."""
+        page = self._page(width, height, scale)
+        self._errors.clear()
+        page.set_content(html, wait_until="load", timeout=timeout_ms)
+        page.wait_for_selector(f"html[{READY_ATTRIBUTE}]", state="attached", timeout=timeout_ms)
+        if self._errors:
+            raise RuntimeError(f"the map page failed in the browser: {self._errors[0]}")
+        return page.screenshot(type="png", full_page=False)
+
+
+@contextmanager
+def renderer() -> Iterator[Renderer]:
+    """A :class:`Renderer` on a fresh headless Chromium (see ``dashboard.browser``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield Renderer(playwright, browser)
+        finally:
+            browser.close()
+
+
+def render_png(
+    request: SnapshotRequest, basemap_json: str, *, attribution: str, using: Renderer
+) -> bytes:
+    """The snapshot as a PNG with its provenance in the caption and in the metadata."""
+    html = snapshot_html(request, basemap_json, attribution=attribution, interactive=False)
+    png = using.render(html, width=request.width, height=request.height, scale=request.scale)
+    shown = filter_dataset(request.dataset, request.filters)
+    return with_metadata(png, png_metadata(request, provenance(request, shown, attribution)))
+
+
+# --- series ---------------------------------------------------------------------------
+
+
+def parse_series(text: str) -> list[dt.date]:
+    """``START:END[:STEP]`` (dates, step in days, default 1) as the list of days.
+
+    Raises
+    ------
+    ValueError
+        For a malformed range, an end before the start, or a step below 1.
+    """
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise ValueError(f"expected START:END[:STEP] for a series, got {text!r}")
+    try:
+        start, end = (dt.date.fromisoformat(p.strip()) for p in parts[:2])
+        step = int(parts[2]) if len(parts) == 3 else 1
+    except ValueError:
+        raise ValueError(
+            f"expected START:END[:STEP] with dates as YYYY-MM-DD and a whole step, got {text!r}"
+        ) from None
+    if end < start:
+        raise ValueError(f"the series ends ({end}) before it starts ({start})")
+    if step < 1:
+        raise ValueError(f"the series step must be at least 1 day, got {step}")
+    days = []
+    day = start
+    while day <= end:
+        days.append(day)
+        day += dt.timedelta(days=step)
+    return days
+
+
+def write_gif(frames: Sequence[Path], out: Path, *, seconds_per_frame: float = 0.8) -> Path:
+    """An animated GIF of the frames, looping; written atomically."""
+    from geo.io import atomic_path
+
+    images = [Image.open(f).convert("RGB") for f in frames]
+    with atomic_path(out) as tmp:
+        images[0].save(
+            tmp,
+            format="GIF",
+            save_all=True,
+            append_images=images[1:],
+            duration=int(seconds_per_frame * 1000),
+            loop=0,
+            optimize=False,
+        )
+    for image in images:
+        image.close()
+    return out
