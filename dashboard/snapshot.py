@@ -162,11 +162,26 @@ _STATIC_CSS = """
 _READY = Template(
     """
 {% macro script(this, kwargs) %}
-{{ this._parent.get_name() }}.whenReady(function () {
-  requestAnimationFrame(function () { requestAnimationFrame(function () {
-    document.documentElement.setAttribute("{{ this.attribute }}", "1");
-  }); });
-});
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var marked = false;
+  function ready() {
+    if (marked) { return; }
+    marked = true;
+    requestAnimationFrame(function () { requestAnimationFrame(function () {
+      document.documentElement.setAttribute("{{ this.attribute }}", "1");
+    }); });
+  }
+  var tiles = [];
+  map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) { tiles.push(layer); } });
+  if (!tiles.length) { map.whenReady(ready); return; }
+  // a tile basemap: shoot once its tiles are in, or after {{ this.tile_wait_ms }} ms without them
+  var pending = tiles.length;
+  tiles.forEach(function (t) {
+    t.once("load", function () { if (--pending === 0) { ready(); } });
+  });
+  setTimeout(ready, {{ this.tile_wait_ms }});
+})();
 {% endmacro %}
 """
 )
@@ -181,6 +196,7 @@ class ReadySignal(MacroElement):
         super().__init__()
         self._name = "ReadySignal"
         self.attribute = READY_ATTRIBUTE
+        self.tile_wait_ms = 15_000
 
 
 def snapshot_html(

@@ -311,3 +311,15 @@ def test_parse_series_steps_through_the_days():
         dt.date(2016, 12, 19),
         dt.date(2016, 12, 22),
     ]
+
+
+def test_with_a_tile_basemap_the_png_waits_for_tiles_but_not_forever(
+    story, basemap, browser_renderer
+):
+    """Offline, the tiles never come: the PNG is still made (after the tile wait)."""
+    json_text, attribution = basemap
+    request = _request(story, width=400, height=300, tiles="osm")
+    html = snapshot_html(request, json_text, attribution=attribution, interactive=False)
+    assert "tile.openstreetmap.org" in html and "TileLayer" in html
+    png = render_png(request, json_text, attribution=attribution, using=browser_renderer)
+    assert Image.open(io.BytesIO(png)).size == (400, 300)
