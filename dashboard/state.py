@@ -76,7 +76,8 @@ class Choices:
         ]
         first = min(days).date() if days else dt.date.today()
         last = max(days).date() if days else dt.date.today()
-        types = dataset.events["event_type"].value_counts().index.tolist()
+        counts = dataset.events["event_type"].value_counts()
+        types = counts[counts > 0].index.astype(str).tolist()
         return cls(first, last, tuple(actor_counts(dataset.events).keys()), tuple(types))
 
 

@@ -123,8 +123,10 @@ def actor_counts(events: gpd.GeoDataFrame) -> Counter[str]:
     """How many events name each actor, in any role."""
     counts: Counter[str] = Counter()
     for column in (Column.ACTOR1, Column.ACTOR2):
-        counts.update(events[column].dropna())
+        counts.update(str(v) for v in events[column].dropna())
     for cell, n in events[Column.ASSOC_ACTORS].value_counts().items():
+        if n == 0:
+            continue  # an unused category
         for name in split_actors(cell):
             counts[name] += int(n)
     return counts

@@ -213,13 +213,17 @@ def _lat(y: float) -> str:
 
 
 def _map_unique(values: pd.Series, predicate) -> pd.Series:
-    """Apply ``predicate`` once per distinct non-missing value: fast on repetitive columns."""
-    present = values.dropna()
-    if present.empty:
-        return pd.Series(False, index=values.index)
-    uniques = present.unique()
-    verdicts = dict(zip(uniques, (bool(predicate(str(u))) for u in uniques), strict=True))
-    return values.map(verdicts).fillna(False).astype(bool)
+    """Apply ``predicate`` once per distinct non-missing value: fast on repetitive columns.
+
+    Categories are judged through their codes, other columns through their distinct values.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        categories = values.cat.categories
+    else:
+        codes, categories = pd.factorize(values, use_na_sentinel=True)
+    verdicts = np.array([bool(predicate(str(c))) for c in categories] + [False], dtype=bool)
+    return pd.Series(verdicts[np.where(codes >= 0, codes, len(categories))], index=values.index)
 
 
 @dataclass(frozen=True)

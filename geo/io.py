@@ -15,6 +15,7 @@ import math
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import shapely
 import shapely.geometry
 
 from geo.dataset import Dataset
+from geo.layouts import detect_layout
 from geo.parsing import decode_json_list
 from geo.problems import DataError, LayerReport, LoadReport, Problem
 from geo.schema import (
@@ -139,19 +141,29 @@ def _read_raw(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         target = layer or _layer_from_name(path) or Layer.EVENTS
-        return {target: _read_csv(path, LAYER_SPECS[target], CSV_SUFFIXES[suffix])}
+        return {target: _as_ours(_read_csv(path, LAYER_SPECS[target], CSV_SUFFIXES[suffix]))}
     if suffix in GEOJSON_SUFFIXES:
         return _read_geojson(path, layer)
     if suffix in GPKG_SUFFIXES:
         return _read_gpkg(path, layer)
     if suffix in PARQUET_SUFFIXES:
         target = layer or _layer_from_name(path) or Layer.EVENTS
-        return {target: _read_parquet(path, LAYER_SPECS[target])}
+        return {target: _as_ours(_read_parquet(path, LAYER_SPECS[target]))}
     raise DataError(
         path,
         f"unknown file type {suffix or '(none)'}: expected .csv, .tsv, .geojson, .json, "
         ".gpkg or .parquet",
     )
+
+
+def _as_ours(table: RawTable) -> RawTable:
+    """An events table in a known layout (ACLED, ...) mapped onto our columns."""
+    layout = detect_layout(table.cells.columns)
+    if layout is None:
+        return table
+    cells = layout.to_ours(table.cells)
+    # a point's position comes from the layout's own latitude/longitude columns
+    return replace(table, cells=cells, geometry=None, layout=layout.name)
 
 
 def _layer_from_name(path: Path) -> Layer | None:

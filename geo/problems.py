@@ -59,6 +59,8 @@ class LayerReport:
     problems: list[Problem] = field(default_factory=list)
     #: Columns in the file that the layer does not have; they are not loaded.
     ignored_columns: list[str] = field(default_factory=list)
+    #: The layout the file was recognised as (ours, or ACLED, ...).
+    layout: str = "conflict-atlas"
 
     @property
     def rows_rejected(self) -> int:
@@ -95,8 +97,9 @@ class LoadReport:
         """One line per layer: ``path [layer]: N read, N accepted, N rejected``."""
         lines = []
         for r in self.layers:
+            layout = "" if r.layout == "conflict-atlas" else f", {r.layout} layout"
             line = (
-                f"{r.path} [{r.layer}]: {r.rows_read} read, {r.rows_accepted} accepted, "
+                f"{r.path} [{r.layer}{layout}]: {r.rows_read} read, {r.rows_accepted} accepted, "
                 f"{r.rows_rejected} rejected"
             )
             if r.ignored_columns:

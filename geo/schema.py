@@ -145,6 +145,14 @@ class Field:
     unique: bool = False
     default: object = None
     description: str = ""
+    #: Held as a pandas category: choices, and text that repeats from row to row (actors,
+    #: types, places), which at a million rows saves most of the memory and time.
+    categorical: bool = False
+
+    @property
+    def is_category(self) -> bool:
+        """True when the column is held as a pandas category."""
+        return self.categorical or self.type is FieldType.CHOICE
 
 
 @dataclass(frozen=True)
@@ -191,13 +199,24 @@ EVENTS = LayerSpec(
         Field(C.DATE_START, T.DATE, required=True, description="first possible date"),
         Field(C.DATE_END, T.DATE, description="last possible date (empty: the start date)"),
         Field(C.DATE_PRECISION, T.CHOICE, choices=DATE_PRECISIONS, default="day"),
-        Field(C.EVENT_TYPE, T.TEXT, required=True, description="ACLED's event types advised"),
-        Field(C.SUB_EVENT_TYPE, T.TEXT),
-        Field(C.ACTOR1, T.TEXT, required=True, description="the primary actor"),
-        Field(C.ACTOR2, T.TEXT, description="the second actor"),
-        Field(C.ASSOC_ACTORS, T.TEXT, description="associated actors, separated by ';'"),
-        Field(C.PLACE_NAME, T.TEXT),
-        Field(C.PLACE_ID, T.TEXT, description="id of a place in the places layer"),
+        Field(
+            C.EVENT_TYPE,
+            T.TEXT,
+            required=True,
+            categorical=True,
+            description="ACLED's event types advised",
+        ),
+        Field(C.SUB_EVENT_TYPE, T.TEXT, categorical=True),
+        Field(C.ACTOR1, T.TEXT, required=True, categorical=True, description="the primary actor"),
+        Field(C.ACTOR2, T.TEXT, categorical=True, description="the second actor"),
+        Field(
+            C.ASSOC_ACTORS,
+            T.TEXT,
+            categorical=True,
+            description="associated actors, separated by ';'",
+        ),
+        Field(C.PLACE_NAME, T.TEXT, categorical=True),
+        Field(C.PLACE_ID, T.TEXT, categorical=True, description="a place's id in places"),
         Field(C.LATITUDE, T.NUMBER, required=True, minimum=-90, maximum=90),
         Field(C.LONGITUDE, T.NUMBER, required=True, minimum=-180, maximum=180),
         Field(C.LOCATION_PRECISION, T.CHOICE, choices=LOCATION_PRECISIONS, default="locality"),

@@ -19,11 +19,13 @@ import shapely
 
 from geo.dataset import empty_layer
 from geo.parsing import (
-    blank_to_na,
-    boolean_ok,
+    DATE_DTYPE,
     canonical_people_moved,
     canonical_periods,
     canonical_sources,
+    clean_category,
+    clean_text,
+    factorized,
     parse_booleans,
     parse_dates,
     parse_integers,
@@ -64,6 +66,7 @@ class RawTable:
     record_label: str = "line"
     first_row: int = 2
     problems: tuple[Problem, ...] = ()
+    layout: str = "conflict-atlas"
 
 
 def _describe_range(field: Field, whole: bool) -> str:
@@ -87,44 +90,80 @@ def _in_range(values: pd.Series, field: Field) -> pd.Series:
     return ok.fillna(False).astype(bool)
 
 
-def _field_checks(field: Field) -> list[pa.Check]:
-    """The pandera checks of one field; each check's ``error`` is the user's message."""
+def _message(field: Field) -> str:
+    """What a field expects, as its failure message."""
     t = field.type
     if t is FieldType.TEXT:
-        return [
-            pa.Check(
-                lambda s: s.astype("string").str.len() <= MAX_TEXT_LENGTH,
-                error=f"expected at most {MAX_TEXT_LENGTH:,} characters",
-            )
-        ]
+        return f"expected at most {MAX_TEXT_LENGTH:,} characters"
     if t is FieldType.CHOICE:
-        allowed = set(field.choices)
-        return [
-            pa.Check(
-                lambda s: s.astype("string").str.lower().isin(allowed),
-                error=f"expected one of: {', '.join(field.choices)}",
-            )
-        ]
+        return f"expected one of: {', '.join(field.choices)}"
     if t is FieldType.DATE:
-        return [pa.Check(lambda s: parse_dates(s).notna(), error="expected a date as YYYY-MM-DD")]
-    if t is FieldType.NUMBER:
-        return [
-            pa.Check(
-                lambda s: _in_range(parse_numbers(s), field), error=_describe_range(field, False)
-            )
-        ]
-    if t is FieldType.INTEGER:
-        return [
-            pa.Check(
-                lambda s: _in_range(parse_integers(s), field), error=_describe_range(field, True)
-            )
-        ]
+        return "expected a date as YYYY-MM-DD"
+    if t in (FieldType.NUMBER, FieldType.INTEGER):
+        return _describe_range(field, t is FieldType.INTEGER)
     if t is FieldType.BOOLEAN:
-        return [pa.Check(boolean_ok, error="expected true or false (or yes/no, 1/0)")]
-    if t in _STRUCTURED:
-        canonical = _STRUCTURED[t]
-        return [pa.Check(lambda s: parse_structured(s, canonical).notna(), error=t.value)]
-    raise AssertionError(f"no checks for field type {t}")
+        return "expected true or false (or yes/no, 1/0)"
+    return t.value  # structured: the precise reason is found per cell
+
+
+def parse_column(raw: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
+    """Parse one column once: its values in the field's dtype, and where the raw cell was fine.
+
+    A blank cell is fine here (whether it may be blank is the schema's ``nullable``); a cell
+    that does not parse is missing in the values and False in the mask.
+    """
+    t = field.type
+    if t is FieldType.CHOICE:
+        lowered = clean_category(raw, lower=True)
+        values = clean_category(lowered, categories=field.choices)
+        return values, lowered.isna() | values.notna()
+    if t is FieldType.TEXT:
+        values = clean_category(raw) if field.is_category else clean_text(raw)
+        if field.is_category:
+            lengths = pd.Series(values.cat.categories.str.len(), dtype="Int64")
+            long_codes = set(np.flatnonzero((lengths > MAX_TEXT_LENGTH).to_numpy()))
+            ok = ~values.cat.codes.isin(long_codes) if long_codes else values.notna() | True
+        else:
+            ok = (values.str.len() <= MAX_TEXT_LENGTH).fillna(True)
+        if not ok.all():
+            values = values.where(ok)
+        return values, ok.astype(bool)
+    present = _present(raw)
+    if t is FieldType.DATE:
+        values = parse_dates(raw)
+    elif t is FieldType.NUMBER:
+        values = parse_numbers(raw)
+        values = values.where(_in_range(values, field))
+    elif t is FieldType.INTEGER:
+        values = parse_integers(raw)
+        values = values.where(_in_range(values, field))
+    elif t is FieldType.BOOLEAN:
+        values = parse_booleans(raw)
+    elif t in _STRUCTURED:
+        values = parse_structured(raw, _STRUCTURED[t])
+    else:
+        raise AssertionError(f"no parser for field type {t}")
+    return values, ~present | values.notna()
+
+
+def _present(raw: pd.Series) -> pd.Series:
+    """True where a raw cell holds something (not missing, not blank text)."""
+    if pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
+        return raw.notna() & (raw.str.strip() != "")
+    if raw.dtype == object:
+        codes, uniques = factorized(raw)
+        blank = np.array([isinstance(u, str) and not u.strip() for u in uniques] + [True])
+        return pd.Series(~blank[np.where(codes >= 0, codes, len(uniques))], index=raw.index)
+    return raw.notna()
+
+
+def _mask_check(field: Field, ok: pd.Series) -> pa.Check:
+    """A pandera check that reads a mask computed by :func:`parse_column`."""
+    # ignore_na=False: a cell that failed to parse is missing in the parsed column, and
+    # that is exactly the cell this check must see
+    return pa.Check(
+        lambda s: ok.reindex(s.index, fill_value=True), error=_message(field), ignore_na=False
+    )
 
 
 def _unique_check() -> pa.Check:
@@ -183,13 +222,15 @@ def _range_check(first: Column, last: Column) -> pa.Check:
     return pa.Check(ordered, error=f"{last} before {first}")
 
 
-def build_schema(spec: LayerSpec, present: set[str], *, with_geometry: bool) -> pa.DataFrameSchema:
-    """The pandera schema of ``spec`` for a table holding the ``present`` columns."""
+def build_schema(
+    spec: LayerSpec, masks: dict[str, pd.Series], *, with_geometry: bool
+) -> pa.DataFrameSchema:
+    """The pandera schema of ``spec`` for parsed columns whose cells' masks are given."""
     columns: dict[str, pa.Column] = {}
     for field in spec.fields:
-        if field.column not in present:
+        if field.column not in masks:
             continue
-        checks = _field_checks(field)
+        checks = [_mask_check(field, masks[field.column])]
         if field.unique:
             checks.append(_unique_check())
         columns[field.column] = pa.Column(
@@ -202,7 +243,7 @@ def build_schema(spec: LayerSpec, present: set[str], *, with_geometry: bool) -> 
     frame_checks = [
         _range_check(first, last)
         for first, last in _DATE_RANGES
-        if first in present and last in present
+        if first in masks and last in masks
     ]
     return pa.DataFrameSchema(columns, checks=frame_checks)
 
@@ -213,32 +254,34 @@ def _short(value: Any) -> str:
 
 
 def _problems_from(
-    failures: pd.DataFrame, table: RawTable, cells: pd.DataFrame, spec: LayerSpec
+    failures: pd.DataFrame, table: RawTable, raw: pd.DataFrame, spec: LayerSpec
 ) -> list[Problem]:
     problems: set[Problem] = set()
-    ids = cells.get(Column.ID, None)
+    ids = raw.get(Column.ID)
     for row in failures.itertuples(index=False):
         if row.index is None or (isinstance(row.index, float) and np.isnan(row.index)):
             raise DataError(table.path, f"{row.column}: {row.check}")
         index = int(row.index)
-        column, check, value = str(row.column), str(row.check), row.failure_case
+        column, check = str(row.column), str(row.check)
+        value = raw.at[index, column] if column in raw else None
         if row.schema_context == "DataFrameSchema":
             # a check across columns: report it once, against the later date's column
             column, first = check.split(" before ")
-            message = f"is before {first} ({_short(cells.at[index, first])})"
-            value = cells.at[index, column]
+            message = f"is before {first} ({_short(raw.at[index, first])})"
+            value = raw.at[index, column]
         elif check == "not_nullable":
-            message = "required, but empty"
-            value = None
+            if not _is_blank(value) and not (isinstance(value, str) and not value.strip()):
+                continue  # a value that did not parse: its own check says why
+            message, value = "required, but empty", None
         elif check == "duplicate":
             first = ids.index[np.flatnonzero((ids == ids.loc[index]).to_numpy())[0]]
             message = f"duplicate id, first used on {table.record_label} {first + table.first_row}"
         elif check in {t.value for t in _STRUCTURED}:
-            message = structured_error(cells.at[index, column], _STRUCTURED[FieldType(check)])
+            message = structured_error(value, _STRUCTURED[FieldType(check)])
             value = None
         else:
             message = check
-        if value is not None and column != Column.GEOMETRY:
+        if value is not None and column != Column.GEOMETRY and not _is_blank(value):
             message = f"{message} (got {_short(value)})"
         problems.add(
             Problem(
@@ -251,6 +294,12 @@ def _problems_from(
             )
         )
     return sorted(problems)
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and np.isnan(value)
 
 
 def _match_columns(table: RawTable, spec: LayerSpec) -> tuple[dict[str, Column], list[str]]:
@@ -317,16 +366,17 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
     matched, ignored = _match_columns(table, spec)
     if table.cells.empty and (table.geometry is None or table.geometry.empty):
         # nothing to check (an empty FeatureCollection has no columns at all)
-        report = LayerReport(table.path, str(spec.layer), ignored_columns=ignored)
+        report = LayerReport(
+            table.path, str(spec.layer), ignored_columns=ignored, layout=table.layout
+        )
         return empty_layer(spec.layer), report
-    cells = table.cells[list(matched)].rename(columns=matched)
-    cells = cells.apply(blank_to_na) if len(cells.columns) else cells
+    raw = table.cells[list(matched)].rename(columns=matched)
     has_geometry = table.geometry is not None
     read_problems = list(table.problems)
     if has_geometry and spec.point_columns:
-        cells, point_problems = _points_from_geometry(table, cells, spec)
+        raw, point_problems = _points_from_geometry(table, raw, spec)
         read_problems += point_problems
-    missing = [f.column.value for f in spec.fields if f.required and f.column not in cells.columns]
+    missing = [f.column.value for f in spec.fields if f.required and f.column not in raw.columns]
     if missing:
         expected = ", ".join(c.value for c in spec.columns)
         raise DataError(
@@ -335,17 +385,22 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
             f"(its columns are: {', '.join(map(str, table.cells.columns)) or 'none'}; "
             f"expected: {expected})",
         )
-    if has_geometry and not spec.point_columns:
-        cells[Column.GEOMETRY] = table.geometry.to_numpy()
-    elif not has_geometry and not spec.point_columns:
+    if not has_geometry and not spec.point_columns:
         raise DataError(table.path, f"the {spec.layer} layer needs geometries")
 
-    schema = build_schema(spec, set(cells.columns), with_geometry=Column.GEOMETRY in cells)
+    parsed, masks = {}, {}
+    for field in spec.fields:
+        if field.column in raw:
+            parsed[field.column], masks[field.column] = parse_column(raw[field.column], field)
+    frame = pd.DataFrame(parsed, index=raw.index)
+    if has_geometry and not spec.point_columns:
+        frame[Column.GEOMETRY] = table.geometry.to_numpy()
+    schema = build_schema(spec, masks, with_geometry=Column.GEOMETRY in frame)
     try:
-        schema.validate(cells, lazy=True)
+        schema.validate(frame, lazy=True)
         problems: list[Problem] = []
     except pa.errors.SchemaErrors as errors:
-        problems = _problems_from(errors.failure_cases, table, cells, spec)
+        problems = _problems_from(errors.failure_cases, table, raw, spec)
     # a geometry that could not be read is reported once, not again as empty (nor its
     # point's latitude and longitude)
     unread = {p.row for p in read_problems}
@@ -354,56 +409,71 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
         | {p for p in problems if not (p.row in unread and p.column in _FROM_GEOMETRY)}
     )
     rejected_rows = {p.row - table.first_row for p in problems}
-    keep = ~cells.index.isin(list(rejected_rows))
     report = LayerReport(
         path=table.path,
         layer=str(spec.layer),
-        rows_read=len(cells),
+        rows_read=len(raw),
         problems=problems,
         ignored_columns=ignored,
+        layout=table.layout,
     )
-    return normalise(cells[keep].reset_index(drop=True), spec), report
+    keep = ~frame.index.isin(list(rejected_rows)) if rejected_rows else slice(None)
+    return assemble(frame[keep].reset_index(drop=True), spec), report
 
 
 def normalise(cells: pd.DataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
-    """Convert valid cells to canonical dtypes, fill defaults, order columns, add geometry.
+    """Parse valid raw cells into the layer's canonical form (see :func:`assemble`).
 
-    ``cells`` must already have passed validation; point layers need ``latitude`` and
+    ``cells`` must hold values that pass validation; point layers need ``latitude`` and
     ``longitude``, other layers a ``geometry`` column of shapely geometries (EPSG:4326).
+    """
+    parsed = {
+        field.column: parse_column(cells[field.column], field)[0]
+        for field in spec.fields
+        if field.column in cells
+    }
+    frame = pd.DataFrame(parsed, index=cells.index)
+    if not spec.point_columns:
+        frame[Column.GEOMETRY] = cells[Column.GEOMETRY].to_numpy()
+    return assemble(frame, spec)
+
+
+def _missing_column(field: Field, index: pd.Index) -> pd.Series:
+    if field.is_category:
+        categories = list(field.choices) if field.type is FieldType.CHOICE else []
+        return pd.Series(
+            pd.Categorical([None] * len(index), categories=pd.Index(categories, dtype=object)),
+            index=index,
+        )
+    dtype = {
+        FieldType.DATE: DATE_DTYPE,
+        FieldType.NUMBER: "float64",
+        FieldType.INTEGER: "Int64",
+        FieldType.BOOLEAN: "boolean",
+    }.get(field.type, "string")
+    if dtype == "float64":
+        return pd.Series(np.nan, index=index, dtype=dtype)
+    return pd.Series(pd.NA if dtype != DATE_DTYPE else pd.NaT, index=index, dtype=dtype)
+
+
+def assemble(parsed: pd.DataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Parsed columns in schema order and canonical dtypes, defaults filled, with geometry.
+
+    Choices and repetitive text are categories; text is pandas ``string``; dates are
+    midnight timestamps; geometry is EPSG:4326 (points from latitude and longitude).
     """
     out: dict[str, pd.Series] = {}
     for field in spec.fields:
-        values = (
-            cells[field.column]
-            if field.column in cells
-            else pd.Series(pd.NA, index=cells.index, dtype="object")
-        )
-        out[field.column] = convert(values, field)
-    frame = pd.DataFrame(out, index=cells.index)
+        if field.column in parsed:
+            values = parsed[field.column]
+        else:
+            values = _missing_column(field, parsed.index)
+        if field.default is not None:
+            values = values.fillna(field.default)
+        out[field.column] = values
+    frame = pd.DataFrame(out, index=parsed.index)
     if spec.point_columns:
         geometry = gpd.points_from_xy(frame[Column.LONGITUDE], frame[Column.LATITUDE], crs=CRS)
     else:
-        geometry = gpd.GeoSeries(cells[Column.GEOMETRY].to_numpy(), index=cells.index, crs=CRS)
+        geometry = gpd.GeoSeries(parsed[Column.GEOMETRY].to_numpy(), index=parsed.index, crs=CRS)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
-
-
-def convert(values: pd.Series, field: Field) -> pd.Series:
-    """Convert one column of valid cells to the field's canonical dtype, filling its default."""
-    t = field.type
-    if t is FieldType.DATE:
-        result = parse_dates(values)
-    elif t is FieldType.NUMBER:
-        result = parse_numbers(values)
-    elif t is FieldType.INTEGER:
-        result = parse_integers(values)
-    elif t is FieldType.BOOLEAN:
-        result = parse_booleans(values)
-    elif t in _STRUCTURED:
-        result = parse_structured(values, _STRUCTURED[t])
-    elif t is FieldType.CHOICE:
-        result = blank_to_na(values.astype("string")).str.lower()
-    else:
-        result = blank_to_na(values.astype("string")).astype("string")
-    if field.default is not None:
-        result = result.fillna(field.default)
-    return result

@@ -15,7 +15,9 @@ TOP_ACTORS = 7
 
 def events_per_day(events: gpd.GeoDataFrame) -> pd.DataFrame:
     """Counts per day and primary actor (the rarer actors pooled as 'other actors')."""
-    frame = pd.DataFrame({"day": events[Column.DATE_START], "actor": events[Column.ACTOR1]})
+    frame = pd.DataFrame(
+        {"day": events[Column.DATE_START], "actor": events[Column.ACTOR1].astype("string")}
+    )
     top = frame["actor"].value_counts().index[:TOP_ACTORS]
     frame["actor"] = frame["actor"].where(frame["actor"].isin(top), "other actors")
     return frame.groupby(["day", "actor"]).size().rename("events").reset_index()
