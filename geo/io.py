@@ -22,6 +22,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
 import shapely
 import shapely.geometry
@@ -277,6 +278,21 @@ def _read_gpkg(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
 
 def _read_parquet(path: Path, spec: LayerSpec) -> RawTable:
     try:
+        columns = pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises many types on damage
+        raise DataError(path, f"is not a readable Parquet file: {exc}") from exc
+    layout = detect_layout(columns)
+    if layout is not None:
+        # a known layout places points by latitude/longitude: read just the columns it maps
+        used = [c for c in layout.used if c in columns]
+        repetitive = [c for c in layout.repetitive if c in used]
+        try:
+            # repetitive text arrives as categories straight from Parquet's dictionaries
+            cells = pd.read_parquet(path, columns=used, read_dictionary=repetitive)
+            return RawTable(str(path), cells, None, "row", 1)
+        except Exception as exc:
+            raise DataError(path, f"is not a readable Parquet file: {exc}") from exc
+    try:
         frame = gpd.read_parquet(path)
     except ValueError:
         # a plain Parquet table without GeoParquet metadata: points from lat/lon columns
@@ -397,11 +413,15 @@ def _write_gpkg_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> N
 
 
 def _for_binary(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
-    """Dates as ISO text, so every reader (QGIS, GDAL, pandas) gets the same day back."""
+    """Dates as ISO text, so every reader (QGIS, GDAL, pandas) gets the same day back;
+    categories as plain text, which every format can hold.
+    """
     out = frame[[*spec.columns, frame.geometry.name]].copy()
     for field in spec.fields:
         if field.type is FieldType.DATE:
             out[field.column] = _iso_dates(out[field.column])
+        elif field.is_category:
+            out[field.column] = out[field.column].astype("string")
     return out
 
 

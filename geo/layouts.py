@@ -13,34 +13,56 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo.parsing import factorized
 from geo.schema import Column
 
 OURS = "conflict-atlas"
 
 
-def _text(cells: pd.DataFrame, name: str) -> pd.Series:
-    """A column as stripped text with missing values as empty strings."""
+def _column(cells: pd.DataFrame, name: str) -> pd.Series:
+    """A column as found (validation strips and parses it), or an empty one."""
     if name not in cells:
-        return pd.Series("", index=cells.index, dtype="string")
-    values = cells[name]
-    if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
-        values = values.astype("string")
-    return values.astype("string").fillna("").str.strip()
+        return pd.Series(pd.NA, index=cells.index, dtype="string")
+    return cells[name]
+
+
+def _per_distinct(values: pd.Series, func: Callable[[object], object]) -> pd.Series:
+    """``func`` applied once per distinct value (missing values stay missing)."""
+    codes, uniques = factorized(values)
+    mapped = np.array([func(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[np.where(codes >= 0, codes, len(uniques))], index=values.index)
 
 
 def _code(cells: pd.DataFrame, name: str, codes: dict[str, str]) -> pd.Series:
     """A numeric code column mapped through ``codes``; unknown codes stay, for validation."""
-    raw = _text(cells, name).str.replace(r"\.0$", "", regex=True)
-    return raw.map(lambda v: codes.get(v, v)).astype("string")
+
+    def one(value: object) -> str:
+        text = str(value).strip()
+        text = text[:-2] if text.endswith(".0") else text
+        return codes.get(text, text)
+
+    return _per_distinct(_column(cells, name), one)
 
 
-def _join_actors(*columns: pd.Series) -> pd.Series:
-    joined = columns[0]
-    for column in columns[1:]:
-        joined = joined.str.cat(column, sep="; ")
-    return joined.str.replace(r"^(; )+|(; )+$", "", regex=True).str.replace(
-        r"(; ){2,}", "; ", regex=True
+def _join_actors(first: pd.Series, second: pd.Series) -> pd.Series:
+    """``a; b`` from two associated-actor columns, each of which may be blank."""
+    codes1, uniques1 = factorized(first)
+    codes2, uniques2 = factorized(second)
+    pair = (codes1 + 1).astype(np.int64) * (len(uniques2) + 1) + (codes2 + 1)
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    names1 = np.array(["", *(str(u).strip() for u in uniques1)], dtype=object)
+    names2 = np.array(["", *(str(u).strip() for u in uniques2)], dtype=object)
+    joined = np.array(
+        [
+            "; ".join(
+                n for n in (names1[p // (len(uniques2) + 1)], names2[p % (len(uniques2) + 1)]) if n
+            )
+            or None
+            for p in distinct
+        ],
+        dtype=object,
     )
+    return pd.Series(joined[inverse], index=first.index)
 
 
 #: ACLED ``time_precision`` → our date precision.
@@ -49,26 +71,47 @@ ACLED_DATE_PRECISION = {"1": "day", "2": "week", "3": "month"}
 ACLED_LOCATION_PRECISION = {"1": "locality", "2": "near", "3": "region"}
 
 
+#: The ACLED columns the mapping reads (a reader may load only these).
+ACLED_USED = (
+    "event_id_cnty",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "assoc_actor_1",
+    "assoc_actor_2",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "fatalities",
+    "notes",
+    "source",
+)
+
+
 def from_acled(cells: pd.DataFrame) -> pd.DataFrame:
     """ACLED's current layout (lower-case columns) as our event columns."""
     out = pd.DataFrame(index=cells.index)
-    out[Column.ID] = _text(cells, "event_id_cnty")
-    out[Column.DATE_START] = _text(cells, "event_date")
+    out[Column.ID] = _column(cells, "event_id_cnty")
+    out[Column.DATE_START] = _column(cells, "event_date")
     out[Column.DATE_PRECISION] = _code(cells, "time_precision", ACLED_DATE_PRECISION)
-    out[Column.EVENT_TYPE] = _text(cells, "event_type")
-    out[Column.SUB_EVENT_TYPE] = _text(cells, "sub_event_type")
-    out[Column.ACTOR1] = _text(cells, "actor1")
-    out[Column.ACTOR2] = _text(cells, "actor2")
+    out[Column.EVENT_TYPE] = _column(cells, "event_type")
+    out[Column.SUB_EVENT_TYPE] = _column(cells, "sub_event_type")
+    out[Column.ACTOR1] = _column(cells, "actor1")
+    out[Column.ACTOR2] = _column(cells, "actor2")
     out[Column.ASSOC_ACTORS] = _join_actors(
-        _text(cells, "assoc_actor_1"), _text(cells, "assoc_actor_2")
+        _column(cells, "assoc_actor_1"), _column(cells, "assoc_actor_2")
     )
-    out[Column.PLACE_NAME] = _text(cells, "location")
+    out[Column.PLACE_NAME] = _column(cells, "location")
     out[Column.LATITUDE] = cells.get("latitude", np.nan)
     out[Column.LONGITUDE] = cells.get("longitude", np.nan)
     out[Column.LOCATION_PRECISION] = _code(cells, "geo_precision", ACLED_LOCATION_PRECISION)
     out[Column.FATALITIES] = cells.get("fatalities", pd.NA)
-    out[Column.DESCRIPTION] = _text(cells, "notes")
-    out[Column.SOURCES] = _text(cells, "source")
+    out[Column.DESCRIPTION] = _column(cells, "notes")
+    out[Column.SOURCES] = _column(cells, "source")
     out[Column.STATUS] = "reported"
     return out
 
@@ -80,6 +123,9 @@ class EventLayout:
     name: str
     signature: frozenset[str]
     to_ours: Callable[[pd.DataFrame], pd.DataFrame]
+    used: tuple[str, ...] = ()
+    #: Columns with few distinct values (actors, types, places, sources).
+    repetitive: tuple[str, ...] = ()
 
 
 LAYOUTS = (
@@ -98,6 +144,19 @@ LAYOUTS = (
             }
         ),
         from_acled,
+        ACLED_USED,
+        (
+            "event_type",
+            "sub_event_type",
+            "actor1",
+            "actor2",
+            "assoc_actor_1",
+            "assoc_actor_2",
+            "location",
+            "source",
+            "notes",
+            "event_date",
+        ),
     ),
 )
 

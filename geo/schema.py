@@ -132,6 +132,10 @@ ACLED_EVENT_TYPES = (
 )
 
 
+#: Field types held as categories whatever the field says: few distinct values per column.
+_ALWAYS_CATEGORY = frozenset({"choice", "sources", "periods", "people_moved"})
+
+
 @dataclass(frozen=True)
 class Field:
     """One column of a layer: its type, whether it must be filled, and its allowed values."""
@@ -151,8 +155,8 @@ class Field:
 
     @property
     def is_category(self) -> bool:
-        """True when the column is held as a pandas category."""
-        return self.categorical or self.type is FieldType.CHOICE
+        """True when the column is held as a pandas category (structured JSON always is)."""
+        return self.categorical or self.type in _ALWAYS_CATEGORY
 
 
 @dataclass(frozen=True)
