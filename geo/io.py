@@ -413,9 +413,7 @@ def _write_gpkg_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> N
 
 
 def _for_binary(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
-    """Dates as ISO text, so every reader (QGIS, GDAL, pandas) gets the same day back;
-    categories as plain text, which every format can hold.
-    """
+    """Dates as ISO text (every reader gets the same day back), categories as plain text."""
     out = frame[[*spec.columns, frame.geometry.name]].copy()
     for field in spec.fields:
         if field.type is FieldType.DATE:
