@@ -4,6 +4,7 @@
     atlas info [--data PATH] [--json]
     atlas validate PATH...
     atlas export [--data PATH] [filters...] --out FILE
+    atlas synth --rows N [--seed S] --out FILE.csv|FILE.parquet
     atlas snapshot [--data PATH] [--view NAME] [filters...] [--width W] [--height H]
                    [--scale S] [--basemap NAME] [--gif FILE] --out FILE.png|FILE.html|DIR/
 
@@ -245,6 +246,28 @@ def _write_series(request, days, out: Path, *, gif: Path | None) -> int:
     return EXIT_OK
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write seeded synthetic events in ACLED's layout (CSV or GeoParquet)."""
+    import geopandas as gpd
+
+    from geo.io import atomic_path
+    from geo.synth import synth_acled
+
+    frame = synth_acled(args.rows, seed=args.seed)
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    with atomic_path(out) as tmp:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False)
+        elif suffix in (".parquet", ".geoparquet"):
+            points = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs="EPSG:4326")
+            gpd.GeoDataFrame(frame, geometry=points).to_parquet(tmp, index=False)
+        else:
+            raise ValueError(f"synthetic events are written as .csv or .parquet, got {out.name!r}")
+    print(f"wrote {out}: {args.rows:,} synthetic events (seed {args.seed})", file=sys.stderr)
+    return EXIT_OK
+
+
 def streamlit_command(
     *, port: int, host: str, open_browser: bool, python: str = sys.executable
 ) -> list[str]:
@@ -362,6 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="FILE.png, FILE.html, or DIR/ with --as-of START:END[:STEP] for a series",
     )
     snapshot.set_defaults(func=cmd_snapshot)
+
+    synth = commands.add_parser(
+        "synth", help="seeded synthetic events in ACLED's layout, for benchmarks and tests"
+    )
+    synth.add_argument("--rows", type=int, required=True)
+    synth.add_argument("--seed", type=int, default=2016)
+    synth.add_argument("--out", required=True, metavar="FILE.csv|FILE.parquet")
+    synth.set_defaults(func=cmd_synth)
     return parser
 
 

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import branca.colormap
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
@@ -338,6 +340,124 @@ def _event_tooltip(event: pd.Series, doubtful: bool) -> str:
     return text + (f" ({event[Column.STATUS]})" if doubtful else "")
 
 
+#: More events than this in view are drawn as counts per grid cell, not one by one: each
+#: marker carries its popup, and a browser is sent about 1.5 kB per event.
+MAX_MARKERS = 800
+#: About this many cells across the view when events are counted per cell.
+CELLS_ACROSS = 64
+_NICE_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """How events were drawn: counted per cell of ``cell_degrees``, or one by one."""
+
+    events: int
+    cells: int = 0
+    cell_degrees: float = 0.0
+
+    @property
+    def aggregated(self) -> bool:
+        """True when the layer shows counts per cell."""
+        return self.cells > 0
+
+    def describe(self) -> str:
+        """A sentence for the page and the caption."""
+        if not self.aggregated:
+            return f"{self.events:,} events shown one by one."
+        return (
+            f"{self.events:,} events in view, counted in {self.cells:,} cells of "
+            f"{self.cell_degrees:g}° (zoom in to see single events when fewer than "
+            f"{MAX_MARKERS:,} are in view)."
+        )
+
+
+def in_bounds(
+    events: gpd.GeoDataFrame, bounds: list[list[float]] | None, margin: float = 0.15
+) -> gpd.GeoDataFrame:
+    """The events inside Leaflet bounds widened by ``margin`` of their size (all if None)."""
+    if bounds is None or events.empty:
+        return events
+    (south, west), (north, east) = bounds
+    dy, dx = (north - south) * margin, (east - west) * margin
+    x, y = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
+    keep = (x >= west - dx) & (x <= east + dx) & (y >= south - dy) & (y <= north + dy)
+    return events[keep]
+
+
+def cell_size(bounds: list[list[float]]) -> float:
+    """A round cell size (degrees) giving about ``CELLS_ACROSS`` cells across the bounds."""
+    width = max(bounds[1][1] - bounds[0][1], bounds[1][0] - bounds[0][0], 1e-6)
+    wanted = width / CELLS_ACROSS
+    return next((step for step in _NICE_STEPS if step >= wanted), _NICE_STEPS[-1])
+
+
+def count_per_cell(events: gpd.GeoDataFrame, size: float) -> pd.DataFrame:
+    """Events counted per square cell of ``size`` degrees (EPSG:4326).
+
+    Columns: ``west``, ``south`` (the cell's corner), ``count``, ``top_type`` (the most
+    frequent event type in the cell).
+    """
+    x = np.floor(events.geometry.x.to_numpy() / size).astype(np.int64)
+    y = np.floor(events.geometry.y.to_numpy() / size).astype(np.int64)
+    frame = pd.DataFrame(
+        {"x": x, "y": y, "type": events[Column.EVENT_TYPE].astype("string").to_numpy()}
+    )
+    counts = frame.groupby(["x", "y"]).size().rename("count")
+    top = (
+        frame.groupby(["x", "y", "type"])
+        .size()
+        .reset_index(name="n")
+        .sort_values("n", ascending=False)
+        .drop_duplicates(["x", "y"])
+        .set_index(["x", "y"])
+    )["type"]
+    out = counts.to_frame().join(top.rename("top_type")).reset_index()
+    out["west"], out["south"] = out["x"] * size, out["y"] * size
+    return out[["west", "south", "count", "top_type"]]
+
+
+def aggregate_layer(
+    events: gpd.GeoDataFrame, bounds: list[list[float]]
+) -> tuple[folium.FeatureGroup, Aggregation]:
+    """Events in view as counts per cell: canvas rectangles, darker for more (log scale)."""
+    size = cell_size(bounds)
+    cells = count_per_cell(events, size)
+    group = folium.FeatureGroup(name=LAYER_TITLES[Layer.EVENTS], show=True)
+    ramp = branca.colormap.linear.YlOrRd_09
+    top = math.log1p(float(cells["count"].max())) if len(cells) else 1.0
+    features = []
+    for cell in cells.itertuples(index=False):
+        share = math.log1p(cell.count) / top if top else 0.0
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "count": int(cell.count),
+                    "label": f"{cell.count:,} events; most: {cell.top_type}",
+                    "colour": ramp(0.15 + 0.85 * share)[:7],
+                },
+                "geometry": shapely.geometry.mapping(
+                    shapely.box(cell.west, cell.south, cell.west + size, cell.south + size)
+                ),
+            }
+        )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": 0.5,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.75,
+            "className": "atlas-cell",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        name="event-counts",
+        control=False,
+    ).add_to(group)
+    return group, Aggregation(events=len(events), cells=len(cells), cell_degrees=size)
+
+
 def place_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
     """Places as small labelled points; capitals and cities labelled permanently.
 
@@ -473,12 +593,26 @@ def build_data_layers(
     palette: Palette,
     as_of: pd.Timestamp | None,
     layers: Iterable[str] = DATA_LAYERS,
+    view: list[list[float]] | None = None,
 ) -> list[folium.FeatureGroup]:
     """The filtered data as feature groups, bottom to top: zones, routes, places, events.
 
     ``data`` is already filtered (see ``geo.filters.filter_dataset``); its routes carry
-    their ``status_as_of``.
+    their ``status_as_of``.  ``view`` is the map's visible bounds: with more than
+    ``MAX_MARKERS`` events there, events are counted per cell (see :func:`data_layers`).
     """
+    return data_layers(data, palette=palette, as_of=as_of, layers=layers, view=view)[0]
+
+
+def data_layers(
+    data: Dataset,
+    *,
+    palette: Palette,
+    as_of: pd.Timestamp | None,
+    layers: Iterable[str] = DATA_LAYERS,
+    view: list[list[float]] | None = None,
+) -> tuple[list[folium.FeatureGroup], Aggregation]:
+    """:func:`build_data_layers`, and how the events were drawn."""
     wanted = {Layer(name) for name in layers}
     groups = []
     if Layer.ZONES in wanted:
@@ -487,9 +621,24 @@ def build_data_layers(
         groups.append(route_layer(data.routes, as_of))
     if Layer.PLACES in wanted:
         groups.append(place_layer(data.places))
+    aggregation = Aggregation(events=len(data.events))
     if Layer.EVENTS in wanted:
-        groups.append(event_layer(data.events, palette))
-    return groups
+        events = data.events
+        if len(events) > MAX_MARKERS:
+            visible = in_bounds(events, view)
+            if len(visible) > MAX_MARKERS:
+                group, aggregation = aggregate_layer(visible, view or _extent(visible))
+                groups.append(group)
+                return groups, aggregation
+            events = visible
+            aggregation = Aggregation(events=len(events))
+        groups.append(event_layer(events, palette))
+    return groups, aggregation
+
+
+def _extent(frame: gpd.GeoDataFrame) -> list[list[float]]:
+    west, south, east, north = frame.total_bounds
+    return [[south, west], [north, east]]
 
 
 # --- the base map ---------------------------------------------------------------------
@@ -668,7 +817,8 @@ def build_event_map(
         attribution=attribution,
         asset_base_url=asset_base_url,
     )
-    for group in build_data_layers(data, palette=palette, as_of=as_of, layers=layers):
+    groups, _ = data_layers(data, palette=palette, as_of=as_of, layers=layers, view=bounds)
+    for group in groups:
         group.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

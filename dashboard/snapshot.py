@@ -29,7 +29,16 @@ from PIL import Image, PngImagePlugin
 
 from dashboard.assets import STATIC_DIR, assets_installed
 from dashboard.browser import launch_chromium
-from dashboard.maps import DATA_LAYERS, Palette, build_event_map, esc, map_html
+from dashboard.maps import (
+    DATA_LAYERS,
+    MAX_MARKERS,
+    Palette,
+    build_event_map,
+    cell_size,
+    esc,
+    in_bounds,
+    map_html,
+)
 from geo.dataset import Dataset
 from geo.filters import Filters, describe_filters, filter_dataset, format_day
 from geo.parsing import decode_json_list
@@ -110,6 +119,11 @@ def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> di
     as_of = filters.effective_as_of
     shown_layers = [str(layer) for layer in DATA_LAYERS if str(layer) in request.layers]
     counts = ", ".join(f"{len(shown.layer(layer))} {layer}" for layer in shown_layers)
+    if "events" in shown_layers and len(shown.events) > MAX_MARKERS:
+        visible = in_bounds(shown.events, request.bounds)
+        if len(visible) > MAX_MARKERS:
+            size = cell_size(request.bounds)
+            counts += f" (events counted per {size:g}° cell: {len(visible):,} in view)"
     return {
         "title": request.title or request.dataset.name or "conflict-atlas snapshot",
         "window": window,

@@ -169,3 +169,18 @@ def test_the_app_opens_another_dataset_on_its_whole_span(monkeypatch, tmp_path, 
     assert not at.exception
     assert _shown(at) == "5 of 5"
     assert at.selectbox(key="view").value == "fit"
+
+
+def test_a_large_acled_table_opens_with_counts_per_cell_and_a_capped_table(monkeypatch, tmp_path):
+    from dashboard.cli import main
+
+    path = tmp_path / "acled.parquet"
+    assert main(["synth", "--rows", "5000", "--out", str(path)]) == 0
+    monkeypatch.setenv("ATLAS_DATA", str(path))
+    at = _app(view="region")
+    assert not at.exception
+    assert _shown(at) == "5000 of 5000"
+    assert any("Events are counted per cell" in i.value for i in at.info)
+    assert any("The 1,000 latest of 5,000 events are listed" in c.value for c in at.caption)
+    at.multiselect(key="actors").set_value(["Houthi Movement"]).run()
+    assert not at.exception

@@ -10,6 +10,8 @@ from geo.parsing import decode_json_list
 from geo.schema import Column
 
 K_TABLE = "event_table"
+#: Rows sent to the browser at most: the latest events first; exports hold them all.
+MAX_ROWS = 1_000
 
 
 def event_table(events: gpd.GeoDataFrame, selected_id: str | None = None) -> pd.DataFrame:
@@ -50,7 +52,15 @@ def event_table(events: gpd.GeoDataFrame, selected_id: str | None = None) -> pd.
 
 
 def show_event_table(events: gpd.GeoDataFrame, selected_id: str | None) -> str | None:
-    """Draw the table; return the id of the row the user chose, if any."""
+    """Draw the table (the latest ``MAX_ROWS`` events); return the id the user chose, if any."""
+    if len(events) > MAX_ROWS:
+        latest = events.sort_values(Column.DATE_START, ascending=False, kind="stable")
+        chosen = events[events[Column.ID] == selected_id]
+        events = pd.concat([chosen, latest.head(MAX_ROWS)]).drop_duplicates(Column.ID)
+        st.caption(
+            f"The {MAX_ROWS:,} latest of {len(latest):,} events are listed; "
+            "the CSV and GeoPackage exports hold them all."
+        )
     table = event_table(events, selected_id)
     result = st.dataframe(
         table,

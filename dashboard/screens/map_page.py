@@ -14,7 +14,7 @@ from dashboard.components.timeline import area_chart, events_chart, events_per_d
 from dashboard.context import RunContext, current
 from dashboard.maps import (
     build_base_map,
-    build_data_layers,
+    data_layers,
     event_id_from_popup,
     event_popup_html,
     layer_control,
@@ -91,12 +91,15 @@ def render(ctx: RunContext) -> None:
         attribution=cache.basemap_attribution(),
         asset_base_url=ctx.asset_base_url,
     )
-    groups = build_data_layers(
+    groups, aggregation = data_layers(
         ctx.filtered,
         palette=ctx.palette,
         as_of=pd.Timestamp(ctx.state.effective_as_of),
         layers=ctx.state.layers,
+        view=st.session_state.get(K_SEEN_BOUNDS) or bounds,
     )
+    if aggregation.aggregated:
+        st.info(f"Events are counted per cell: {aggregation.describe()}")
     seen = st.session_state.get(K_SEEN_BOUNDS)
     render_export_panel(ctx, seen if seen else bounds)
     map_slot = st.container()

@@ -1,0 +1,111 @@
+"""Large tables: synthetic ACLED events, the ACLED layout, counts per cell on the map."""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import pytest
+
+from dashboard.cli import main
+from dashboard.maps import MAX_MARKERS, Palette, cell_size, count_per_cell, data_layers
+from geo.filters import Filters, filter_dataset
+from geo.io import read_dataset, read_layer
+from geo.synth import ACLED_COLUMNS, synth_acled
+
+ALEPPO = [[35.9, 36.9], [36.5, 37.4]]
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    path = tmp_path_factory.mktemp("synth") / "acled.parquet"
+    assert main(["synth", "--rows", "20000", "--out", str(path)]) == 0
+    dataset, report = read_dataset(path)
+    assert report.ok
+    return dataset
+
+
+def test_synthetic_events_are_seeded_and_in_acled_layout():
+    first, again = synth_acled(500, seed=7), synth_acled(500, seed=7)
+    pd.testing.assert_frame_equal(first, again)
+    assert tuple(first.columns) == ACLED_COLUMNS
+    assert not synth_acled(500, seed=8).equals(first)
+    assert first["notes"].str.contains("SYNTHETIC").all()
+    assert first["event_type"].value_counts().index[0] == "Explosions/Remote violence"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_acled_export_maps_onto_our_columns(tmp_path, suffix):
+    path = tmp_path / f"acled{suffix}"
+    assert main(["synth", "--rows", "300", "--out", str(path)]) == 0
+    events, report = read_layer(path)
+    raw = synth_acled(300)
+    assert report.layout == "ACLED" and report.problems == []
+    assert list(events["id"]) == list(raw["event_id_cnty"])
+    assert set(events["date_precision"].astype(str)) <= {"day", "week", "month"}
+    assert set(events["location_precision"].astype(str)) <= {"locality", "near", "region"}
+    assert (events.geometry.y.to_numpy() == raw["latitude"].to_numpy()).all()
+    first = raw.iloc[0]
+    assert events["actor1"].iloc[0] == first["actor1"]
+    assert "SYNTHETIC" in events["sources"].iloc[0]
+
+
+def test_bad_rows_in_an_acled_file_are_named_by_their_own_line(tmp_path):
+    raw = synth_acled(5)
+    raw.loc[2, "geo_precision"] = 7
+    raw.loc[3, "event_date"] = "31/02/2020"
+    path = tmp_path / "acled.csv"
+    raw.to_csv(path, index=False)
+    _, report = read_layer(path)
+    assert [str(p) for p in report.problems] == [
+        f"{path}:4: location_precision: expected one of: site, district, locality, near, "
+        "region, area, country (got '7')",
+        f"{path}:5: date_start: expected a date as YYYY-MM-DD (got '31/02/2020')",
+    ]
+
+
+def test_many_events_in_view_are_counted_per_cell(synthetic):
+    data = filter_dataset(synthetic, Filters())
+    groups, how = data_layers(
+        data, palette=Palette.for_dataset(synthetic), as_of=None, view=ALEPPO, layers=["events"]
+    )
+    (group,) = groups
+    cells = next(c for c in group._children.values() if isinstance(c, folium.GeoJson))
+    counts = [f["properties"]["count"] for f in cells.data["features"]]
+    assert how.aggregated and how.cells == len(counts)
+    x, y = data.events.geometry.x, data.events.geometry.y
+    margin_w, margin_h = 0.5 * 0.15, 0.6 * 0.15
+    in_view = (
+        (x >= 36.9 - margin_w)
+        & (x <= 37.4 + margin_w)
+        & (y >= 35.9 - margin_h)
+        & (y <= 36.5 + margin_h)
+    ).sum()
+    assert sum(counts) == how.events == in_view > MAX_MARKERS
+    assert "counted in" in how.describe()
+
+
+def test_few_events_in_view_are_drawn_one_by_one(synthetic):
+    data = filter_dataset(synthetic, Filters())
+    tiny = [[36.19, 37.15], [36.2, 37.16]]
+    groups, how = data_layers(
+        data, palette=Palette.for_dataset(synthetic), as_of=None, view=tiny, layers=["events"]
+    )
+    markers = [c for c in groups[0]._children.values() if isinstance(c, folium.CircleMarker)]
+    assert not how.aggregated
+    assert 0 < len(markers) == how.events <= MAX_MARKERS
+
+
+def test_counts_per_cell_add_up_and_name_the_commonest_type(synthetic):
+    events = synthetic.events
+    cells = count_per_cell(events, 1.0)
+    assert cells["count"].sum() == len(events)
+    biggest = cells.sort_values("count").iloc[-1]
+    inside = events[
+        (events.geometry.x // 1 == biggest.west) & (events.geometry.y // 1 == biggest.south)
+    ]
+    assert biggest["top_type"] == inside["event_type"].astype(str).value_counts().index[0]
+
+
+@pytest.mark.parametrize(("width", "size"), [(40.0, 1.0), (0.5, 0.01), (6.0, 0.1)])
+def test_cells_are_round_numbers_of_degrees(width, size):
+    assert cell_size([[0, 0], [width / 2, width]]) == size
