@@ -51,8 +51,10 @@ format: install
 	$(BIN)/ruff format geo dashboard tests scripts
 	$(BIN)/ruff check --fix geo dashboard tests scripts
 
-bench: install
+# The story's timings, then the scale run (10k, 100k, 1M events; 20 viewers for 5 minutes).
+bench: install browser
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.scale
 
 # Rebuild the bundled places, zones, routes and basemap from ../shared/reference.
 story: install

@@ -7,6 +7,7 @@ reloaded.  Derived values that are cheap to copy use ``st.cache_data``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -14,11 +15,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from dashboard.assets import STATIC_DIR
 from dashboard.cli import DATA_ENV
 from dashboard.maps import Palette, attribution_text, basemap_geojson
 from dashboard.state import Choices
 from geo.dataset import Dataset
-from geo.io import read_dataset
+from geo.io import atomic_path, read_dataset
 from geo.problems import LoadReport
 from geo.schema import Column
 from geo.story import load_basemap, load_story, story_path
@@ -63,6 +65,27 @@ def basemap() -> gpd.GeoDataFrame:
 def basemap_json(tolerance: float = 0.005) -> str:
     """The basemap as simplified GeoJSON text, built once."""
     return basemap_geojson(basemap(), tolerance)
+
+
+@st.cache_resource(show_spinner=False)
+def basemap_url(static_base: str | None) -> str:
+    """Where the browser fetches the outlines (a static file named by its content), or them.
+
+    The file is cached by browsers and not re-sent with every update; on a read-only
+    install the outlines are inlined instead, as in snapshots.
+    """
+    text = basemap_json()
+    if static_base is None:
+        return text
+    name = f"basemap-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
+    path = STATIC_DIR / "generated" / name
+    try:
+        if not path.exists():
+            with atomic_path(path) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+    except OSError:
+        return text  # a read-only install: inline, as snapshots do
+    return f"{static_base}/generated/{name}"
 
 
 @st.cache_resource(show_spinner=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -749,7 +750,9 @@ def build_base_map(
 ) -> folium.Map:
     """The map without data: outlines (or tiles), scale bar, fullscreen control and legend.
 
-    ``basemap_json`` is GeoJSON from :func:`basemap_geojson`; ``bounds`` Leaflet's
+    ``basemap_json`` is GeoJSON text from :func:`basemap_geojson`, or the URL the browser
+    fetches it from (the app serves it, so it is cached and not re-sent on every update);
+    ``bounds`` Leaflet's
     ``[[south, west], [north, east]]``; ``asset_base_url`` where the offline Leaflet copies
     are served (None: folium's CDNs).
     """
@@ -766,19 +769,61 @@ def build_base_map(
     if tiles != "offline":
         url, tile_attribution, name = TILES[tiles]
         folium.TileLayer(url, attr=tile_attribution, name=name, control=False).add_to(m)
-    folium.GeoJson(
-        basemap_json,
-        name="Outlines",
-        style_function=_outline_style(tiles == "offline"),
-        control=False,
-        interactive=False,
-    ).add_to(m)
+    filled = tiles == "offline"
+    if basemap_json.startswith(("/", "http://", "https://", "file:")):
+        OutlinesFromUrl(basemap_json, filled=filled).add_to(m)
+    else:
+        folium.GeoJson(
+            basemap_json,
+            name="Outlines",
+            style_function=_outline_style(filled),
+            control=False,
+            interactive=False,
+        ).add_to(m)
     m.fit_bounds(bounds)
     Fullscreen(position="topleft").add_to(m)
     Legend(legend_html(palette, attribution=attribution)).add_to(m)
     if asset_base_url is not None:
         localize_assets(m, asset_base_url)
     return m
+
+
+_OUTLINES = Template(
+    """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var pane = map.createPane("atlasOutlines");
+  pane.style.zIndex = 350;  // under the data (overlayPane is 400)
+  fetch({{ this.url_json }}).then(function (r) { return r.json(); }).then(function (data) {
+    L.geoJSON(data, {
+      pane: "atlasOutlines",
+      interactive: false,
+      style: function (f) {
+        return f.properties.kind === "country"
+          ? {color: "#8a8a8a", weight: 1, fillColor: "{{ this.land }}",
+             fillOpacity: {{ 1 if this.filled else 0 }}}
+          : {color: "#b5b5b5", weight: 0.7, dashArray: "3 3", fillOpacity: 0};
+      }
+    }).addTo(map);
+  });
+})();
+{% endmacro %}
+"""
+)
+
+
+class OutlinesFromUrl(MacroElement):
+    """The basemap outlines, fetched by the browser from a URL (styled as in the inline case)."""
+
+    _template = _OUTLINES
+
+    def __init__(self, url: str, *, filled: bool):
+        super().__init__()
+        self._name = "OutlinesFromUrl"
+        self.url_json = json.dumps(url)
+        self.land = LAND
+        self.filled = filled
 
 
 def _outline_style(filled: bool):

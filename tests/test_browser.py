@@ -23,7 +23,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 TIMEOUT_MS = 60_000
 
 COUNT_LAYERS = """() => {
-  if (!window.map_div) { return null; }
+  if (!window.map_div || !window.map_div.eachLayer) { return null; }
   let events = 0, zones = 0;
   window.map_div.eachLayer(l => {
     const c = l.options && l.options.className;

@@ -10,6 +10,7 @@ from geo.parsing import decode_json_list
 from geo.schema import Column
 
 K_TABLE = "event_table"
+K_TABLE_IDS = "event_table_ids"
 #: Rows sent to the browser at most: the latest events first; exports hold them all.
 MAX_ROWS = 1_000
 
@@ -51,6 +52,17 @@ def event_table(events: gpd.GeoDataFrame, selected_id: str | None = None) -> pd.
     return table.reset_index(drop=True)
 
 
+def table_choice() -> str | None:
+    """The id of the row chosen in the table as it was last drawn (None: no choice)."""
+    state = st.session_state.get(K_TABLE)
+    ids = st.session_state.get(K_TABLE_IDS, [])
+    try:
+        rows = state["selection"]["rows"]
+    except (TypeError, KeyError):
+        return None
+    return ids[rows[0]] if rows and rows[0] < len(ids) else None
+
+
 def show_event_table(events: gpd.GeoDataFrame, selected_id: str | None) -> str | None:
     """Draw the table (the latest ``MAX_ROWS`` events); return the id the user chose, if any."""
     if len(events) > MAX_ROWS:
@@ -75,5 +87,6 @@ def show_event_table(events: gpd.GeoDataFrame, selected_id: str | None) -> str |
             "description": st.column_config.TextColumn("description", width="large"),
         },
     )
+    st.session_state[K_TABLE_IDS] = [str(i) for i in table["id"]]
     rows = result.selection.rows if result is not None else []
     return str(table.iloc[rows[0]]["id"]) if rows else None

@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from dashboard import cache
 from dashboard import state as S
 from dashboard.components.export import render_export_panel
-from dashboard.components.table import show_event_table
+from dashboard.components.table import show_event_table, table_choice
 from dashboard.components.timeline import area_chart, events_chart, events_per_day
 from dashboard.context import RunContext, current
 from dashboard.maps import (
@@ -81,10 +81,23 @@ def render(ctx: RunContext) -> None:
         st.button("Reset filters", key="reset_empty", on_click=S.reset_to, args=(ctx.defaults,))
 
     selected = st.session_state.get(S.K_SELECTED)
+    # a row chosen in the table (drawn below the map) moves the map: read it first, so the
+    # map is sent to the browser before the timeline and the table
+    chosen_row = table_choice()
+    if chosen_row is not None and chosen_row != st.session_state.get(K_LAST_TABLE):
+        selected = chosen_row
+        row = events[events[Column.ID] == chosen_row]
+        if not row.empty:
+            # kept until the next choice: st_folium moves the map only when this changes
+            st.session_state[K_CENTER] = (row.geometry.iloc[0].y, row.geometry.iloc[0].x)
+    st.session_state[K_LAST_TABLE] = chosen_row
+    center = st.session_state.get(K_CENTER)
+    zoom = SELECTED_ZOOM if center is not None else None
 
     bounds = _bounds(ctx)
+    seen = st.session_state.get(K_SEEN_BOUNDS)
     base = build_base_map(
-        cache.basemap_json(),
+        cache.basemap_url(ctx.asset_base_url),
         bounds=bounds,
         palette=ctx.palette,
         tiles=ctx.tiles,
@@ -96,14 +109,40 @@ def render(ctx: RunContext) -> None:
         palette=ctx.palette,
         as_of=pd.Timestamp(ctx.state.effective_as_of),
         layers=ctx.state.layers,
-        view=st.session_state.get(K_SEEN_BOUNDS) or bounds,
+        view=seen or bounds,
     )
     if aggregation.aggregated:
         st.info(f"Events are counted per cell: {aggregation.describe()}")
-    seen = st.session_state.get(K_SEEN_BOUNDS)
-    render_export_panel(ctx, seen if seen else bounds)
-    map_slot = st.container()
-    details_slot = st.container()
+    render_export_panel(ctx, seen or bounds)
+    returned = st_folium(
+        base,
+        key=K_MAP,
+        feature_group_to_add=groups,
+        layer_control=layer_control(),
+        # the bounds feed the PNG export ("the extent the user sees") and the detail shown
+        returned_objects=["last_object_clicked_popup", "bounds"],
+        center=center,
+        zoom=zoom,
+        height=MAP_HEIGHT,
+        use_container_width=True,
+    )
+    seen_bounds = leaflet_bounds((returned or {}).get("bounds"))
+    if seen_bounds is not None and seen_bounds != seen:
+        st.session_state[K_SEEN_BOUNDS] = seen_bounds
+    popup = (returned or {}).get("last_object_clicked_popup")
+    if popup and popup != st.session_state.get(K_LAST_POPUP):
+        clicked = event_id_from_popup(popup)
+        if clicked is not None:
+            selected = clicked
+    st.session_state[K_LAST_POPUP] = popup
+    if selected != st.session_state.get(S.K_SELECTED):
+        st.session_state[S.K_SELECTED] = selected
+        st.rerun()
+    if selected is not None:
+        match = ctx.dataset.events[ctx.dataset.events[Column.ID] == selected]
+        if not match.empty:
+            st.markdown("**Selected event**")
+            st.html(event_popup_html(match.iloc[0]))
 
     st.subheader("Timeline")
     undated = Filters.make(actors=ctx.state.actors, event_types=ctx.state.types)
@@ -119,49 +158,7 @@ def render(ctx: RunContext) -> None:
         st.altair_chart(area_chart(areas, ctx.state.effective_as_of), width="stretch")
 
     st.subheader("Events")
-    chosen_row = show_event_table(events, selected)
-    if chosen_row is not None and chosen_row != st.session_state.get(K_LAST_TABLE):
-        selected = chosen_row
-        row = events[events[Column.ID] == chosen_row]
-        if not row.empty:
-            # kept until the next choice: st_folium moves the map only when this changes
-            st.session_state[K_CENTER] = (row.geometry.iloc[0].y, row.geometry.iloc[0].x)
-    st.session_state[K_LAST_TABLE] = chosen_row
-    center = st.session_state.get(K_CENTER)
-    zoom = SELECTED_ZOOM if center is not None else None
-
-    with map_slot:
-        returned = st_folium(
-            base,
-            key=K_MAP,
-            feature_group_to_add=groups,
-            layer_control=layer_control(),
-            # the bounds feed the PNG export ("the extent the user sees")
-            returned_objects=["last_object_clicked_popup", "bounds"],
-            center=center,
-            zoom=zoom,
-            height=MAP_HEIGHT,
-            use_container_width=True,
-        )
-    seen_bounds = leaflet_bounds((returned or {}).get("bounds"))
-    if seen_bounds is not None and seen_bounds != st.session_state.get(K_SEEN_BOUNDS):
-        st.session_state[K_SEEN_BOUNDS] = seen_bounds
-    popup = (returned or {}).get("last_object_clicked_popup")
-    if popup and popup != st.session_state.get(K_LAST_POPUP):
-        clicked = event_id_from_popup(popup)
-        if clicked is not None:
-            selected = clicked
-    st.session_state[K_LAST_POPUP] = popup
-
-    if selected != st.session_state.get(S.K_SELECTED):
-        st.session_state[S.K_SELECTED] = selected
-        st.rerun()
-    if selected is not None:
-        match = ctx.dataset.events[ctx.dataset.events[Column.ID] == selected]
-        if not match.empty:
-            with details_slot:
-                st.markdown("**Selected event**")
-                st.html(event_popup_html(match.iloc[0]))
+    show_event_table(events, selected)
 
 
 render(current())

@@ -1,0 +1,54 @@
+"""The scale benchmark keeps working: run tiny (a few thousand events, two viewers, seconds).
+
+It asserts no time: only that every measurement is made and written.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import bench.scale as scale
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_scale_benchmark_runs_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(scale, "RESULTS", tmp_path)
+    monkeypatch.setattr(scale, "SCRATCH", tmp_path / "scratch")
+    scale.main(
+        [
+            "--sizes",
+            "1500",
+            "--repeat",
+            "1",
+            "--folium-sizes",
+            "1500",
+            "--folium-paint",
+            "1500",
+            "--viewers",
+            "2",
+            "--viewer-seconds",
+            "6",
+            "--viewer-rows",
+            "1500",
+        ]
+    )
+    results = json.loads((tmp_path / "scale.json").read_text())
+    entry = results["1500"]
+    for name in (
+        "read CSV (s)",
+        "read GeoParquet (s)",
+        "filter (s)",
+        "build map, filtered (s)",
+        "page open to painted map (s)",
+        "filter change to updated map (s)",
+        "bytes sent for the filter change",
+        "app peak memory (MB)",
+        "plain folium: page open to painted map (s)",
+        "speed-up to painted map (×)",
+    ):
+        assert entry[name] > 0, name
+    assert results["viewers"]["errors"] == 0
+    assert "| page open to painted map (s) |" in (tmp_path / "scale.md").read_text()
