@@ -15,7 +15,7 @@ from dashboard import cache
 from dashboard import state as S
 from dashboard.assets import assets_installed
 from dashboard.cli import VIEW_ENV
-from dashboard.components.sidebar import render_filters
+from dashboard.components.sidebar import prepare_filters, render_filters
 from dashboard.context import RunContext, publish
 from dashboard.views import VIEW_NAMES
 from geo.filters import filter_dataset
@@ -51,7 +51,7 @@ def main() -> None:
         preset["view"] = os.environ[VIEW_ENV]
     defaults = S.default_state(choices, preset)
     S.init_session(version, choices, defaults)
-    state, tiles = render_filters(choices, defaults)
+    state, tiles = prepare_filters()
     S.sync_url(state)
     ctx = RunContext(
         dataset=dataset,
@@ -70,6 +70,9 @@ def main() -> None:
         st.Page(PAGES / "about_page.py", title="About the data"),
     ]
     st.navigation(pages).run()
+    render_filters(choices, defaults)  # after the page: the map reaches the browser first
+    if st.session_state.pop(S.K_RERUN, False):
+        st.rerun()
 
 
 main()

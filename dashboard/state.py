@@ -203,6 +203,7 @@ K_SELECTED = "selected_event"
 K_DATASET = "dataset_key"
 K_PREVIOUS_END = "previous_end"
 K_PLAYING = "playing"
+K_RERUN = "rerun_requested"  # a page asks the entry point to rerun once the sidebar is drawn
 
 
 def layer_key(layer: str) -> str:

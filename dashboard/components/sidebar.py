@@ -18,9 +18,21 @@ K_LAST_STEP = "last_play_step"
 PLAY_SECONDS = 1.0
 
 
-def render_filters(choices: Choices, defaults: ViewState) -> tuple[ViewState, str]:
-    """Draw the filters; return the state they hold and the chosen basemap."""
+def prepare_filters() -> tuple[ViewState, str]:
+    """Settle the filters' state before anything is drawn; return it and the basemap.
+
+    The page is drawn before the sidebar (so the map reaches the browser first); the
+    widgets' values are already in the session, so the order changes nothing for them.
+    """
     S.apply_pending_as_of()
+    window = st.session_state[S.K_WINDOW]
+    if len(window) == 2 and not window[0] <= st.session_state[S.K_AS_OF] <= window[1]:
+        st.session_state[S.K_AS_OF] = window[1]
+    return S.session_state(), st.session_state.get(K_TILES, "offline")
+
+
+def render_filters(choices: Choices, defaults: ViewState) -> None:
+    """Draw the filters in the sidebar (their state was settled by :func:`prepare_filters`)."""
     sidebar = st.sidebar
     sidebar.header("Filters")
     sidebar.date_input(
@@ -34,8 +46,6 @@ def render_filters(choices: Choices, defaults: ViewState) -> tuple[ViewState, st
     window = st.session_state[S.K_WINDOW]
     start = window[0] if window else choices.first_day
     end = window[1] if len(window) > 1 else start
-    if not start <= st.session_state[S.K_AS_OF] <= end:
-        st.session_state[S.K_AS_OF] = end
     sidebar.slider(
         "Zones and routes as of",
         min_value=start,
@@ -68,7 +78,6 @@ def render_filters(choices: Choices, defaults: ViewState) -> tuple[ViewState, st
         help="Tile basemaps load images from their providers; the outlines work offline.",
     )
     sidebar.button("Reset filters", on_click=S.reset_to, args=(defaults,), key="reset_sidebar")
-    return S.session_state(), st.session_state.get(K_TILES, "offline")
 
 
 def _step(days: int, start: dt.date, end: dt.date) -> None:

@@ -137,7 +137,7 @@ def render(ctx: RunContext) -> None:
     st.session_state[K_LAST_POPUP] = popup
     if selected != st.session_state.get(S.K_SELECTED):
         st.session_state[S.K_SELECTED] = selected
-        st.rerun()
+        st.session_state[S.K_RERUN] = True  # the table's mark follows on the next run
     if selected is not None:
         match = ctx.dataset.events[ctx.dataset.events[Column.ID] == selected]
         if not match.empty:
