@@ -22,16 +22,6 @@ from dashboard.browser import launch_chromium  # noqa: F401 - the tests' way in
 from dashboard.cli import DATA_ENV, streamlit_command
 
 HOST = "127.0.0.1"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:

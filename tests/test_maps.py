@@ -13,6 +13,7 @@ from dashboard.assets import LOCAL_ASSETS, localize_assets
 from dashboard.maps import (
     Palette,
     arrow_bearings,
+    attribution_text,
     basemap_geojson,
     build_data_layers,
     build_event_map,
@@ -188,15 +189,19 @@ def test_the_event_id_is_read_back_from_a_clicked_popup(story):
     assert event_id_from_popup("a zone popup") is None
 
 
-def test_localized_maps_load_nothing_from_a_cdn(story, basemap_json):
-    m = build_event_map(
+def _story_map(story, basemap_json, view="region", **options):
+    return build_event_map(
         story,
         basemap_json,
-        bounds=VIEWS["region"].bounds,
+        bounds=VIEWS[view].bounds,
         palette=Palette.for_dataset(story),
         as_of=None,
-        asset_base_url="/app/static",
+        **options,
     )
+
+
+def test_localized_maps_load_nothing_from_a_cdn(story, basemap_json):
+    m = _story_map(story, basemap_json, asset_base_url="/app/static")
     html = map_html(m)
     loaded = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert loaded, "the map loads Leaflet from somewhere"
@@ -205,21 +210,17 @@ def test_localized_maps_load_nothing_from_a_cdn(story, basemap_json):
 
 
 def test_localizing_twice_gives_the_same_map(story, basemap_json):
-    m = build_event_map(
-        story,
-        basemap_json,
-        bounds=VIEWS["region"].bounds,
-        palette=Palette.for_dataset(story),
-        as_of=None,
-        asset_base_url="/s",
-    )
-    first = map_html(m)
+    def loaded(m) -> list[str]:
+        return re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', map_html(m))
+
+    m = _story_map(story, basemap_json, asset_base_url="/s")
+    first = loaded(m)
     localize_assets(m, "/s")
+    assert loaded(m) == first and first
     assert [a for _, a in m.default_js] == [
         "/s/node_modules/leaflet/dist/leaflet.js",
         "/s/node_modules/jquery/dist/jquery.min.js",
     ]
-    assert len(first) > 0
 
 
 def test_an_asset_without_an_offline_copy_is_an_error_not_a_cdn_request():
@@ -230,42 +231,23 @@ def test_an_asset_without_an_offline_copy_is_an_error_not_a_cdn_request():
 
 
 def test_the_map_uses_a_canvas_a_scale_bar_and_no_tiles_offline(story, basemap_json):
-    m = build_event_map(
-        story,
-        basemap_json,
-        bounds=VIEWS["aleppo"].bounds,
-        palette=Palette.for_dataset(story),
-        as_of=None,
-    )
+    m = _story_map(story, basemap_json, "aleppo", attribution=attribution_text(load_basemap()))
     html = map_html(m)
     assert m.options["prefer_canvas"] is True
     assert '"preferCanvas": true' in html
     assert "L.control.scale" in html
     assert "tile.openstreetmap.org" not in html and "cartocdn" not in html
     assert "Legend" in html and "Syrian opposition" in html
-    assert "Natural Earth" in html, "the basemap's attribution is on the map"
+    assert "Basemap: Natural Earth" in html, "the basemap's attribution is on the map"
 
 
 def test_a_tile_basemap_is_added_only_when_chosen(story, basemap_json):
-    m = build_event_map(
-        story,
-        basemap_json,
-        bounds=VIEWS["aleppo"].bounds,
-        palette=Palette.for_dataset(story),
-        as_of=None,
-        tiles="osm",
-    )
+    m = _story_map(story, basemap_json, "aleppo", tiles="osm")
     assert "tile.openstreetmap.org" in map_html(m)
 
 
 def test_the_map_opens_on_the_view_bounds(story, basemap_json):
-    m = build_event_map(
-        story,
-        basemap_json,
-        bounds=VIEWS["border"].bounds,
-        palette=Palette.for_dataset(story),
-        as_of=None,
-    )
+    m = _story_map(story, basemap_json, "border")
     assert m.location == pytest.approx([35.85, 36.05])
     assert "fitBounds" in map_html(m) and "[[35.7, 35.85], [36.0, 36.25]]" in map_html(m)
 
