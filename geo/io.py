@@ -29,7 +29,7 @@ import shapely.geometry
 
 from geo.dataset import Dataset
 from geo.layouts import detect_layout
-from geo.parsing import decode_json_list
+from geo.parsing import decode_json_list, neutralise_formula
 from geo.problems import DataError, LayerReport, LoadReport, Problem
 from geo.schema import (
     CRS,
@@ -436,6 +436,9 @@ def to_text_table(frame: gpd.GeoDataFrame, spec: LayerSpec) -> pd.DataFrame:
             values = _iso_dates(values)
         elif field.type is FieldType.BOOLEAN:
             values = values.map({True: "true", False: "false"}, na_action="ignore")
+        elif field.type is FieldType.TEXT:
+            # a spreadsheet must never run a cell as a formula; the reader undoes this
+            values = values.astype("string").map(neutralise_formula, na_action="ignore")
         out[field.column] = values
     if not spec.point_columns:
         out[Column.GEOMETRY] = shapely.to_wkt(frame.geometry.to_numpy(), rounding_precision=-1)

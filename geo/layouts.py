@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -116,6 +117,74 @@ def from_acled(cells: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _acled_date(value: object) -> object:
+    """ACLED's date forms (2023-02-16, 16/02/2023, 16 February 2023) as YYYY-MM-DD.
+
+    ACLED writes day first, so 02/03/2020 is 2 March; a value in no known form is left as it
+    is, for validation to name.
+    """
+    text = str(value).strip()
+    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d-%B-%Y", "%d %b %Y"):
+        try:
+            return datetime.strptime(text, form).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    return text
+
+
+def from_acled_old(cells: pd.DataFrame) -> pd.DataFrame:
+    """ACLED's older layout: upper-case columns, day-first or written-out dates."""
+    lowered = cells.rename(columns={c: str(c).strip().lower() for c in cells.columns})
+    lowered["event_date"] = _per_distinct(lowered["event_date"], _acled_date)
+    return from_acled(lowered)
+
+
+#: UCDP GED ``type_of_violence`` → an event type.
+UCDP_VIOLENCE = {"1": "State-based conflict", "2": "Non-state conflict", "3": "One-sided violence"}
+#: UCDP ``date_prec`` 1–5 → our date precision.
+UCDP_DATE_PRECISION = {"1": "day", "2": "days", "3": "week", "4": "month", "5": "year"}
+#: UCDP ``where_prec`` 1–7 → our location precision (3 is a second-order unit, about 25 km).
+UCDP_LOCATION_PRECISION = {
+    "1": "locality",
+    "2": "near",
+    "3": "near",
+    "4": "region",
+    "5": "area",
+    "6": "country",
+    "7": "area",
+}
+
+
+def _ucdp_date(value: object) -> object:
+    text = str(value).strip()
+    return text[:10] if len(text) >= 10 and text[4] == "-" else text
+
+
+def from_ucdp(cells: pd.DataFrame) -> pd.DataFrame:
+    """UCDP GED's layout as our event columns; fatality estimates low–high kept in notes."""
+    out = pd.DataFrame(index=cells.index)
+    out[Column.ID] = _column(cells, "id")
+    out[Column.DATE_START] = _per_distinct(_column(cells, "date_start"), _ucdp_date)
+    out[Column.DATE_END] = _per_distinct(_column(cells, "date_end"), _ucdp_date)
+    out[Column.DATE_PRECISION] = _code(cells, "date_prec", UCDP_DATE_PRECISION)
+    out[Column.EVENT_TYPE] = _code(cells, "type_of_violence", UCDP_VIOLENCE)
+    out[Column.ACTOR1] = _column(cells, "side_a")
+    out[Column.ACTOR2] = _column(cells, "side_b")
+    out[Column.PLACE_NAME] = _column(cells, "where_coordinates")
+    out[Column.LATITUDE] = cells.get("latitude", np.nan)
+    out[Column.LONGITUDE] = cells.get("longitude", np.nan)
+    out[Column.LOCATION_PRECISION] = _code(cells, "where_prec", UCDP_LOCATION_PRECISION)
+    out[Column.FATALITIES] = cells.get("best", pd.NA)
+    out[Column.DESCRIPTION] = _column(cells, "dyad_name")
+    out[Column.SOURCES] = _column(cells, "source_article")
+    out[Column.STATUS] = "reported"
+    low, high = _column(cells, "low").astype("string"), _column(cells, "high").astype("string")
+    out[Column.NOTES] = (
+        "UCDP fatality estimates: low " + low.fillna("?") + ", high " + high.fillna("?")
+    )
+    return out
+
+
 @dataclass(frozen=True)
 class EventLayout:
     """A layout: its name, the columns that identify it, and its mapping onto ours."""
@@ -157,6 +226,41 @@ LAYOUTS = (
             "notes",
             "event_date",
         ),
+    ),
+    EventLayout(
+        "ACLED (older upper-case layout)",
+        frozenset(
+            {
+                "EVENT_ID_CNTY",
+                "EVENT_DATE",
+                "EVENT_TYPE",
+                "ACTOR1",
+                "LATITUDE",
+                "LONGITUDE",
+                "GEO_PRECISION",
+                "TIME_PRECISION",
+            }
+        ),
+        from_acled_old,
+    ),
+    EventLayout(
+        "UCDP GED",
+        frozenset(
+            {
+                "id",
+                "type_of_violence",
+                "side_a",
+                "side_b",
+                "date_start",
+                "date_end",
+                "date_prec",
+                "where_prec",
+                "latitude",
+                "longitude",
+                "best",
+            }
+        ),
+        from_ucdp,
     ),
 )
 

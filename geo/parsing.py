@@ -45,6 +45,24 @@ def blank_to_na(series: pd.Series) -> pd.Series:
     return series
 
 
+#: A cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: Any) -> Any:
+    """Text a spreadsheet would run as a formula, prefixed with an apostrophe (CSV exports)."""
+    if isinstance(text, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def restore_formula(text: Any) -> Any:
+    """The inverse of :func:`neutralise_formula`, applied when text cells are read."""
+    if isinstance(text, str) and len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+        return text[1:]
+    return text
+
+
 def factorized(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes and distinct values of a column (-1 for missing): parse each value once."""
     try:
@@ -68,9 +86,14 @@ def clean_text(series: pd.Series) -> pd.Series:
     """Text stripped, blanks missing, as pandas strings; other types converted to text."""
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
         stripped = series.str.strip()
+        quoted = stripped.str.startswith("'").fillna(False)
+        if quoted.any():
+            stripped = stripped.where(~quoted, stripped.map(restore_formula, na_action="ignore"))
         return stripped.mask(stripped == "").astype("string")
     codes, uniques = factorized(series)
-    parsed = uniques.map(lambda v: (str(v).strip() or None) if not _missing(v) else None)
+    parsed = uniques.map(
+        lambda v: (restore_formula(str(v).strip()) or None) if not _missing(v) else None
+    )
     return _from_distinct(codes, parsed, series.index, "string")
 
 
@@ -83,7 +106,9 @@ def clean_category(
     Values outside ``categories`` become missing (validate them before).
     """
     codes, uniques = factorized(series)
-    cleaned = uniques.map(lambda v: None if _missing(v) else (str(v).strip() or None))
+    cleaned = uniques.map(
+        lambda v: None if _missing(v) else (restore_formula(str(v).strip()) or None)
+    )
     if lower:
         cleaned = cleaned.map(lambda v: v.lower() if isinstance(v, str) else v)
     cats = (

@@ -98,7 +98,7 @@ DATE_PRECISIONS = ("day", "days", "week", "month", "year")
 
 #: Our one scale of location precision, finest first, with the radius (km) drawn as the
 #: circle of uncertainty on the map.  ACLED geo_precision 1/2/3 -> locality/near/region;
-#: UCDP where_prec 1..7 -> locality, near, district, region, area, country, area.
+#: UCDP where_prec 1..7 -> locality, near, near, region, area, country, area.
 LOCATION_PRECISION_RADIUS_KM = {
     "site": 0.1,
     "district": 1.0,  # a city district or neighbourhood

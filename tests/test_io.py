@@ -6,6 +6,7 @@ import json
 import os
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
@@ -124,3 +125,23 @@ def test_invalid_rows_in_a_dataset_are_listed_and_the_rest_kept(story, tmp_path)
     assert len(dataset.events) == len(story.events) - 1
     assert [(p.row, p.column) for p in report.problems] == [(3, "date_start")]
     assert "1 rejected" in report.summary()
+
+
+def test_csv_exports_never_hold_a_formula_and_read_back_unchanged(story, tmp_path):
+    events = story.events.iloc[:4].copy()
+    hostile = ['=HYPERLINK("http://x")', "+1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)"]
+    events["description"] = pd.array(hostile, dtype="string")
+    events["actor2"] = pd.Categorical(["=1+1", "Turkey", "+x", "@y"])
+    path = write_layer(events, tmp_path / "events.csv", Layer.EVENTS)
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        for column, cell in row.items():
+            if column not in ("latitude", "longitude", "uncertainty_km", "fatalities"):
+                assert not cell.startswith(("=", "+", "-", "@")), (column, cell)
+    back, report = read_layer(path)
+    assert report.problems == []
+    assert list(back["description"]) == hostile
+    assert list(back["actor2"].astype(str)) == ["=1+1", "Turkey", "+x", "@y"]

@@ -113,3 +113,59 @@ def test_counts_per_cell_add_up_and_name_the_commonest_type(synthetic):
 @pytest.mark.parametrize(("width", "size"), [(40.0, 1.0), (0.5, 0.01), (6.0, 0.1)])
 def test_cells_are_round_numbers_of_degrees(width, size):
     assert cell_size([[0, 0], [width / 2, width]]) == size
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+def test_the_older_acled_layout_is_recognised_and_its_date_forms_read():
+    events, report = read_layer(DATA / "acled_old_layout.csv")
+    assert report.layout == "ACLED (older upper-case layout)" and report.problems == []
+    assert [d.strftime("%Y-%m-%d") for d in events["date_start"]] == [
+        "2023-02-16",
+        "2020-03-02",
+        "2021-07-09",
+        "2019-12-31",
+        "2018-01-01",
+        "2022-11-05",
+    ], "ACLED writes day first"
+    assert "EVENT_ID_NO_CNTY" not in events.columns
+
+
+def test_ucdp_ged_is_recognised_with_its_precisions_sides_and_estimates():
+    events, report = read_layer(DATA / "ucdp_ged.csv")
+    assert report.layout == "UCDP GED" and report.problems == []
+    first, second, third = (events.iloc[i] for i in range(3))
+    assert (first["actor1"], first["actor2"]) == ("Government of Syria", "Syrian insurgents")
+    assert first["event_type"] == "State-based conflict" and third["event_type"] == (
+        "One-sided violence"
+    )
+    assert second["date_start"].strftime("%Y-%m-%d") == "2016-12-14"
+    assert second["date_end"].strftime("%Y-%m-%d") == "2016-12-16"
+    assert (second["date_precision"], second["location_precision"]) == ("days", "near")
+    assert (third["date_precision"], third["location_precision"]) == ("month", "region")
+    assert first["fatalities"] == 12 and "low 10, high 20" in first["notes"]
+    assert [s["publisher"] for s in __import__("json").loads(first["sources"])] == [
+        "Synthetic fixture source 1",
+        "Second source 1",
+    ]
+
+
+def test_ucdp_events_filter_and_export_like_any_other(tmp_path):
+    out = tmp_path / "ucdp.geojson"
+    assert (
+        main(
+            [
+                "export",
+                "--data",
+                str(DATA / "ucdp_ged.csv"),
+                "--start",
+                "2016-12-01",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    dataset, _ = read_dataset(out)
+    assert set(dataset.events["id"]) == {"UCDP1", "UCDP2"}
