@@ -137,19 +137,13 @@ def app_measures(rows: int) -> dict[str, float]:
         warm.close()
 
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        received: list[int] = []
+        page.on("websocket", lambda ws: ws.on(
+            "framereceived", lambda payload: received.append(len(payload))))
         start = time.perf_counter()
         page.goto(url)
         frame = _map_frame(page)
         out["page open to painted map (s)"] = time.perf_counter() - start
-        _idle(page)
-
-        received: list[int] = []
-        page.on(
-            "websocket",
-            lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))),
-        )
-        page.reload()
-        frame = _map_frame(page)
         _idle(page)
         received.clear()
         before = frame.evaluate("() => (window.feature_group || []).length")
