@@ -741,9 +741,7 @@ class Legend(MacroElement):
         self.css = f":root {{ --atlas-sea: {sea}; }}\n{MAP_CSS}"
 
 
-def legend_html(
-    palette: Palette, *, attribution: str = "", aggregated_note: str | None = None
-) -> str:
+def legend_html(palette: Palette, *, attribution: str = "", counts: bool = False) -> str:
     """The legend: event types, marker outlines, zone controllers, route statuses, credits."""
     parts = ["<h4>Events by type</h4>"]
     for name, colour in palette.event_types.items():
@@ -755,8 +753,17 @@ def legend_html(
         '<div><span class="sw dot dash" style="border-color:#777"></span>'
         "dashed ring: estimated or coarse position</div>"
     )
-    if aggregated_note:
-        parts.append(f"<div>{esc(aggregated_note)}</div>")
+    if counts:
+        ramp = branca.colormap.linear.YlOrRd_09
+        steps = "".join(
+            f'<span class="sw" style="background:{ramp(0.15 + 0.85 * i / 4)[:7]};margin:0"></span>'
+            for i in range(5)
+        )
+        parts.append(
+            f"<h4>Counts per cell</h4><div>{steps} few → many (log scale)</div>"
+            f"<div class='atlas-muted'>With more than {MAX_MARKERS} events in view, events are "
+            "counted per grid cell; hover a cell for its count, zoom in for single events.</div>"
+        )
     if palette.controllers:
         parts.append("<h4>Control zones</h4>")
         for name, colour in palette.controllers.items():
@@ -803,8 +810,11 @@ def build_base_map(
     tiles: str = "offline",
     attribution: str = "",
     asset_base_url: str | None = None,
+    counts: bool = False,
 ) -> folium.Map:
     """The map without data: outlines (or tiles), scale bar, fullscreen control and legend.
+
+    ``counts`` adds the legend of counts per cell (for tables large enough to be counted).
 
     ``basemap_json`` is GeoJSON text from :func:`basemap_geojson`, or the URL the browser
     fetches it from (the app serves it, so it is cached and not re-sent on every update);
@@ -838,7 +848,7 @@ def build_base_map(
         ).add_to(m)
     m.fit_bounds(bounds)
     Fullscreen(position="topleft").add_to(m)
-    Legend(legend_html(palette, attribution=attribution)).add_to(m)
+    Legend(legend_html(palette, attribution=attribution, counts=counts)).add_to(m)
     if asset_base_url is not None:
         localize_assets(m, asset_base_url)
     return m
@@ -917,6 +927,7 @@ def build_event_map(
         tiles=tiles,
         attribution=attribution,
         asset_base_url=asset_base_url,
+        counts=len(data.events) > MAX_MARKERS,
     )
     groups, _ = data_layers(data, palette=palette, as_of=as_of, layers=layers, view=bounds)
     for group in groups:

@@ -169,3 +169,27 @@ def test_ucdp_events_filter_and_export_like_any_other(tmp_path):
     )
     dataset, _ = read_dataset(out)
     assert set(dataset.events["id"]) == {"UCDP1", "UCDP2"}
+
+
+def test_the_legend_explains_counts_per_cell_for_large_tables(synthetic, story):
+    from dashboard.maps import basemap_geojson, build_event_map, map_html
+    from dashboard.views import VIEWS
+    from geo.story import load_basemap
+
+    outlines = basemap_geojson(load_basemap())
+    big = map_html(
+        build_event_map(
+            synthetic, outlines, bounds=ALEPPO, palette=Palette.for_dataset(synthetic), as_of=None
+        )
+    )
+    small = map_html(
+        build_event_map(
+            story,
+            outlines,
+            bounds=VIEWS["aleppo"].bounds,
+            palette=Palette.for_dataset(story),
+            as_of=None,
+        )
+    )
+    assert "Counts per cell" in big and "few → many" in big
+    assert "Counts per cell" not in small

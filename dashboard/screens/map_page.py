@@ -13,6 +13,7 @@ from dashboard.components.table import show_event_table, table_choice
 from dashboard.components.timeline import area_chart, events_chart, events_per_day
 from dashboard.context import RunContext, current
 from dashboard.maps import (
+    MAX_MARKERS,
     build_base_map,
     data_layers,
     event_id_from_popup,
@@ -103,6 +104,7 @@ def render(ctx: RunContext) -> None:
         tiles=ctx.tiles,
         attribution=cache.basemap_attribution(),
         asset_base_url=ctx.asset_base_url,
+        counts=len(ctx.dataset.events) > MAX_MARKERS,  # fixed per dataset: no remount
     )
     groups, aggregation = data_layers(
         ctx.filtered,
