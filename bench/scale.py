@@ -122,14 +122,15 @@ def _idle(page) -> None:
     )
 
 
-def app_measures(rows: int) -> dict[str, float]:
+def app_measures(rows: int | None, actor: str = ACTOR) -> dict[str, float]:
+    """The real app on ``rows`` synthetic events (None: the bundled story)."""
     from playwright.sync_api import sync_playwright
 
-    _, parquet_path = synthetic_files(rows)
+    data = synthetic_files(rows)[1] if rows else None
     out: dict[str, float] = {}
-    with dashboard_server(parquet_path, timeout=300) as server, sync_playwright() as p:
+    with dashboard_server(data, timeout=300) as server, sync_playwright() as p:
         browser = launch_chromium(p)
-        url = f"{server.url}/?view=region&start=2017-01-01&end=2024-12-31"
+        url = server.url + ("/?view=region&start=2017-01-01&end=2024-12-31" if rows else "/")
         warm = browser.new_page(viewport={"width": 1400, "height": 1200})
         warm.goto(url)
         _map_frame(warm)  # the server loads and caches the table
@@ -138,8 +139,10 @@ def app_measures(rows: int) -> dict[str, float]:
 
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         received: list[int] = []
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda payload: received.append(len(payload))))
+        page.on(
+            "websocket",
+            lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))),
+        )
         start = time.perf_counter()
         page.goto(url)
         frame = _map_frame(page)
@@ -149,7 +152,7 @@ def app_measures(rows: int) -> dict[str, float]:
         before = frame.evaluate("() => (window.feature_group || []).length")
         actors = page.locator("[data-testid='stMultiSelect']").filter(has_text="Actors")
         actors.locator("input").click()
-        actors.locator("input").fill(ACTOR)
+        actors.locator("input").fill(actor)
         start = time.perf_counter()
         page.keyboard.press("Enter")
         frame.wait_for_function(
@@ -274,10 +277,11 @@ def viewers(rows: int, count: int, seconds: float) -> dict[str, float]:
 def write(results: dict) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scale.json").write_text(json.dumps(results, indent=2))
-    sizes = [k for k in results if k.isdigit()]
+    sizes = [k for k in results if k.isdigit() or k == "story"]
     names = list(dict.fromkeys(n for k in sizes for n in results[k]))
+    heads = ["bundled story" if k == "story" else f"{int(k):,} events" for k in sizes]
     lines = [
-        "| measurement | " + " | ".join(f"{int(k):,} events" for k in sizes) + " |",
+        "| measurement | " + " | ".join(heads) + " |",
         "|---|" + "---|" * len(sizes),
     ]
     for name in names:
@@ -294,6 +298,8 @@ def write(results: dict) -> Path:
 def _fmt(name: str, value) -> str:
     if value is None:
         return "—"
+    if "ratio" in name or "×" in name:
+        return f"{value:.1f}×"
     if "bytes" in name:
         return f"{value / 1e6:.2f} MB"
     if "(s)" in name or "p95" in name:
@@ -318,8 +324,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--viewers", type=int, default=20)
     parser.add_argument("--viewer-seconds", type=float, default=300)
     parser.add_argument("--viewer-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--no-story",
+        dest="story",
+        action="store_false",
+        help="skip the bundled story's app measurements",
+    )
     args = parser.parse_args(argv)
     results: dict = {}
+    if args.story:
+        print("--- the bundled story", flush=True)
+        results["story"] = app_measures(None, actor="Turkey")
+        print(json.dumps(results["story"], indent=1), flush=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     folium_sizes = {int(s) for s in args.folium_sizes.split(",") if s}
     paint = {int(s) for s in args.folium_paint.split(",") if s}
