@@ -178,12 +178,6 @@ def parse_booleans(series: pd.Series) -> pd.Series:
     return result
 
 
-def boolean_ok(series: pd.Series) -> pd.Series:
-    """True where a cell is blank or a recognised boolean."""
-    raw = blank_to_na(series) if not pd.api.types.is_bool_dtype(series.dtype) else series
-    return raw.isna() | parse_booleans(series).notna()
-
-
 # --- structured (JSON) cells ----------------------------------------------------------
 
 

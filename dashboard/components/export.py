@@ -120,45 +120,32 @@ def render_export_panel(ctx: RunContext, bounds: list[list[float]]) -> None:
             "Density", [1.0, 2.0, 3.0], key=K_SCALE, format_func=lambda s: f"{s:g}×"
         )
         request = snapshot_request(ctx, bounds, (int(width), int(height), float(scale)))
-        st.download_button(
-            "PNG image",
-            _png(request),
-            file_name=f"{name}.png",
-            mime="image/png",
-            key="download_png",
-            on_click="ignore",
-        )
-        st.download_button(
-            "Interactive HTML (works offline)",
-            _html(request),
-            file_name=f"{name}.html",
-            mime="text/html",
-            key="download_html",
-            on_click="ignore",
-        )
         data = visible(ctx)
-        st.download_button(
-            "GeoJSON (visible layers)",
-            lambda: geojson_bytes(data, ctx.state.layers),
-            file_name=f"{name}.geojson",
-            mime="application/geo+json",
-            key="download_geojson",
-            on_click="ignore",
+        files = (
+            ("PNG image", _png(request), f"{name}.png", "image/png"),
+            ("Interactive HTML (works offline)", _html(request), f"{name}.html", "text/html"),
+            (
+                "GeoJSON (visible layers)",
+                lambda: geojson_bytes(data, ctx.state.layers),
+                f"{name}.geojson",
+                "application/geo+json",
+            ),
+            ("CSV (filtered events)", lambda: csv_bytes(data), f"{name}-events.csv", "text/csv"),
+            (
+                "GeoPackage (all layers)",
+                lambda: gpkg_bytes(data),
+                f"{name}.gpkg",
+                "application/geopackage+sqlite3",
+            ),
         )
-        st.download_button(
-            "CSV (filtered events)",
-            lambda: csv_bytes(data),
-            file_name=f"{name}-events.csv",
-            mime="text/csv",
-            key="download_csv",
-            on_click="ignore",
-        )
-        st.download_button(
-            "GeoPackage (all layers)",
-            lambda: gpkg_bytes(data),
-            file_name=f"{name}.gpkg",
-            mime="application/geopackage+sqlite3",
-            key="download_gpkg",
-            on_click="ignore",
-        )
+        for label, make, file_name, mime in files:
+            # made only when clicked (a deferred callable), so reruns stay cheap
+            st.download_button(
+                label,
+                make,
+                file_name=file_name,
+                mime=mime,
+                key=f"download_{file_name.rsplit('.', 1)[-1]}",
+                on_click="ignore",
+            )
         st.caption(f"Link to this view: {share_link(ctx)}")
