@@ -27,7 +27,7 @@ import geopandas as gpd  # noqa: E402
 
 from dashboard.assets import STATIC_DIR, localize_assets  # noqa: E402
 from dashboard.browser import CHROMIUM_FLAGS, chromium_path, launch_chromium  # noqa: E402
-from dashboard.maps import Palette, basemap_geojson, build_base_map, data_layers  # noqa: E402
+from dashboard.maps import Palette, basemap_geojson, build_base_map, build_data_layers  # noqa: E402
 from dashboard.views import VIEWS  # noqa: E402
 from geo.filters import Filters, filter_dataset  # noqa: E402
 from geo.io import read_dataset  # noqa: E402
@@ -87,7 +87,9 @@ def data_layer(rows: int, repeat: int) -> dict[str, float]:
 
     def build(data) -> int:
         base = build_base_map(basemap_json, bounds=VIEWS["region"].bounds, palette=palette)
-        groups, _ = data_layers(data, palette=palette, as_of=None, view=VIEWS["region"].bounds)
+        groups, _ = build_data_layers(
+            data, palette=palette, as_of=None, view=VIEWS["region"].bounds
+        )
         for group in groups:
             group.add_to(base)
         return len(base.get_root().render().encode())

@@ -651,25 +651,15 @@ def build_data_layers(
     as_of: pd.Timestamp | None,
     layers: Iterable[str] = DATA_LAYERS,
     view: list[list[float]] | None = None,
-) -> list[folium.FeatureGroup]:
-    """The filtered data as feature groups, bottom to top: zones, routes, places, events.
+) -> tuple[list[folium.FeatureGroup], Aggregation]:
+    """The filtered data as feature groups, and how the events were drawn.
+
+    The groups run bottom to top: zones, routes, places, events.
 
     ``data`` is already filtered (see ``geo.filters.filter_dataset``); its routes carry
     their ``status_as_of``.  ``view`` is the map's visible bounds: with more than
-    ``MAX_MARKERS`` events there, events are counted per cell (see :func:`data_layers`).
+    ``MAX_MARKERS`` events there, events are counted per cell.
     """
-    return data_layers(data, palette=palette, as_of=as_of, layers=layers, view=view)[0]
-
-
-def data_layers(
-    data: Dataset,
-    *,
-    palette: Palette,
-    as_of: pd.Timestamp | None,
-    layers: Iterable[str] = DATA_LAYERS,
-    view: list[list[float]] | None = None,
-) -> tuple[list[folium.FeatureGroup], Aggregation]:
-    """:func:`build_data_layers`, and how the events were drawn."""
     wanted = {Layer(name) for name in layers}
     groups = []
     if Layer.ZONES in wanted:
@@ -929,7 +919,7 @@ def build_event_map(
         asset_base_url=asset_base_url,
         counts=len(data.events) > MAX_MARKERS,
     )
-    groups, _ = data_layers(data, palette=palette, as_of=as_of, layers=layers, view=bounds)
+    groups, _ = build_data_layers(data, palette=palette, as_of=as_of, layers=layers, view=bounds)
     for group in groups:
         group.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)

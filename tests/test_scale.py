@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from dashboard.maps import MAX_MARKERS, Palette, cell_size, count_per_cell, data_layers
+from dashboard.maps import MAX_MARKERS, Palette, build_data_layers, cell_size, count_per_cell
 from geo.filters import Filters, filter_dataset
 from geo.io import read_dataset, read_layer
 from geo.synth import ACLED_COLUMNS, synth_acled
@@ -65,7 +65,7 @@ def test_bad_rows_in_an_acled_file_are_named_by_their_own_line(tmp_path):
 
 def test_many_events_in_view_are_counted_per_cell(synthetic):
     data = filter_dataset(synthetic, Filters())
-    groups, how = data_layers(
+    groups, how = build_data_layers(
         data, palette=Palette.for_dataset(synthetic), as_of=None, view=ALEPPO, layers=["events"]
     )
     (group,) = groups
@@ -87,7 +87,7 @@ def test_many_events_in_view_are_counted_per_cell(synthetic):
 def test_few_events_in_view_are_drawn_one_by_one(synthetic):
     data = filter_dataset(synthetic, Filters())
     tiny = [[36.19, 37.15], [36.2, 37.16]]
-    groups, how = data_layers(
+    groups, how = build_data_layers(
         data, palette=Palette.for_dataset(synthetic), as_of=None, view=tiny, layers=["events"]
     )
     events = next(

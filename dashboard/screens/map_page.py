@@ -15,7 +15,7 @@ from dashboard.context import RunContext, current
 from dashboard.maps import (
     MAX_MARKERS,
     build_base_map,
-    data_layers,
+    build_data_layers,
     event_id_from_popup,
     event_popup_html,
     layer_control,
@@ -106,7 +106,7 @@ def render(ctx: RunContext) -> None:
         asset_base_url=ctx.asset_base_url,
         counts=len(ctx.dataset.events) > MAX_MARKERS,  # fixed per dataset: no remount
     )
-    groups, aggregation = data_layers(
+    groups, aggregation = build_data_layers(
         ctx.filtered,
         palette=ctx.palette,
         as_of=pd.Timestamp(ctx.state.effective_as_of),
