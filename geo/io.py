@@ -10,6 +10,7 @@ half-written file where the user's file was.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import math
 import os
@@ -19,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -172,11 +174,78 @@ def _layer_from_name(path: Path) -> Layer | None:
     return next((layer for layer in Layer if stem == layer.value), None)
 
 
-def _read_csv(path: Path, spec: LayerSpec, sep: str) -> RawTable:
+_SNIFF_BYTES = 64 * 1024
+
+
+def text_encoding(path: Path) -> str:
+    """The text encoding of a file: UTF-8 (BOM or not), UTF-16 by its BOM, or a guess.
+
+    Arabic text that Windows-1256 decodes is taken as Windows-1256 (common in the region's
+    spreadsheets, and too short a sample misleads general detectors); otherwise
+    charset-normalizer guesses (Latin-1, ...).
+
+    Raises
+    ------
+    DataError
+        When the bytes are not text in any encoding that can be told apart.
+    """
+    with open(path, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
     try:
-        cells = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(path, f"is not UTF-8 text (byte {exc.start}): save it as UTF-8") from exc
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        if error.start >= len(head) - 3:
+            return "utf-8"  # a character cut by the sample's end
+    if _looks_arabic(head, "cp1256"):
+        return "cp1256"
+    best = charset_normalizer.from_path(path).best()
+    if best is None:
+        raise DataError(
+            path,
+            "is not text in an encoding that can be recognised: save it as UTF-8 "
+            "(CSV UTF-8 in spreadsheet programs)",
+        )
+    return best.encoding
+
+
+def _looks_arabic(raw: bytes, encoding: str) -> bool:
+    """Most non-ASCII letters of ``raw`` decoded as ``encoding`` are Arabic."""
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    letters = [c for c in text if ord(c) > 127 and c.isalpha()]
+    arabic = [c for c in letters if "\u0600" <= c <= "\u06ff"]
+    return len(letters) > 0 and len(arabic) / len(letters) > 0.8
+
+
+def csv_delimiter(sample: str, default: str) -> str:
+    """The delimiter of a CSV sample: comma, semicolon or tab (the suffix's when unsure)."""
+    try:
+        return csv.Sniffer().sniff(sample.split("\n", 20)[0], delimiters=",;\t").delimiter
+    except csv.Error:
+        return default
+
+
+def _read_csv(path: Path, spec: LayerSpec, sep: str) -> RawTable:
+    encoding = text_encoding(path)
+    try:
+        with open(path, encoding=encoding, errors="strict") as f:
+            sample = f.read(_SNIFF_BYTES)
+    except (UnicodeDecodeError, UnicodeError) as exc:
+        raise DataError(path, f"is not readable as {encoding} text: save it as UTF-8") from exc
+    sep = csv_delimiter(sample, sep)
+    try:
+        cells = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
+    except (UnicodeDecodeError, UnicodeError) as exc:
+        raise DataError(
+            path, f"is not {encoding} text throughout ({exc.reason}): save it as UTF-8"
+        ) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataError(path, "is empty: expected a header row and data rows") from exc
     except (pd.errors.ParserError, ValueError) as exc:
