@@ -17,9 +17,11 @@ import streamlit as st
 
 from dashboard.assets import STATIC_DIR
 from dashboard.cli import DATA_ENV
+from dashboard.components.timeline import events_per_day
 from dashboard.maps import Palette, attribution_text, basemap_geojson
 from dashboard.state import Choices
 from geo.dataset import Dataset
+from geo.filters import Filters, filter_events
 from geo.io import atomic_path, read_dataset
 from geo.problems import LoadReport
 from geo.schema import Column
@@ -104,6 +106,20 @@ def palette(_dataset: Dataset, version: str) -> Palette:
 def choices(_dataset: Dataset, version: str) -> Choices:
     """The dataset's span, actors and types."""
     return Choices.for_dataset(_dataset)
+
+
+@st.cache_data(show_spinner=False)
+def events_per_day_for(
+    _dataset: Dataset, version: str, actors: tuple[str, ...], types: tuple[str, ...]
+) -> pd.DataFrame:
+    """The timeline's events per day and actor for the chosen actors and types (any date).
+
+    It depends on neither the window nor the as-of day, so a million-row table is counted
+    once per actor and type choice, not on every rerun.
+    """
+    return events_per_day(
+        filter_events(_dataset.events, Filters.make(actors=actors, event_types=types))
+    )
 
 
 @st.cache_data(show_spinner=False)

@@ -52,6 +52,11 @@ def _load(path: str | None, *, err=sys.stderr) -> Dataset:
     return dataset
 
 
+def add_data_argument(parser: argparse.ArgumentParser) -> None:
+    """``--data PATH``, shared by every command that reads a dataset."""
+    parser.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+
+
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
     """The filter options shared by every command that filters."""
     parser.add_argument("--start", metavar="YYYY-MM-DD", help="first day of the date window")
@@ -320,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="open the dashboard in a browser")
-    run.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    add_data_argument(run)
     run.add_argument("--port", type=int, default=8501)
     run.add_argument(
         "--host",
@@ -334,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     info = commands.add_parser("info", help="each layer's count, date span and actors")
-    info.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    add_data_argument(info)
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=cmd_info)
 
@@ -343,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_validate)
 
     export = commands.add_parser("export", help="write the filtered data to a file")
-    export.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    add_data_argument(export)
     add_filter_arguments(export)
     export.add_argument(
         "--out",
@@ -357,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot = commands.add_parser(
         "snapshot", help="a PNG or standalone HTML of the map, with its provenance"
     )
-    snapshot.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    add_data_argument(snapshot)
     snapshot.add_argument("--view", choices=VIEW_NAMES, default="fit", help="preset view")
     add_filter_arguments(snapshot)
     snapshot.add_argument("--layers", metavar="L1,L2", help="events,places,zones,routes")

@@ -185,11 +185,18 @@ def event_popup_html(event: pd.Series) -> str:
         rows.append(f"<div>Fatalities: {int(fatalities)}</div>")
     if isinstance(event[Column.DESCRIPTION], str):
         rows.append(f"<p>{esc(event[Column.DESCRIPTION])}</p>")
-    if isinstance(event[Column.NOTES], str):
-        rows.append(f"<p class='atlas-note'>Note: {esc(event[Column.NOTES])}</p>")
-    rows.append(f"<div class='atlas-heading'>Sources</div>{sources_html(event[Column.SOURCES])}")
+    rows += _notes_and_sources(event, "Note: ")
     rows.append(f"<div class='atlas-id'>{EVENT_ID_LABEL}{esc(event[Column.ID])}</div>")
     return f"<div class='atlas-popup'>{''.join(rows)}</div>"
+
+
+def _notes_and_sources(row: pd.Series, note_prefix: str = "") -> list[str]:
+    """The end of every popup: the row's notes, then its sources (escaped)."""
+    parts = []
+    if isinstance(row[Column.NOTES], str):
+        parts.append(f"<p class='atlas-note'>{note_prefix}{esc(row[Column.NOTES])}</p>")
+    parts.append(f"<div class='atlas-heading'>Sources</div>{sources_html(row[Column.SOURCES])}")
+    return parts
 
 
 def event_id_from_popup(popup_text: Any) -> str | None:
@@ -234,9 +241,7 @@ def zone_popup_html(zone: pd.Series) -> str:
             "<p><span class='atlas-heading'>Uncertainty:</span> "
             f"{esc(zone[Column.UNCERTAINTY])}</p>"
         )
-    if isinstance(zone[Column.NOTES], str):
-        rows.append(f"<p class='atlas-note'>{esc(zone[Column.NOTES])}</p>")
-    rows.append(f"<div class='atlas-heading'>Sources</div>{sources_html(zone[Column.SOURCES])}")
+    rows += _notes_and_sources(zone)
     return f"<div class='atlas-popup'>{''.join(rows)}</div>"
 
 
@@ -276,9 +281,7 @@ def route_popup_html(route: pd.Series, as_of: pd.Timestamp | None) -> str:
         rows.append(f"<div class='atlas-heading'>People moved (as reported)</div><ul>{items}</ul>")
     if isinstance(route[Column.METHOD], str):
         rows.append(f"<p class='atlas-muted'>{esc(route[Column.METHOD])}</p>")
-    if isinstance(route[Column.NOTES], str):
-        rows.append(f"<p class='atlas-note'>{esc(route[Column.NOTES])}</p>")
-    rows.append(f"<div class='atlas-heading'>Sources</div>{sources_html(route[Column.SOURCES])}")
+    rows += _notes_and_sources(route)
     return f"<div class='atlas-popup'>{''.join(rows)}</div>"
 
 

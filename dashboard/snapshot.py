@@ -230,6 +230,13 @@ def snapshot_html(
     FileNotFoundError
         When the offline map assets are not installed (``make install``).
     """
+    return _snapshot_page(request, basemap_json, attribution, interactive)[0]
+
+
+def _snapshot_page(
+    request: SnapshotRequest, basemap_json: str, attribution: str, interactive: bool
+) -> tuple[str, dict[str, str]]:
+    """The page and the provenance facts its caption states (the PNG metadata reuses them)."""
     shown = filter_dataset(request.dataset, request.filters)
     m = build_event_map(
         shown,
@@ -254,7 +261,7 @@ def snapshot_html(
         name="atlas_caption",
     )
     root.title = facts["title"]
-    return inline_assets(map_html(m))
+    return inline_assets(map_html(m)), facts
 
 
 def _data_uri(path: Path) -> str:
@@ -421,10 +428,9 @@ def render_png(
     request: SnapshotRequest, basemap_json: str, *, attribution: str, using: Renderer
 ) -> bytes:
     """The snapshot as a PNG with its provenance in the caption and in the metadata."""
-    html = snapshot_html(request, basemap_json, attribution=attribution, interactive=False)
+    html, facts = _snapshot_page(request, basemap_json, attribution, interactive=False)
     png = using.render(html, width=request.width, height=request.height, scale=request.scale)
-    shown = filter_dataset(request.dataset, request.filters)
-    return with_metadata(png, png_metadata(request, provenance(request, shown, attribution)))
+    return with_metadata(png, png_metadata(request, facts))
 
 
 # --- series ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dashboard import cache
 from dashboard import state as S
 from dashboard.components.export import render_export_panel
 from dashboard.components.table import show_event_table, table_choice
-from dashboard.components.timeline import area_chart, events_chart, events_per_day
+from dashboard.components.timeline import area_chart, events_chart
 from dashboard.context import RunContext, current
 from dashboard.maps import (
     MAX_MARKERS,
@@ -22,7 +22,7 @@ from dashboard.maps import (
     leaflet_bounds,
 )
 from dashboard.views import FIT, VIEWS, fit_bounds
-from geo.filters import Filters, describe_filters, filter_events
+from geo.filters import describe_filters
 from geo.schema import Column
 
 K_MAP = "atlas_map"
@@ -147,8 +147,9 @@ def render(ctx: RunContext) -> None:
             st.html(event_popup_html(match.iloc[0]))
 
     st.subheader("Timeline")
-    undated = Filters.make(actors=ctx.state.actors, event_types=ctx.state.types)
-    counts = events_per_day(filter_events(ctx.dataset.events, undated))
+    counts = cache.events_per_day_for(
+        ctx.dataset, ctx.dataset.content_hash(), ctx.state.actors, ctx.state.types
+    )
     if not counts.empty:
         st.altair_chart(
             events_chart(counts, ctx.state.start, ctx.state.end, ctx.state.effective_as_of),
