@@ -34,6 +34,7 @@ from folium.utilities import JsCode
 from dashboard.assets import localize_assets
 from dashboard.styles import (
     CONTROLLER_COLOURS,
+    DATASET_OUTLINES,
     EVENT_TYPE_COLOURS,
     GREY,
     ROUTE_STATUS_STYLES,
@@ -84,11 +85,21 @@ class Palette:
 
     event_types: dict[str, str] = field(default_factory=dict)
     controllers: dict[str, str] = field(default_factory=dict)
+    #: Marker outlines per dataset, when several datasets are open together.
+    datasets: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_dataset(cls, dataset: Dataset) -> Palette:
         """Colours for every event type and zone controller of the (unfiltered) dataset."""
+        names = (
+            list(dataset.events[Column.DATASET].cat.categories)
+            if Column.DATASET in dataset.events
+            else []
+        )
         return cls(
+            datasets={
+                name: DATASET_OUTLINES[i % len(DATASET_OUTLINES)] for i, name in enumerate(names)
+            },
             event_types=colour_map(
                 sorted(dataset.events[Column.EVENT_TYPE].dropna().unique()), EVENT_TYPE_COLOURS
             ),
@@ -186,6 +197,10 @@ def event_popup_html(event: pd.Series) -> str:
     if isinstance(event[Column.DESCRIPTION], str):
         rows.append(f"<p>{esc(event[Column.DESCRIPTION])}</p>")
     rows += _notes_and_sources(event, "Note: ")
+    if isinstance(event.get(Column.GEOCODE), str):
+        rows.append(f"<div class='atlas-muted'>Placed by name: {esc(event[Column.GEOCODE])}</div>")
+    if isinstance(event.get(Column.DATASET), str):
+        rows.append(f"<div class='atlas-muted'>Dataset: {esc(event[Column.DATASET])}</div>")
     rows.append(f"<div class='atlas-id'>{EVENT_ID_LABEL}{esc(event[Column.ID])}</div>")
     return f"<div class='atlas-popup'>{''.join(rows)}</div>"
 
@@ -320,6 +335,7 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
     if events.empty:
         return group
     points, rings = [], []
+    outlines = palette.datasets
     for _, event in events.iterrows():
         point = event.geometry
         colour = palette.event_types.get(event[Column.EVENT_TYPE], GREY)
@@ -341,6 +357,7 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
                 {
                     "colour": colour,
                     "doubtful": doubtful,
+                    "outline": outlines.get(event.get(Column.DATASET)),
                     "popup": event_popup_html(event),
                     "tooltip": esc(_event_tooltip(event, doubtful)),
                 },
@@ -383,9 +400,10 @@ def _point_feature(position: list[float], properties: dict[str, Any]) -> dict[st
 
 def _event_style(feature: dict) -> dict:
     colour, doubtful = feature["properties"]["colour"], feature["properties"]["doubtful"]
+    outline = feature["properties"].get("outline")
     return {
-        "color": colour if doubtful else "#222222",
-        "weight": 2 if doubtful else 1,
+        "color": colour if doubtful else (outline or "#222222"),
+        "weight": 2 if doubtful or outline else 1,
         "dashArray": "3 3" if doubtful else None,
         "fillColor": "#ffffff" if doubtful else colour,
         "fillOpacity": 0.9,
@@ -746,6 +764,10 @@ def legend_html(palette: Palette, *, attribution: str = "", counts: bool = False
         '<div><span class="sw dot dash" style="border-color:#777"></span>'
         "dashed ring: estimated or coarse position</div>"
     )
+    if palette.datasets:
+        parts.append("<h4>Datasets (marker outline)</h4>")
+        for name, colour in palette.datasets.items():
+            parts.append(_swatch("sw dot", f"border:2px solid {colour};background:#fff", esc(name)))
     if counts:
         ramp = branca.colormap.linear.YlOrRd_09
         steps = "".join(

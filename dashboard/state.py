@@ -1,9 +1,10 @@
 """The dashboard's state: what the user chose, in the URL (shareable) and in the session.
 
 The query string names are part of the product (people share links):
-``start``, ``end``, ``as_of`` (YYYY-MM-DD), ``actor`` and ``type`` (repeatable), ``view``
-and ``layers`` (comma-separated).  :func:`parse_query` and :func:`to_query` are pure and
-tested alone; the functions below them connect them to Streamlit's session state.
+``start``, ``end``, ``as_of`` (YYYY-MM-DD), ``actor``, ``type`` and ``dataset``
+(repeatable), ``view`` and ``layers`` (comma-separated).  :func:`parse_query` and
+:func:`to_query` are pure and tested alone; the functions below them connect them to
+Streamlit's session state.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dashboard.views import VIEW_NAMES
 from geo.actors import actor_key
 from geo.dataset import Dataset, actor_counts
 from geo.filters import Filters, to_day
+from geo.problems import LoadReport
+from geo.schema import Column
 
 ALL_LAYERS = tuple(str(layer) for layer in DATA_LAYERS)
 
@@ -35,6 +38,8 @@ class ViewState:
     types: tuple[str, ...] = ()
     view: str = "fit"
     layers: tuple[str, ...] = ALL_LAYERS
+    #: The datasets shown when several are open (empty: all of them).
+    datasets: tuple[str, ...] = ()
 
     @property
     def effective_as_of(self) -> dt.date:
@@ -49,17 +54,22 @@ class ViewState:
             as_of=self.effective_as_of,
             actors=self.actors,
             event_types=self.types,
+            datasets=self.datasets,
         )
 
 
 @dataclass(frozen=True)
 class Choices:
-    """What a dataset offers: its date span, actors and event types (canonical spellings)."""
+    """What a dataset offers: its date span, actors and event types (canonical spellings).
+
+    ``datasets`` names the datasets open together (empty when only one is).
+    """
 
     first_day: dt.date
     last_day: dt.date
     actors: tuple[str, ...]
     types: tuple[str, ...]
+    datasets: tuple[str, ...] = ()
 
     @classmethod
     def for_dataset(cls, dataset: Dataset) -> Choices:
@@ -67,18 +77,20 @@ class Choices:
         days = [
             d
             for d in (
-                dataset.events["date_start"].min(),
-                dataset.events["date_end"].max(),
-                dataset.events["date_start"].max(),
-                dataset.zones["valid_from"].min(),
+                dataset.events[Column.DATE_START].min(),
+                dataset.events[Column.DATE_END].max(),
+                dataset.events[Column.DATE_START].max(),
+                dataset.zones[Column.VALID_FROM].min(),
             )
             if not pd.isna(d)
         ]
         first = min(days).date() if days else dt.date.today()
         last = max(days).date() if days else dt.date.today()
-        counts = dataset.events["event_type"].value_counts()
+        counts = dataset.events[Column.EVENT_TYPE].value_counts()
         types = counts[counts > 0].index.astype(str).tolist()
-        return cls(first, last, tuple(actor_counts(dataset.events).keys()), tuple(types))
+        events = dataset.events
+        datasets = tuple(events[Column.DATASET].cat.categories) if Column.DATASET in events else ()
+        return cls(first, last, tuple(actor_counts(events).keys()), tuple(types), datasets=datasets)
 
 
 def default_state(choices: Choices, preset: Mapping[str, object] | None = None) -> ViewState:
@@ -154,6 +166,13 @@ def parse_query(
         else:
             warnings.append(f"No event type '{name}' in this dataset; it is ignored.")
     state = replace(state, actors=tuple(dict.fromkeys(actors)), types=tuple(dict.fromkeys(types)))
+    datasets = []
+    for name in params.get("dataset", []):
+        if name.strip() in choices.datasets:
+            datasets.append(name.strip())
+        elif name.strip():
+            warnings.append(f"No dataset '{name.strip()}' is open here; it is ignored.")
+    state = replace(state, datasets=tuple(dict.fromkeys(datasets)))
 
     view = _one(params, "view")
     if view is not None:
@@ -188,6 +207,8 @@ def to_query(state: ViewState) -> dict[str, list[str]]:
         query["actor"] = list(state.actors)
     if state.types:
         query["type"] = list(state.types)
+    if state.datasets:
+        query["dataset"] = list(state.datasets)
     return query
 
 
@@ -204,6 +225,9 @@ K_DATASET = "dataset_key"
 K_PREVIOUS_END = "previous_end"
 K_PLAYING = "playing"
 K_RERUN = "rerun_requested"  # a page asks the entry point to rerun once the sidebar is drawn
+K_DATASETS = "datasets"
+K_NEXT_STATE = "next_state"
+K_UPLOADS = "uploaded_datasets"
 
 
 def layer_key(layer: str) -> str:
@@ -218,6 +242,7 @@ def apply_to_session(state: ViewState) -> None:
     ss[K_AS_OF] = state.effective_as_of
     ss[K_ACTORS] = list(state.actors)
     ss[K_TYPES] = list(state.types)
+    ss[K_DATASETS] = list(state.datasets)
     ss[K_VIEW] = state.view
     for layer in ALL_LAYERS:
         ss[layer_key(layer)] = layer in state.layers
@@ -225,11 +250,16 @@ def apply_to_session(state: ViewState) -> None:
 
 
 def init_session(dataset_key: str, choices: Choices, defaults: ViewState) -> None:
-    """On a session's first run (or a new dataset), take the state from the link."""
+    """On a session's first run (or a new dataset), take the state from the link.
+
+    A page that opened a dataset may ask for the state to show it instead (``show_next``).
+    """
     ss = st.session_state
     if ss.get(K_READY) and ss.get(K_DATASET) == dataset_key:
         return
     params = {name: st.query_params.get_all(name) for name in st.query_params}
+    if K_NEXT_STATE in ss:
+        params = to_query(ss.pop(K_NEXT_STATE))
     state, warnings = parse_query(params, choices, defaults)
     apply_to_session(state)
     ss[K_WARNINGS] = warnings
@@ -260,6 +290,7 @@ def session_state() -> ViewState:
         types=tuple(ss[K_TYPES]),
         view=ss[K_VIEW],
         layers=tuple(layer for layer in ALL_LAYERS if ss.get(layer_key(layer))),
+        datasets=tuple(ss.get(K_DATASETS, ())),
     )
 
 
@@ -292,3 +323,57 @@ def reset_to(state: ViewState) -> None:
     """Callback of the reset buttons."""
     apply_to_session(state)
     st.session_state[K_SELECTED] = None
+
+
+# --- the session's own datasets ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenDataset:
+    """A dataset this session brought (uploaded), its load report and how it was read."""
+
+    dataset: Dataset
+    report: LoadReport
+    file_name: str
+    mapping_json: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The name it goes by in filters and the legend."""
+        return self.dataset.name
+
+
+def uploads() -> list[OpenDataset]:
+    """The datasets this session brought, in the order they came."""
+    return list(st.session_state.get(K_UPLOADS, []))
+
+
+def unique_name(wanted: str, taken: Sequence[str]) -> str:
+    """``wanted``, or ``wanted (2)``, ``(3)``... if a dataset open already has that name.
+
+    >>> unique_name("events.csv", ["events.csv", "events.csv (2)"])
+    'events.csv (3)'
+    """
+    if wanted not in taken:
+        return wanted
+    n = 2
+    while f"{wanted} ({n})" in taken:
+        n += 1
+    return f"{wanted} ({n})"
+
+
+def add_upload(opened: OpenDataset) -> None:
+    """Open another dataset beside the others (it is shown with them)."""
+    st.session_state[K_UPLOADS] = [*uploads(), opened]
+
+
+def show_next(state: ViewState) -> None:
+    """Open on ``state`` once the datasets change (after an upload: the new data's span)."""
+    st.session_state[K_NEXT_STATE] = state
+
+
+def remove_upload(name: str) -> None:
+    """Close a dataset this session brought; a filter naming it is dropped."""
+    st.session_state[K_UPLOADS] = [u for u in uploads() if u.name != name]
+    chosen = [d for d in st.session_state.get(K_DATASETS, []) if d != name]
+    st.session_state[K_DATASETS] = chosen

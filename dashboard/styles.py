@@ -36,6 +36,10 @@ CONTROLLER_COLOURS = {
     "YPG": OKABE_ITO["yellow"],
 }
 
+#: Marker outlines per dataset when several are open: the first keeps the usual dark
+#: outline; the others get dark, distinct tones (fills stay the event type's colour).
+DATASET_OUTLINES = ("#222222", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#7f7f7f")
+
 ROUTE_STATUS_STYLES = {
     "active": {"color": OKABE_ITO["blue"], "weight": 4, "dash_array": None, "opacity": 0.9},
     "suspended": {"color": GREY, "weight": 4, "dash_array": "8 6", "opacity": 0.9},

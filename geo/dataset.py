@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from pandas.api.types import union_categoricals
 
 from geo.parsing import decode_json_list
 from geo.schema import CRS, DATASET_LAYERS, LAYER_SPECS, Column, FieldType, Layer, LayerSpec
@@ -97,6 +100,59 @@ class Dataset:
         return summary
 
 
+def combine_datasets(datasets: Sequence[Dataset], *, name: str = "") -> Dataset:
+    """Several datasets as one, every row of every layer naming its dataset (EPSG:4326).
+
+    Each dataset's ``name`` goes into the ``dataset`` column (names must differ).  Event
+    ids that two datasets share are made unique by prefixing the dataset's name
+    (``upload.csv:17``), so that choosing an event on the map or in the table finds one.
+    Repetitive columns stay categories (their categories united), so a million-row table
+    costs no more combined than alone.
+
+    Raises
+    ------
+    ValueError
+        When two datasets have the same name, or none is given.
+    """
+    if not datasets:
+        raise ValueError("no dataset to combine")
+    names = [d.name for d in datasets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"datasets to combine need different names, got {names}")
+    seen: Counter[str] = Counter()
+    for d in datasets:
+        seen.update(set(d.events[Column.ID].astype(str)))
+    shared = {i for i, n in seen.items() if n > 1}
+    layers: dict[Layer, gpd.GeoDataFrame] = {}
+    for layer in DATASET_LAYERS:
+        frames = []
+        for d in datasets:
+            frame = d.layer(layer).copy()
+            if layer is Layer.EVENTS and shared:
+                ids = frame[Column.ID].astype(str)
+                frame[Column.ID] = ids.where(~ids.isin(shared), d.name + ":" + ids)
+            frame[Column.DATASET] = pd.Categorical([d.name] * len(frame), categories=names)
+            frames.append(frame)
+        layers[layer] = _concat(frames)
+    source = "; ".join(d.source or d.name for d in datasets)
+    return Dataset.from_layers(layers, name=name or " + ".join(names), source=source)
+
+
+def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Frames of one layer end to end, categories united rather than turned into text."""
+    columns = {}
+    for column in frames[0].columns:
+        parts = [f[column] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            columns[column] = union_categoricals([p.astype("category") for p in parts])
+        else:
+            columns[column] = pd.concat(parts, ignore_index=True)
+    cells = pd.DataFrame(
+        {c: np.asarray(v) if c == frames[0].geometry.name else v for c, v in columns.items()}
+    )
+    return gpd.GeoDataFrame(cells, geometry=frames[0].geometry.name, crs=CRS)
+
+
 def date_span(frame: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[str, str] | None:
     """The first and last date any row of the layer mentions, as YYYY-MM-DD, or None."""
     dates: list[pd.Timestamp] = []
@@ -132,4 +188,12 @@ def actor_counts(events: gpd.GeoDataFrame) -> Counter[str]:
     return counts
 
 
-__all__ = ["CRS", "Dataset", "actor_counts", "date_span", "empty_layer", "split_actors"]
+__all__ = [
+    "CRS",
+    "Dataset",
+    "actor_counts",
+    "combine_datasets",
+    "date_span",
+    "empty_layer",
+    "split_actors",
+]

@@ -149,6 +149,24 @@ class EventTypeMatch:
 
 
 @dataclass(frozen=True)
+class DatasetMatch:
+    """Rows from the named datasets, when several are open (``dataset`` column)."""
+
+    names: tuple[str, ...]
+
+    def mask(self, frame: gpd.GeoDataFrame) -> pd.Series:
+        """True where the row's dataset is one of the names (every row of a lone dataset)."""
+        if Column.DATASET not in frame:
+            return pd.Series(True, index=frame.index)
+        return frame[Column.DATASET].isin(self.names).fillna(False).astype(bool)
+
+    def describe(self) -> str:
+        """'from the dataset acled.csv'."""
+        noun = "dataset" if len(self.names) == 1 else "datasets"
+        return f"from the {noun} {_either(list(self.names))}"
+
+
+@dataclass(frozen=True)
 class BoundingBox:
     """Points within west, south, east, north (degrees, EPSG:4326).
 
@@ -241,6 +259,7 @@ class Filters:
     actors: tuple[str, ...] = ()
     event_types: tuple[str, ...] = ()
     bbox: BoundingBox | None = None
+    datasets: tuple[str, ...] = ()
 
     @classmethod
     def make(
@@ -252,6 +271,7 @@ class Filters:
         actors: Iterable[str] = (),
         event_types: Iterable[str] = (),
         bbox: BoundingBox | str | Sequence[float] | None = None,
+        datasets: Iterable[str] = (),
     ) -> Filters:
         """Build filters from loose values (dates as text or dates, bbox as ``W,S,E,N``).
 
@@ -277,6 +297,7 @@ class Filters:
             actors=tuple(a for a in actors if a.strip()),
             event_types=tuple(t for t in event_types if t.strip()),
             bbox=bbox,
+            datasets=tuple(d for d in datasets if d.strip()),
         )
 
     @property
@@ -287,6 +308,8 @@ class Filters:
     def event_filters(self) -> list[EventFilter]:
         """The active filters on events, in the order they are described."""
         active: list[EventFilter] = []
+        if self.datasets:
+            active.append(DatasetMatch(self.datasets))
         if self.start is not None or self.end is not None:
             active.append(DateWindow(self.start, self.end))
         if self.actors:
@@ -360,17 +383,21 @@ def filter_dataset(dataset: Dataset, filters: Filters) -> Dataset:
     """Filter every layer of a dataset (EPSG:4326).
 
     Events pass every filter; zones and routes are those of the as-of day; places are those
-    inside the bounding box.
+    inside the bounding box.  With several datasets open, every layer keeps the rows of the
+    chosen datasets.
     """
-    places = dataset.places
+    places, zones, routes = dataset.places, dataset.zones, dataset.routes
+    if filters.datasets:
+        chosen = DatasetMatch(filters.datasets)
+        places, zones, routes = (f[chosen.mask(f).to_numpy()] for f in (places, zones, routes))
     if filters.bbox is not None:
         places = places[filters.bbox.mask(places).to_numpy()]
     as_of = filters.effective_as_of
     return dataset.with_layers(
         events=filter_events(dataset.events, filters),
         places=places,
-        zones=zones_as_of(dataset.zones, as_of),
-        routes=routes_as_of(dataset.routes, as_of),
+        zones=zones_as_of(zones, as_of),
+        routes=routes_as_of(routes, as_of),
     )
 
 

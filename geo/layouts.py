@@ -84,6 +84,7 @@ ACLED_USED = (
     "assoc_actor_1",
     "assoc_actor_2",
     "location",
+    "country",
     "latitude",
     "longitude",
     "geo_precision",
@@ -107,6 +108,7 @@ def from_acled(cells: pd.DataFrame) -> pd.DataFrame:
         _column(cells, "assoc_actor_1"), _column(cells, "assoc_actor_2")
     )
     out[Column.PLACE_NAME] = _column(cells, "location")
+    out[Column.COUNTRY] = _column(cells, "country")
     out[Column.LATITUDE] = cells.get("latitude", np.nan)
     out[Column.LONGITUDE] = cells.get("longitude", np.nan)
     out[Column.LOCATION_PRECISION] = _code(cells, "geo_precision", ACLED_LOCATION_PRECISION)
@@ -171,6 +173,7 @@ def from_ucdp(cells: pd.DataFrame) -> pd.DataFrame:
     out[Column.ACTOR1] = _column(cells, "side_a")
     out[Column.ACTOR2] = _column(cells, "side_b")
     out[Column.PLACE_NAME] = _column(cells, "where_coordinates")
+    out[Column.COUNTRY] = _column(cells, "country")
     out[Column.LATITUDE] = cells.get("latitude", np.nan)
     out[Column.LONGITUDE] = cells.get("longitude", np.nan)
     out[Column.LOCATION_PRECISION] = _code(cells, "where_prec", UCDP_LOCATION_PRECISION)
@@ -222,6 +225,7 @@ LAYOUTS = (
             "assoc_actor_1",
             "assoc_actor_2",
             "location",
+            "country",
             "source",
             "notes",
             "event_date",

@@ -48,11 +48,13 @@ class Column(StrEnum):
     # where
     PLACE_NAME = "place_name"
     PLACE_ID = "place_id"
+    COUNTRY = "country"
     LATITUDE = "latitude"
     LONGITUDE = "longitude"
     LOCATION_PRECISION = "location_precision"
     ESTIMATE = "estimate"
     UNCERTAINTY_KM = "uncertainty_km"
+    GEOCODE = "geocode"
     # zones
     CONTROLLER = "controller"
     VALID_FROM = "valid_from"
@@ -74,6 +76,8 @@ class Column(StrEnum):
     LAYER = "layer"
     # derived by filtering, never stored: a route's status on the as-of date
     STATUS_AS_OF = "status_as_of"
+    # added when several datasets are open at once: the dataset a row came from
+    DATASET = "dataset"
 
 
 class FieldType(StrEnum):
@@ -221,11 +225,23 @@ EVENTS = LayerSpec(
         ),
         Field(C.PLACE_NAME, T.TEXT, categorical=True),
         Field(C.PLACE_ID, T.TEXT, categorical=True, description="a place's id in places"),
+        Field(
+            C.COUNTRY,
+            T.TEXT,
+            categorical=True,
+            description="country name or ISO code: the hint for placing a place name",
+        ),
         Field(C.LATITUDE, T.NUMBER, required=True, minimum=-90, maximum=90),
         Field(C.LONGITUDE, T.NUMBER, required=True, minimum=-180, maximum=180),
         Field(C.LOCATION_PRECISION, T.CHOICE, choices=LOCATION_PRECISIONS, default="locality"),
         Field(C.ESTIMATE, T.BOOLEAN, default=False, description="coordinates are an estimate"),
         Field(C.UNCERTAINTY_KM, T.NUMBER, minimum=0, description="radius of uncertainty"),
+        Field(
+            C.GEOCODE,
+            T.TEXT,
+            categorical=True,
+            description="what the place name matched in GeoNames, and how sure (set on load)",
+        ),
         Field(C.FATALITIES, T.INTEGER, minimum=0, description="empty where unknown"),
         Field(C.DESCRIPTION, T.TEXT),
         Field(C.STATUS, T.CHOICE, choices=EVENT_STATUSES, default="reported"),

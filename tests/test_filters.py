@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
-from geo.dataset import empty_layer
+from geo.dataset import combine_datasets, empty_layer
 from geo.filters import (
     BoundingBox,
+    DatasetMatch,
     Filters,
     describe_filters,
     filter_dataset,
@@ -320,3 +321,54 @@ def test_filtering_an_empty_layer_gives_an_empty_layer():
     assert routes_as_of(empty_layer(Layer.ROUTES), "2016-01-01").empty
     assert zones_as_of(empty_layer(Layer.ZONES), "2016-01-01").empty
     assert BoundingBox(0, 0, 1, 1).mask(empty_layer(Layer.PLACES)).empty
+
+
+# --- several datasets open at once ------------------------------------------------------
+
+
+def _two_datasets(story):
+    first = story.renamed("story")
+    second = story.with_layers(events=story.events.head(5)).renamed("upload.csv")
+    return combine_datasets([first, second])
+
+
+def test_combined_datasets_name_each_row_and_keep_categories(story):
+    combined = _two_datasets(story)
+    assert len(combined.events) == len(story.events) + 5
+    assert combined.events[Column.DATASET].value_counts().to_dict() == {
+        "story": len(story.events),
+        "upload.csv": 5,
+    }
+    assert isinstance(combined.events[Column.ACTOR1].dtype, pd.CategoricalDtype)
+    assert combined.events.crs == story.events.crs
+    assert combined.events[Column.ID].is_unique
+
+
+def test_ids_two_datasets_share_are_prefixed_with_the_dataset_name(story):
+    combined = _two_datasets(story)
+    first_id = story.events[Column.ID].iloc[0]
+    ids = set(combined.events[Column.ID])
+    assert {f"story:{first_id}", f"upload.csv:{first_id}"} <= ids
+    only_in_story = story.events[Column.ID].iloc[10]
+    assert only_in_story in ids  # an id no other dataset uses is kept as it is
+
+
+def test_combining_needs_distinct_names(story):
+    with pytest.raises(ValueError, match="different names"):
+        combine_datasets([story, story])
+
+
+def test_the_dataset_filter_keeps_the_chosen_datasets_rows_in_every_layer(story):
+    combined = _two_datasets(story)
+    chosen = filter_dataset(combined, Filters.make(datasets=["upload.csv"]))
+    assert len(chosen.events) == 5
+    assert set(chosen.zones[Column.DATASET]) <= {"upload.csv"}
+    everything = filter_dataset(combined, Filters.make())
+    assert len(everything.events) == len(combined.events)
+    assert describe_filters(Filters.make(datasets=["upload.csv"])).startswith(
+        "Events from the dataset upload.csv"
+    )
+
+
+def test_the_dataset_filter_keeps_every_row_of_a_lone_dataset(story):
+    assert DatasetMatch(("anything",)).mask(story.events).all()

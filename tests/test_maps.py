@@ -19,10 +19,12 @@ from dashboard.maps import (
     build_event_map,
     event_id_from_popup,
     event_popup_html,
+    legend_html,
     map_html,
     safe_url,
 )
 from dashboard.views import VIEWS, fit_bounds
+from geo.dataset import combine_datasets
 from geo.filters import Filters, filter_dataset
 from geo.schema import LAYER_SPECS, Column, Layer
 from geo.story import load_basemap
@@ -279,3 +281,49 @@ def test_palette_colours_differ_within_a_legend(story):
     palette = Palette.for_dataset(story)
     assert len(set(palette.event_types.values())) == len(palette.event_types)
     assert len(set(palette.controllers.values())) == len(palette.controllers)
+
+
+def _event_features(group: folium.FeatureGroup) -> list[dict]:
+    layer = next(
+        c
+        for c in group._children.values()
+        if isinstance(c, folium.GeoJson) and c.layer_name == "events"
+    )
+    return layer.data["features"]
+
+
+def test_with_several_datasets_each_has_its_outline_legend_entry_and_popup_line(story):
+    hostile_name = f"{HOSTILE}.csv"
+    combined = combine_datasets(
+        [
+            story.renamed("story"),
+            story.with_layers(events=story.events.head(3)).renamed(hostile_name),
+        ]
+    )
+    palette = Palette.for_dataset(combined)
+    assert list(palette.datasets) == ["story", hostile_name]
+    assert len(set(palette.datasets.values())) == 2
+    groups, _ = build_data_layers(combined, palette=palette, as_of=None, layers=["events"])
+    features = _event_features(groups[-1])
+    outlines = {f["properties"]["outline"] for f in features}
+    assert outlines == set(palette.datasets.values())
+    popups = [f["properties"]["popup"] for f in features]
+    assert sum("Dataset: story" in p for p in popups) == len(story.events)
+    assert all(HOSTILE not in p for p in popups)
+    legend = legend_html(palette)
+    assert "Datasets (marker outline)" in legend
+    assert HOSTILE not in legend and "&lt;img src=x" in legend
+
+
+def test_a_lone_dataset_has_no_dataset_legend_or_outline(story):
+    palette = Palette.for_dataset(story)
+    assert palette.datasets == {}
+    assert "Datasets" not in legend_html(palette)
+
+
+def test_a_geocoded_event_says_what_its_name_matched(story):
+    event = story.events.iloc[0].copy()
+    event[Column.GEOCODE] = f"GeoNames 170063: Aleppo, SY {HOSTILE}"
+    html = event_popup_html(event)
+    assert "Placed by name: GeoNames 170063: Aleppo, SY" in html
+    assert HOSTILE not in html

@@ -13,6 +13,7 @@ CHOICES = Choices(
     last_day=dt.date(2017, 1, 23),
     actors=("Syrian government", "Turkey", "Russia", "Iran"),
     types=("Battles", "Strategic developments"),
+    datasets=("story", "upload.csv"),
 )
 DEFAULTS = ViewState(
     start=dt.date(2016, 11, 15),
@@ -108,6 +109,7 @@ def test_a_link_restores_its_state(params, expected):
         ({"actor": ["Nobody"]}, "No actor 'Nobody' in this dataset", "actors", ()),
         ({"type": ["Picnic"]}, "No event type 'Picnic'", "types", ()),
         ({"view": ["moon"]}, "Unknown view 'moon'", "view", "aleppo"),
+        ({"dataset": ["gone.csv"]}, "No dataset 'gone.csv' is open here", "datasets", ()),
         ({"layers": ["events,clouds"]}, "Unknown layer(s) 'clouds'", "layers", ("events",)),
     ],
 )
@@ -132,6 +134,7 @@ def test_a_bad_value_in_a_link_is_warned_about_and_replaced(params, warning, fie
         ),
         ViewState(D(2016, 12, 1), D(2016, 12, 31), D(2016, 12, 31), view="fit"),
         ViewState(D(2016, 12, 1), D(2016, 12, 31), view="corridor", layers=ALL_LAYERS),
+        ViewState(D(2016, 12, 1), D(2016, 12, 31), datasets=("upload.csv",)),
     ],
 )
 def test_a_state_round_trips_through_its_query_string(state):
@@ -142,12 +145,13 @@ def test_a_state_round_trips_through_its_query_string(state):
         state.end,
         state.effective_as_of,
     )
-    assert (restored.actors, restored.types, restored.view, restored.layers) == (
-        state.actors,
-        state.types,
-        state.view,
-        state.layers,
-    )
+    assert (
+        restored.actors,
+        restored.types,
+        restored.view,
+        restored.layers,
+        restored.datasets,
+    ) == (state.actors, state.types, state.view, state.layers, state.datasets)
 
 
 def test_the_query_uses_the_documented_names():

@@ -35,6 +35,14 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
     """Draw the filters in the sidebar (their state was settled by :func:`prepare_filters`)."""
     sidebar = st.sidebar
     sidebar.header("Filters")
+    if len(choices.datasets) > 1:
+        sidebar.multiselect(
+            "Datasets",
+            options=list(choices.datasets),
+            key=S.K_DATASETS,
+            placeholder="All open datasets",
+            help="Show the rows of these datasets only (none chosen: all of them).",
+        )
     sidebar.date_input(
         "Date window",
         min_value=choices.first_day,

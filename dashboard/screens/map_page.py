@@ -10,6 +10,7 @@ from dashboard import cache
 from dashboard import state as S
 from dashboard.components.export import render_export_panel
 from dashboard.components.table import show_event_table, table_choice
+from dashboard.components.text import md_text
 from dashboard.components.timeline import area_chart, events_chart
 from dashboard.context import RunContext, current
 from dashboard.maps import (
@@ -57,11 +58,11 @@ def _coverage_note(ctx: RunContext) -> str | None:
 
 def render(ctx: RunContext) -> None:
     """Draw the map page."""
-    st.title(ctx.dataset.name or "conflict-atlas")
+    st.title(md_text(ctx.dataset.name or "conflict-atlas"))
     filters = ctx.state.filters()
-    st.caption(describe_filters(filters))
+    st.caption(md_text(describe_filters(filters)))
     for warning in st.session_state.get(S.K_WARNINGS, []):
-        st.warning(f"Link: {warning}")
+        st.warning(md_text(f"Link: {warning}"))
     if ctx.asset_base_url is None:
         st.warning(
             "The map's offline copies of Leaflet are not installed, so the map loads them "
