@@ -1,24 +1,36 @@
-"""Read and write layers and datasets: CSV, GeoJSON, GeoPackage and GeoParquet.
+"""Read and write layers and datasets: CSV, Excel, GeoJSON, GeoPackage, GeoParquet, shapefiles.
 
 One public reader and writer per granularity (:func:`read_layer`, :func:`read_dataset`,
 :func:`write_layer`, :func:`write_dataset`); the format-specific work is in private helpers.
 Everything read is validated (see :mod:`geo.validation`); everything written is written to a
 temporary file beside the target and moved into place, so a failed write never leaves a
 half-written file where the user's file was.
+
+Every file read is treated as hostile: nothing in it is evaluated or unpickled (Excel
+formulas are read as the values the workbook saved), text is decoded strictly, and zip
+archives (``.xlsx`` workbooks, zipped shapefiles) are checked before anything in them is
+inflated (see :mod:`geo.archives`).  A file that cannot be read at all is one
+:class:`~geo.problems.DataError`; a bad record is a :class:`~geo.problems.Problem`.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
+import datetime as dt
 import json
 import math
 import os
+import re
 import tempfile
-from collections.abc import Iterator
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import charset_normalizer
 import geopandas as gpd
@@ -26,13 +38,18 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
+import pyogrio.errors
+import pyproj.exceptions
 import shapely
 import shapely.geometry
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 
+from geo.archives import extract_members, megabytes_text, member_path, zip_members
 from geo.dataset import Dataset
 from geo.layouts import detect_layout
 from geo.parsing import decode_json_list, neutralise_formula
-from geo.problems import DataError, LayerReport, LoadReport, Problem
+from geo.problems import DataError, LayerReport, LoadReport, Problem, encoding_label
 from geo.schema import (
     CRS,
     DATASET_LAYERS,
@@ -45,9 +62,23 @@ from geo.schema import (
 from geo.validation import RawTable, validate_table
 
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+EXCEL_SUFFIXES = {".xlsx"}
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 GPKG_SUFFIXES = {".gpkg"}
 PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+ZIP_SUFFIXES = {".zip"}
+#: Formats refused outright, with what they are: old binary workbooks, and workbooks that
+#: can carry macros.
+REFUSED_SUFFIXES = {
+    ".xls": "a legacy Excel workbook (.xls)",
+    ".xlsb": "a binary Excel workbook (.xlsb)",
+    ".xlsm": "a macro-enabled Excel workbook (.xlsm)",
+    ".xltm": "a macro-enabled Excel template (.xltm)",
+    ".ods": "an OpenDocument spreadsheet (.ods)",
+}
+#: Python pickles: loading one runs whatever code it names, so one is never opened.
+PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib"}
+_READABLE = ".csv, .tsv, .xlsx, .geojson, .json, .gpkg, .parquet or .zip (a zipped shapefile)"
 _JSON_TYPES = {FieldType.SOURCES, FieldType.PERIODS, FieldType.PEOPLE_MOVED}
 
 
@@ -63,10 +94,13 @@ def read_layer(
     ----------
     path
         A CSV or TSV (point layers: ``latitude``/``longitude`` columns; other layers: a WKT
-        ``geometry`` column), a GeoJSON FeatureCollection, a GeoPackage or a GeoParquet file.
+        ``geometry`` column), an Excel ``.xlsx`` workbook (laid out as the CSV), a GeoJSON
+        FeatureCollection, a GeoPackage, a GeoParquet file, or a ``.zip`` holding one
+        shapefile (or one of the other files).
     layer
         Which layer the file holds; by default taken from the file name (``zones.csv``), a
-        GeoJSON ``layer`` property or GeoPackage layer name, or else ``events``.
+        GeoJSON ``layer`` property, a GeoPackage layer or workbook sheet name, a
+        shapefile's geometry type, or else ``events``.
 
     Returns
     -------
@@ -94,9 +128,10 @@ def read_dataset(path: str | Path) -> tuple[Dataset, LoadReport]:
 
     ``path`` is a folder (``events.csv``, ``places.geojson``, ``zones.gpkg`` ...: one file
     per layer, named after it), a GeoPackage with a table per layer, a GeoJSON
-    FeatureCollection whose features carry a ``layer`` property, or any single-layer file
-    (taken as events unless its name or content says otherwise).  Layers not found are empty.
-    All geometry is EPSG:4326.
+    FeatureCollection whose features carry a ``layer`` property, an Excel workbook with a
+    sheet per layer, a zip of layer files, or any single-layer file (taken as events unless
+    its name or content says otherwise).  Layers not found are empty.  All geometry is
+    EPSG:4326.
     """
     path = Path(path)
     report = LoadReport()
@@ -110,7 +145,7 @@ def read_dataset(path: str | Path) -> tuple[Dataset, LoadReport]:
             raise DataError(
                 path,
                 "holds no layer files: expected events, places, zones or routes "
-                "(.csv, .geojson, .gpkg or .parquet)",
+                "(.csv, .xlsx, .geojson, .gpkg or .parquet)",
             )
     else:
         for layer, table in _read_raw(path, None).items():
@@ -124,7 +159,13 @@ def read_dataset(path: str | Path) -> tuple[Dataset, LoadReport]:
 
 def _layer_files(folder: Path) -> dict[Layer, Path]:
     found: dict[Layer, Path] = {}
-    suffixes = [*CSV_SUFFIXES, *GEOJSON_SUFFIXES, *GPKG_SUFFIXES, *PARQUET_SUFFIXES]
+    suffixes = [
+        *CSV_SUFFIXES,
+        *EXCEL_SUFFIXES,
+        *GEOJSON_SUFFIXES,
+        *GPKG_SUFFIXES,
+        *PARQUET_SUFFIXES,
+    ]
     for layer in DATASET_LAYERS:
         candidates = [folder / f"{layer}{suffix}" for suffix in suffixes]
         existing = [c for c in candidates if c.is_file()]
@@ -145,6 +186,8 @@ def _read_raw(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     if suffix in CSV_SUFFIXES:
         target = layer or _layer_from_name(path) or Layer.EVENTS
         return {target: _as_ours(_read_csv(path, LAYER_SPECS[target], CSV_SUFFIXES[suffix]))}
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, layer)
     if suffix in GEOJSON_SUFFIXES:
         return _read_geojson(path, layer)
     if suffix in GPKG_SUFFIXES:
@@ -152,11 +195,21 @@ def _read_raw(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     if suffix in PARQUET_SUFFIXES:
         target = layer or _layer_from_name(path) or Layer.EVENTS
         return {target: _as_ours(_read_parquet(path, LAYER_SPECS[target]))}
-    raise DataError(
-        path,
-        f"unknown file type {suffix or '(none)'}: expected .csv, .tsv, .geojson, .json, "
-        ".gpkg or .parquet",
-    )
+    if suffix in ZIP_SUFFIXES:
+        return _read_zip(path, layer)
+    if suffix in REFUSED_SUFFIXES:
+        raise DataError(
+            path,
+            f"is {REFUSED_SUFFIXES[suffix]}, which is not read: save it as an Excel "
+            "Workbook (.xlsx) or as CSV UTF-8",
+        )
+    if suffix in PICKLE_SUFFIXES:
+        raise DataError(
+            path,
+            "is a Python pickle, which is never opened (loading one can run any code): "
+            "save the table as CSV, GeoPackage or GeoParquet",
+        )
+    raise DataError(path, f"unknown file type {suffix or '(none)'}: expected {_READABLE}")
 
 
 def _as_ours(table: RawTable) -> RawTable:
@@ -174,15 +227,107 @@ def _layer_from_name(path: Path) -> Layer | None:
     return next((layer for layer in Layer if stem == layer.value), None)
 
 
+# --- upload size ----------------------------------------------------------------------
+
+#: The largest file the app accepts, in MB (2**20 bytes, as Streamlit counts its
+#: ``server.maxUploadSize``).  The environment variable :data:`UPLOAD_LIMIT_VARIABLE`
+#: overrides it.
+MAX_UPLOAD_MB = 200
+UPLOAD_LIMIT_VARIABLE = "ATLAS_MAX_UPLOAD_MB"
+
+
+def upload_limit_mb() -> float:
+    """The upload limit in MB: ``ATLAS_MAX_UPLOAD_MB`` when set, else :data:`MAX_UPLOAD_MB`.
+
+    Raises
+    ------
+    ValueError
+        When the variable is set to anything but a positive number.
+    """
+    text = os.environ.get(UPLOAD_LIMIT_VARIABLE, "").strip()
+    if not text:
+        return MAX_UPLOAD_MB
+    try:
+        limit = float(text)
+    except ValueError:
+        limit = math.nan
+    if not (math.isfinite(limit) and limit > 0):
+        raise ValueError(
+            f"{UPLOAD_LIMIT_VARIABLE} must be a positive number of megabytes, got {text!r}"
+        )
+    return limit
+
+
+def check_upload_size(size: int | str | Path, name: str, *, limit_mb: float | None = None) -> None:
+    """Refuse an upload larger than the limit, before anything reads it.
+
+    Parameters
+    ----------
+    size
+        The upload's size in bytes, or the path of the file holding it.
+    name
+        The file's name as the user knows it, for the message.
+    limit_mb
+        The limit in MB; by default :func:`upload_limit_mb`.
+
+    Raises
+    ------
+    DataError
+        When the upload is larger than the limit.
+    """
+    size_bytes = size if isinstance(size, int) else Path(size).stat().st_size
+    limit = upload_limit_mb() if limit_mb is None else limit_mb
+    if size_bytes > limit * (1 << 20):
+        raise DataError(
+            name,
+            f"is {megabytes_text(size_bytes)} MB: the limit is {limit:,g} MB "
+            f"(set {UPLOAD_LIMIT_VARIABLE} to raise it)",
+        )
+
+
+# --- text: encodings, delimiters, CSV -------------------------------------------------
+
 _SNIFF_BYTES = 64 * 1024
+_CHUNK_BYTES = 1 << 20
+
+#: Files users name .csv that are not text, told apart by their first bytes.
+_MAGIC = (
+    (b"PK\x03\x04", "a zip archive (an .xlsx workbook, or a zipped shapefile?)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Excel .xls workbook"),
+    (b"SQLite format 3\x00", "an SQLite database (a GeoPackage?)"),
+    (b"PAR1", "a Parquet file"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"\x80\x04\x95", "a Python pickle"),
+    (b"\x80\x05\x95", "a Python pickle"),
+)
+
+#: Control characters text never holds (tab, line feed, vertical tab, form feed and
+#: carriage return excepted): a file holding one is binary, or in another encoding.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+
+#: The letters Windows-1254 (Turkish) has where Windows-1252 has Icelandic ones:
+#: Ğ ğ İ ı Ş ş decode as Ð ð Ý ý Þ þ.
+_TURKISH_AS_1252 = frozenset("ÐðÝýÞþ")
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _file_kind(head: bytes) -> str | None:
+    """What a file is by its first bytes, when that is a binary format."""
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
 
 
 def text_encoding(path: Path) -> str:
-    """The text encoding of a file: UTF-8 (BOM or not), UTF-16 by its BOM, or a guess.
+    """The text encoding of a file (a Python codec name).
 
-    Arabic text that Windows-1256 decodes is taken as Windows-1256 (common in the region's
-    spreadsheets, and too short a sample misleads general detectors); otherwise
-    charset-normalizer guesses (Latin-1, ...).
+    UTF-8 with or without BOM, UTF-16 by its BOM or its pattern of zero bytes, then the
+    Windows code pages users' spreadsheets are saved in: Windows-1256 for Arabic,
+    Windows-1252 for Western European names (Latin-1 read the same), Windows-1254 for
+    Turkish; otherwise charset-normalizer's guess.  A file whose first 64 KB are ASCII is
+    judged by 64 KB around its first non-ASCII byte.
 
     Raises
     ------
@@ -191,19 +336,26 @@ def text_encoding(path: Path) -> str:
     """
     with open(path, "rb") as f:
         head = f.read(_SNIFF_BYTES)
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    wide = _bomless_utf16(head)
+    if wide is not None:
+        return wide
+    sample = head if not head.isascii() else _first_non_ascii(path)
     try:
-        head.decode("utf-8")
+        sample.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as error:
-        if error.start >= len(head) - 3:
-            return "utf-8"  # a character cut by the sample's end
-    if _looks_arabic(head, "cp1256"):
-        return "cp1256"
-    best = charset_normalizer.from_path(path).best()
+        if error.reason == "unexpected end of data":
+            return "utf-8"  # a character cut by the sample's end (the full read checks)
+    single = _single_byte_encoding(sample)
+    if single is not None:
+        return single
+    best = charset_normalizer.from_bytes(sample).best()
     if best is None:
         raise DataError(
             path,
@@ -211,6 +363,60 @@ def text_encoding(path: Path) -> str:
             "(CSV UTF-8 in spreadsheet programs)",
         )
     return best.encoding
+
+
+def _bomless_utf16(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when every other byte is mostly zero (ASCII as UTF-16)."""
+    pairs = len(head) // 2
+    if pairs < 2 or b"\x00" not in head:
+        return None
+    even, odd = head[: 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if odd >= 0.3 * pairs and even <= 0.05 * pairs:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _first_non_ascii(path: Path) -> bytes:
+    """64 KB of the file from just before its first non-ASCII byte (b"" if it has none)."""
+    offset = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK_BYTES):
+            if not chunk.isascii():
+                first = next(i for i, b in enumerate(chunk) if b >= 0x80)
+                # everything before it is ASCII, so the sample starts on a character
+                f.seek(max(offset + first - 1024, 0))
+                return f.read(_SNIFF_BYTES)
+            offset += len(chunk)
+    return b""
+
+
+def _single_byte_encoding(raw: bytes) -> str | None:
+    """``cp1256`` (Arabic), ``cp1252`` (Western European) or ``cp1254`` (Turkish), or None.
+
+    In Arabic text the non-ASCII bytes make whole words; in a Latin script they are letters
+    inside words of ASCII letters (``Café``).  General detectors, given a short sample,
+    mistake one for the other: ``Saint-Étienne`` alone reads as Arabic to them.
+    """
+    high = [i for i, b in enumerate(raw) if b >= 0x80]
+    if not high:
+        return None
+    in_words = [i for i in high if _ascii_letter_at(raw, i - 1) or _ascii_letter_at(raw, i + 1)]
+    if 2 * len(in_words) < len(high):
+        return "cp1256" if _looks_arabic(raw, "cp1256") else None
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    # inside a word, a Western European byte is a letter (Polish Ł would be £ here)
+    if not all(text[i].isalpha() for i in in_words):
+        return None
+    return "cp1254" if not _TURKISH_AS_1252.isdisjoint(text) else "cp1252"
+
+
+def _ascii_letter_at(raw: bytes, i: int) -> bool:
+    return 0 <= i < len(raw) and (65 <= raw[i] <= 90 or 97 <= raw[i] <= 122)
 
 
 def _looks_arabic(raw: bytes, encoding: str) -> bool:
@@ -224,6 +430,46 @@ def _looks_arabic(raw: bytes, encoding: str) -> bool:
     return len(letters) > 0 and len(arabic) / len(letters) > 0.8
 
 
+def _check_text(path: Path, encoding: str) -> str:
+    """Decode the whole file strictly; return its first 64 KB of text.
+
+    Raises
+    ------
+    DataError
+        At the first byte the encoding does not allow, or the first control character,
+        naming its line.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    label = encoding_label(encoding)
+    line, sample = 1, ""
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_CHUNK_BYTES)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                before = exc.object[: exc.start].decode(encoding, errors="replace")
+                raise DataError(
+                    path,
+                    f"is not readable as {label} text: line {line + before.count(chr(10))} "
+                    f"holds bytes that {label} does not allow ({exc.reason}); "
+                    "save it as UTF-8",
+                ) from exc
+            control = _CONTROL.search(text)
+            if control is not None:
+                where = line + text.count("\n", 0, control.start())
+                raise DataError(
+                    path,
+                    f"is not CSV text: line {where} holds the control character "
+                    f"U+{ord(control.group()):04X}; is it a binary file, or another format?",
+                )
+            if len(sample) < _SNIFF_BYTES:
+                sample += text[: _SNIFF_BYTES - len(sample)]
+            line += text.count("\n")
+            if not chunk:
+                return sample
+
+
 def csv_delimiter(sample: str, default: str) -> str:
     """The delimiter of a CSV sample: comma, semicolon or tab (the suffix's when unsure)."""
     try:
@@ -233,55 +479,473 @@ def csv_delimiter(sample: str, default: str) -> str:
 
 
 def _read_csv(path: Path, spec: LayerSpec, sep: str) -> RawTable:
+    with open(path, "rb") as f:
+        kind = _file_kind(f.read(32))
+    if kind is not None:
+        raise DataError(path, f"is {kind}, not CSV text")
     encoding = text_encoding(path)
+    sep = csv_delimiter(_check_text(path, encoding), sep)
+    cells, problems = _csv_cells(path, encoding, sep, spec)
+    table = RawTable(str(path), cells, problems=problems, encoding=encoding, delimiter=sep)
+    return table if spec.point_columns else _with_wkt_geometry(table, spec)
+
+
+def _csv_cells(
+    path: Path, encoding: str, sep: str, spec: LayerSpec
+) -> tuple[pd.DataFrame, tuple[Problem, ...]]:
+    """A CSV's cells as text, each row labelled by its spreadsheet row number less 2.
+
+    Blank rows are dropped but still counted, so that the rows after them keep their
+    numbers; a row with more cells than the header is rejected on its own (see
+    :func:`_ragged_csv_cells`).
+    """
+    problems: tuple[Problem, ...] = ()
     try:
-        with open(path, encoding=encoding, errors="strict") as f:
-            sample = f.read(_SNIFF_BYTES)
-    except (UnicodeDecodeError, UnicodeError) as exc:
-        raise DataError(path, f"is not readable as {encoding} text: save it as UTF-8") from exc
-    sep = csv_delimiter(sample, sep)
-    try:
-        cells = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
-    except (UnicodeDecodeError, UnicodeError) as exc:
-        raise DataError(
-            path, f"is not {encoding} text throughout ({exc.reason}): save it as UTF-8"
-        ) from exc
+        cells = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            encoding=encoding,
+            skip_blank_lines=False,
+        )
     except pd.errors.EmptyDataError as exc:
         raise DataError(path, "is empty: expected a header row and data rows") from exc
-    except (pd.errors.ParserError, ValueError) as exc:
+    except pd.errors.ParserError as exc:
+        message = str(exc).strip()
+        unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
+        if unclosed:
+            raise DataError(
+                path,
+                f'has a quote (") that is never closed: the cell it opens on line '
+                f"{int(unclosed[1]) + 1} runs to the end of the file",
+            ) from exc
+        if not re.search(r"Expected \d+ fields", message):
+            raise DataError(path, f"is not a readable CSV: {message}") from exc
+        cells, problems = _ragged_csv_cells(path, encoding, sep, spec)
+    except (UnicodeDecodeError, UnicodeError) as exc:
+        raise DataError(
+            path, f"is not {encoding} text throughout ({exc}): save it as UTF-8"
+        ) from exc
+    except ValueError as exc:
         raise DataError(path, f"is not a readable CSV: {exc}") from exc
-    if spec.point_columns:
-        return RawTable(str(path), cells)
+    if not isinstance(cells.index, pd.RangeIndex):
+        # the first row has one cell more than the header, and pandas took the first
+        # column for an index (shifting every cell): read row by row instead
+        cells, problems = _ragged_csv_cells(path, encoding, sep, spec)
+    return _without_blank_rows(cells, keep={p.row - 2 for p in problems}), problems
+
+
+def _ragged_csv_cells(
+    path: Path, encoding: str, sep: str, spec: LayerSpec
+) -> tuple[pd.DataFrame, tuple[Problem, ...]]:
+    """Read, row by row, a CSV in which some rows have more cells than the header.
+
+    Pandas' fast parser stops at the first such row; here each is kept, blank, and
+    rejected with its reason, so that the rest of the file still loads.  Shorter rows are
+    padded with blank cells, as pandas pads them.
+    """
+    with open(path, encoding=encoding, newline="") as f:
+        reader = csv.reader(f, delimiter=sep)
+        try:
+            records = list(reader)
+        except csv.Error as exc:
+            raise DataError(path, f"is not a readable CSV (line {reader.line_num}: {exc})") from exc
+    if not records:
+        raise DataError(path, "is empty: expected a header row and data rows")
+    # a blank first line is a header of one blank name, as pandas reads it
+    columns = _unique_names([h or f"Unnamed: {i}" for i, h in enumerate(records[0] or [""])])
+    width = len(columns)
+    rows: list[list[str | None]] = []
+    problems = []
+    hint = f"a cell holding a {_DELIMITER_NAMES.get(sep, repr(sep))} must be in double quotes"
+    for number, record in enumerate(records[1:], start=2):
+        if len(record) > width:
+            message = f"has {len(record)} cells where the header has {width}: {hint}"
+            problems.append(Problem(str(path), number, "", message, str(spec.layer)))
+            rows.append([None] * width)
+        else:
+            rows.append(record + [""] * (width - len(record)))
+    cells = pd.DataFrame(rows, columns=columns, dtype=str)
+    return cells, tuple(problems)
+
+
+def _without_blank_rows(cells: pd.DataFrame, keep: set[int] = frozenset()) -> pd.DataFrame:
+    """The rows holding something, each keeping its label (and so its row number).
+
+    ``keep`` labels rows kept however blank (rows rejected while reading).
+    """
+    if cells.empty or not len(cells.columns):
+        return cells
+    # only rows whose first cell is blank can be blank: check the rest for those alone
+    candidates = cells.index[_blank(cells.iloc[:, 0]).to_numpy()]
+    if not len(candidates):
+        return cells
+    subset = cells.loc[candidates]
+    blank = np.logical_and.reduce([_blank(subset[c]).to_numpy() for c in subset.columns])
+    drop = [label for label, b in zip(candidates, blank, strict=True) if b and label not in keep]
+    return cells.drop(index=drop) if drop else cells
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    text = values.astype("string")
+    return (text.isna() | (text.str.strip() == "")).fillna(True).astype(bool)
+
+
+def _with_wkt_geometry(table: RawTable, spec: LayerSpec) -> RawTable:
+    """A non-point table with its WKT ``geometry`` column parsed into shapely geometries."""
+    cells = table.cells
     header = {str(c).strip().lower(): c for c in cells.columns}
     if Column.GEOMETRY not in header:
-        raise DataError(path, f"the {spec.layer} table needs a geometry column (WKT)")
-    text = cells[header[Column.GEOMETRY]].str.strip()
+        raise DataError(table.path, f"the {spec.layer} table needs a geometry column (WKT)")
+    text = cells[header[Column.GEOMETRY]].astype("string").str.strip().fillna("")
     blank = (text == "").to_numpy()
     geoms = shapely.from_wkt(
         np.where(blank, None, text.to_numpy(dtype=object)), on_invalid="ignore"
     )
-    unreadable = np.flatnonzero(pd.isna(geoms) & ~blank)
+    unreadable = cells.index[pd.isna(geoms) & ~blank]
     problems = tuple(
         Problem(
-            str(path),
-            int(i) + 2,
+            table.path,
+            int(label) + table.first_row,
             Column.GEOMETRY,
             "not readable as WKT (expected e.g. POLYGON ((lon lat, ...)))",
             str(spec.layer),
+            table.record_label,
         )
-        for i in unreadable
+        for label in unreadable
     )
-    return RawTable(str(path), cells, pd.Series(geoms, index=cells.index), problems=problems)
+    geometry = pd.Series(geoms, index=cells.index, dtype=object)
+    return replace(table, geometry=geometry, problems=table.problems + problems)
+
+
+# --- Excel ----------------------------------------------------------------------------
+
+#: How openpyxl opens a workbook: cells' saved values, never their formulas (nothing is
+#: evaluated), no links to other files fetched.
+_OPENPYXL_SAFE = {"read_only": True, "data_only": True, "keep_links": False}
+#: What openpyxl raises on a damaged workbook.
+_WORKBOOK_ERRORS = (
+    InvalidFileException,
+    ParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+)
+
+
+def _read_excel(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
+    """An .xlsx workbook's sheets named after layers, or else its first sheet."""
+    with open(path, "rb") as f:
+        head = f.read(32)
+    if not zipfile.is_zipfile(path):
+        kind = _file_kind(head)
+        raise DataError(
+            path,
+            f"is {kind}, not an .xlsx workbook"
+            if kind
+            else "is not an .xlsx workbook (those are zip archives, and this is not one): "
+            "if it is CSV text, name it .csv",
+        )
+    zip_members(path, what="Excel workbook")
+    try:
+        with pd.ExcelFile(path, engine="openpyxl", engine_kwargs=_OPENPYXL_SAFE) as book:
+            sheets = _layer_sheets([str(s) for s in book.sheet_names], layer, path)
+            tables = {
+                target: _sheet_table(path, book, sheet, LAYER_SPECS[target])
+                for target, sheet in sheets.items()
+            }
+    except _WORKBOOK_ERRORS as exc:
+        raise DataError(path, f"is not a readable Excel workbook ({exc})") from exc
+    return tables
+
+
+def _layer_sheets(names: list[str], layer: Layer | None, path: Path) -> dict[Layer, str]:
+    """Which sheet holds which layer: sheets named after layers, else the first sheet."""
+    named: dict[Layer, str] = {}
+    for name in names:
+        key = name.strip().lower()
+        if key in {x.value for x in Layer} and Layer(key) not in named:
+            named[Layer(key)] = name
+    if named:
+        return named if layer is None else {k: v for k, v in named.items() if k == layer}
+    if not names:
+        raise DataError(path, "holds no sheets")
+    return {layer or _layer_from_name(path) or Layer.EVENTS: names[0]}
+
+
+def _sheet_table(path: Path, book: pd.ExcelFile, sheet: str, spec: LayerSpec) -> RawTable:
+    """A sheet as text cells, each row labelled by its Excel row number less 1.
+
+    The header is the first row that holds anything; blank rows are dropped but still
+    counted, so that every problem names the row Excel shows.
+    """
+    raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    cells = raw.map(_cell_text) if not raw.empty else raw
+    filled = cells.notna().any(axis=1)
+    if not filled.any():
+        raise DataError(path, f"sheet {sheet!r} is empty: expected a header row and data rows")
+    top = int(filled.idxmax())
+    body = cells.loc[top + 1 :].copy()
+    headers = list(cells.loc[top])
+    body.columns = _sheet_headers(headers)
+    # a column without header or cells is formatting left behind, not data
+    body = body.loc[
+        :,
+        [pd.notna(h) or body[c].notna().any() for c, h in zip(body.columns, headers, strict=True)],
+    ]
+    table = RawTable(str(path), _without_blank_rows(body), None, "line", 1)
+    table = _as_ours(table)
+    return table if spec.point_columns else _with_wkt_geometry(table, spec)
+
+
+def _sheet_headers(values: list[Any]) -> list[str]:
+    """Header cells as names: a blank one named by its Excel column, repeats numbered."""
+    return _unique_names(
+        [
+            f"(column {get_column_letter(i + 1)})" if pd.isna(value) else str(value)
+            for i, value in enumerate(values)
+        ]
+    )
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Names made unique as pandas makes a CSV's headers: ``id``, ``id.1``, ``id.2``."""
+    unique: list[str] = []
+    for name in names:
+        candidate, n = name, 0
+        while candidate in unique:
+            n += 1
+            candidate = f"{name}.{n}"
+        unique.append(candidate)
+    return unique
+
+
+def _cell_text(value: Any) -> str | None:
+    """An Excel cell's value as CSV text would hold it (None for a blank cell).
+
+    Dates as ``YYYY-MM-DD`` (with the time when there is one), whole numbers without
+    ``.0``, true/false for booleans, everything else as Python writes it.
+    """
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(float(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+# --- zip archives: shapefiles ---------------------------------------------------------
+
+_TABLE_SUFFIXES = {
+    *CSV_SUFFIXES,
+    *EXCEL_SUFFIXES,
+    *GEOJSON_SUFFIXES,
+    *GPKG_SUFFIXES,
+    *PARQUET_SUFFIXES,
+}
+#: A shapefile's files that are read; without the first two it cannot be read at all.
+_SHAPEFILE_NEEDS = (".shx", ".dbf")
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _read_zip(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
+    """A zip holding one shapefile, one table, or one file per layer named after it.
+
+    Only the files read are extracted, into a temporary folder removed afterwards; their
+    problems name them inside the archive (``upload.zip/roads.shp``).
+    """
+    members = [m for m in zip_members(path) if not m.is_dir() and not _is_clutter(m)]
+    shapefiles = [m for m in members if _suffix(m) == ".shp"]
+    tables = [m for m in members if _suffix(m) in _TABLE_SUFFIXES]
+    if len(shapefiles) > 1:
+        raise DataError(
+            path,
+            f"holds {len(shapefiles)} shapefiles ({_names(shapefiles)}): "
+            "zip one shapefile per archive",
+        )
+    if shapefiles:
+        parts = _shapefile_parts(path, shapefiles[0], members)
+        return _read_extracted(path, parts, [shapefiles[0]], lambda p: _read_shapefile(p, layer))
+    if not tables:
+        raise DataError(
+            path,
+            "holds no shapefile (.shp) and no table (.csv, .xlsx, .geojson, .gpkg, .parquet)"
+            f": it holds {_names(members) or 'nothing'}",
+        )
+    if len(tables) == 1:
+        return _read_extracted(path, tables, tables, lambda p: _read_raw(p, layer))
+    layers = [_layer_from_name(Path(m.filename)) for m in tables]
+    if None in layers or len(set(layers)) < len(layers):
+        raise DataError(
+            path,
+            f"holds {len(tables)} tables ({_names(tables)}): zip one table, or one file per "
+            "layer named after it (events.csv, zones.geojson ...)",
+        )
+    wanted = [m for m, x in zip(tables, layers, strict=True) if layer is None or x == layer]
+    return _read_extracted(path, wanted, wanted, lambda p: _read_raw(p, _layer_from_name(p)))
+
+
+def _read_extracted(
+    path: Path,
+    extract: list[zipfile.ZipInfo],
+    read: list[zipfile.ZipInfo],
+    reader: Callable[[Path], dict[Layer, RawTable]],
+) -> dict[Layer, RawTable]:
+    """Extract members, read some of them, and name what was read by its place in the zip."""
+    tables: dict[Layer, RawTable] = {}
+    with tempfile.TemporaryDirectory(prefix="atlas-zip-") as tmp:
+        folder = Path(tmp)
+        extract_members(path, extract, folder)
+        for member in read:
+            inside = member_path(member)
+            shown = f"{path}/{inside}"
+            try:
+                found = reader(folder.joinpath(*inside.parts))
+            except DataError as exc:
+                raise DataError(shown, exc.reason) from exc
+            for layer, table in found.items():
+                tables[layer] = replace(
+                    table,
+                    path=shown,
+                    problems=tuple(replace(p, path=shown) for p in table.problems),
+                )
+    return tables
+
+
+def _shapefile_parts(
+    path: Path, shapefile: zipfile.ZipInfo, members: list[zipfile.ZipInfo]
+) -> list[zipfile.ZipInfo]:
+    stem = member_path(shapefile).with_suffix("").as_posix().lower()
+    parts = {
+        _suffix(m): m
+        for m in members
+        if _suffix(m) in _SHAPEFILE_PARTS
+        and member_path(m).with_suffix("").as_posix().lower() == stem
+    }
+    missing = [s for s in _SHAPEFILE_NEEDS if s not in parts]
+    if missing:
+        name = member_path(shapefile).with_suffix("").name
+        raise DataError(
+            path,
+            f"holds the shapefile {member_path(shapefile)} without its "
+            f"{' and '.join(name + s for s in missing)}: zip the .shp together with its "
+            ".shx, .dbf and .prj files",
+        )
+    return list(parts.values())
+
+
+def _read_shapefile(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
+    """A shapefile's features, in EPSG:4326, as the layer its name or geometry says."""
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise DataError(path, f"is not a readable shapefile: {exc}") from exc
+    if frame.crs is None and len(frame):
+        x0, y0, x1, y1 = frame.total_bounds
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            x, y = f"{_number(x0)} to {_number(x1)}", f"{_number(y0)} to {_number(y1)}"
+            raise DataError(
+                path,
+                f"has no .prj file (its coordinate system), and its coordinates "
+                f"(x {x}, y {y}) are not longitude and latitude: zip the shapefile's .prj "
+                "with it",
+            )
+        frame = frame.set_crs(CRS)
+    target = layer or _layer_from_name(path) or _layer_from_geometry(frame)
+    table = _table_from_frame(path, frame)
+    table = replace(table, cells=_untruncated(table.cells, LAYER_SPECS[target]))
+    return {target: _as_ours(table)}
+
+
+def _number(value: float) -> str:
+    """A coordinate for a message: grouped, at most two decimals (``4,007,631.1``)."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _layer_from_geometry(frame: gpd.GeoDataFrame) -> Layer:
+    """Zones for polygons, routes for lines, else events."""
+    types = set(frame.geom_type.dropna())
+    if types and types <= {"Polygon", "MultiPolygon"}:
+        return Layer.ZONES
+    if types and types <= {"LineString", "MultiLineString"}:
+        return Layer.ROUTES
+    return Layer.EVENTS
+
+
+def _untruncated(cells: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
+    """Our column names that a shapefile cut to ten characters (``date_preci``), restored."""
+    ours = [c.value for c in spec.columns]
+    renames = {}
+    for header in cells.columns:
+        name = str(header).strip().lower()
+        if len(name) == 10 and name not in ours:
+            matches = [c for c in ours if c.startswith(name)]
+            if len(matches) == 1:
+                renames[header] = matches[0]
+    return cells.rename(columns=renames)
+
+
+def _suffix(member: zipfile.ZipInfo) -> str:
+    return member_path(member).suffix.lower()
+
+
+def _is_clutter(member: zipfile.ZipInfo) -> bool:
+    """Files that archivers and file browsers add (``__MACOSX/``, ``.DS_Store``)."""
+    inside = member_path(member)
+    return (
+        "__MACOSX" in inside.parts
+        or inside.name.startswith(".")
+        or inside.name
+        in {
+            "Thumbs.db",
+            "desktop.ini",
+        }
+    )
+
+
+def _names(members: list[zipfile.ZipInfo], most: int = 10) -> str:
+    names = [str(member_path(m)) for m in members]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
+# --- GeoJSON, GeoPackage, Parquet -----------------------------------------------------
+
+
+def _json_int(text: str) -> int | float:
+    """A JSON integer; one too long for Python to read as int becomes a float (inf)."""
+    return int(text) if len(text) <= 300 else float(text)
 
 
 def _read_geojson(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     try:
         with open(path, encoding="utf-8-sig") as f:
-            document = json.load(f)
+            document = json.load(f, parse_int=_json_int)
     except UnicodeDecodeError as exc:
         raise DataError(path, "is not UTF-8 text: GeoJSON must be UTF-8") from exc
     except json.JSONDecodeError as exc:
-        raise DataError(path, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+        raise DataError(
+            path, f"is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    except RecursionError as exc:
+        raise DataError(
+            path, "is nested too deeply to be GeoJSON (lists within lists thousands deep)"
+        ) from exc
     if isinstance(document, dict) and document.get("type") == "Feature":
         document = {"type": "FeatureCollection", "features": [document]}
     if not (
@@ -292,11 +956,13 @@ def _read_geojson(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
         raise DataError(path, "is not a GeoJSON FeatureCollection")
     records: dict[Layer, list[tuple[int, dict[str, Any], Any, Problem | None]]] = {}
     default = layer or _layer_from_name(path) or Layer.EVENTS
+    layer_names = {x.value for x in Layer}
     for number, feature in enumerate(document["features"], start=1):
         props = feature.get("properties") if isinstance(feature, dict) else None
         props = props if isinstance(props, dict) else {}
         named = props.get(Column.LAYER)
-        target = Layer(named) if named in {x.value for x in Layer} else default
+        # a hostile "layer" may be a list or an object: only a layer's name names a layer
+        target = Layer(named) if isinstance(named, str) and named in layer_names else default
         if layer is not None and named is not None and target != layer:
             continue
         geometry, problem = _geojson_geometry(feature, path, number, target)
@@ -377,7 +1043,12 @@ def _read_parquet(path: Path, spec: LayerSpec) -> RawTable:
 def _table_from_frame(path: Path, frame: gpd.GeoDataFrame) -> RawTable:
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
         if frame.crs is not None and not frame.crs.equals(CRS):
-            frame = frame.to_crs(CRS)
+            try:
+                frame = frame.to_crs(CRS)
+            except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as exc:
+                raise DataError(
+                    path, f"cannot be reprojected to longitude and latitude ({CRS}): {exc}"
+                ) from exc
         geometry = pd.Series(frame.geometry.to_numpy(), index=frame.index, dtype=object)
         cells = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     else:

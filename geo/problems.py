@@ -7,8 +7,10 @@ record row 2.  GeoJSON has no rows, so its records are numbered as features from
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +32,8 @@ class Problem:
     """One reason one record was rejected.
 
     ``row`` is the record's position as a spreadsheet numbers rows (header = 1), or for
-    GeoJSON the feature's 1-based number; ``record_label`` says which.
+    GeoJSON the feature's 1-based number; ``record_label`` says which.  An empty ``column``
+    means the record as a whole (a CSV row with more cells than the header has).
     """
 
     path: str
@@ -46,7 +49,8 @@ class Problem:
         return str(self.row) if self.record_label == "line" else f"{self.record_label} {self.row}"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.where}: {self.column}: {self.message}"
+        column = f" {self.column}:" if self.column else ""
+        return f"{self.path}:{self.where}:{column} {self.message}"
 
 
 @dataclass
@@ -61,6 +65,10 @@ class LayerReport:
     ignored_columns: list[str] = field(default_factory=list)
     #: The layout the file was recognised as (ours, or ACLED, ...).
     layout: str = "conflict-atlas"
+    #: The text encoding a text file was read in (a Python codec name), else None.
+    encoding: str | None = None
+    #: The delimiter a CSV file was read with, else None.
+    delimiter: str | None = None
 
     @property
     def rows_rejected(self) -> int:
@@ -94,7 +102,11 @@ class LoadReport:
         self.layers.extend(other.layers)
 
     def summary(self) -> str:
-        """One line per layer: ``path [layer]: N read, N accepted, N rejected``."""
+        """One line per layer: ``path [layer]: N read, N accepted, N rejected``.
+
+        A text file's line goes on with how it was read (``; read as windows-1256,
+        semicolon-separated``): a wrong guess shows there before it shows as garbled names.
+        """
         lines = []
         for r in self.layers:
             layout = "" if r.layout == "conflict-atlas" else f", {r.layout} layout"
@@ -102,6 +114,11 @@ class LoadReport:
                 f"{r.path} [{r.layer}{layout}]: {r.rows_read} read, {r.rows_accepted} accepted, "
                 f"{r.rows_rejected} rejected"
             )
+            read_as = [encoding_label(r.encoding)] if r.encoding else []
+            if r.delimiter:
+                read_as.append(delimiter_label(r.delimiter))
+            if read_as:
+                line += f"; read as {', '.join(read_as)}"
             if r.ignored_columns:
                 line += f"; columns not loaded: {', '.join(r.ignored_columns)}"
             lines.append(line)
@@ -115,3 +132,32 @@ class LoadReport:
         for p in self.problems:
             writer.writerow([p.path, p.layer, p.where, p.column, p.message])
         return buffer.getvalue()
+
+
+_DELIMITERS = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated"}
+
+
+def encoding_label(codec: str) -> str:
+    """A codec's name as spreadsheet programs show it: ``cp1256`` is ``windows-1256``.
+
+    >>> [encoding_label(c) for c in ("utf_8", "utf-8-sig", "cp1252", "latin-1", "utf-16")]
+    ['UTF-8', 'UTF-8 with BOM', 'windows-1252', 'ISO-8859-1', 'UTF-16']
+    """
+    try:
+        name = codecs.lookup(codec).name
+    except LookupError:
+        return codec
+    if name == "utf-8-sig":
+        return "UTF-8 with BOM"
+    if name.startswith("utf"):
+        return name.upper()
+    if windows := re.fullmatch(r"cp(125\d)", name):
+        return f"windows-{windows[1]}"
+    if name.startswith("iso8859-"):
+        return "ISO-8859-" + name.removeprefix("iso8859-")
+    return name
+
+
+def delimiter_label(delimiter: str) -> str:
+    """``comma-separated``, ``semicolon-separated``, ``tab-separated``, or the character."""
+    return _DELIMITERS.get(delimiter, f"separated by {delimiter!r}")

@@ -57,7 +57,9 @@ class RawTable:
     ``cells`` holds the attribute columns as found (text, or typed values from typed
     formats); ``geometry`` holds shapely geometries (None where missing or unreadable) for
     formats that carry geometry; ``problems`` are those found while reading (for example a
-    GeoJSON feature whose geometry could not be parsed).
+    GeoJSON feature whose geometry could not be parsed, or a CSV row with too many cells:
+    a problem without a column rejects its record whatever else is wrong with it).
+    ``encoding`` and ``delimiter`` say how a text file was read.
     """
 
     path: str
@@ -67,6 +69,8 @@ class RawTable:
     first_row: int = 2
     problems: tuple[Problem, ...] = ()
     layout: str = "conflict-atlas"
+    encoding: str | None = None
+    delimiter: str | None = None
 
 
 def _describe_range(field: Field, whole: bool) -> str:
@@ -249,6 +253,8 @@ def build_schema(
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()  # 95.0, not np.float64(95.0)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "...'"
 
@@ -294,6 +300,24 @@ def _problems_from(
             )
         )
     return sorted(problems)
+
+
+#: How many of a table's headers a message lists: a binary file read as text can have
+#: thousands of them.
+_HEADERS_LISTED = 30
+
+
+def _list_headers(headers: pd.Index) -> str:
+    """A table's headers for a message: the first few, each shortened."""
+    names = []
+    for header in map(str, headers):
+        text = header if header.isprintable() else repr(header)[1:-1]
+        names.append(text if len(text) <= 40 else text[:37] + "...")
+    if not names:
+        return "none"
+    listed = ", ".join(names[:_HEADERS_LISTED])
+    more = len(names) - _HEADERS_LISTED
+    return listed + (f" and {more} more" if more > 0 else "")
 
 
 def _is_blank(value: Any) -> bool:
@@ -364,10 +388,16 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
         When a required column is missing altogether.
     """
     matched, ignored = _match_columns(table, spec)
-    if table.cells.empty and (table.geometry is None or table.geometry.empty):
-        # nothing to check (an empty FeatureCollection has no columns at all)
+    if not len(table.cells.columns) and (table.geometry is None or table.geometry.empty):
+        # nothing to check (an empty FeatureCollection has no columns at all); a header
+        # without rows still has its columns checked
         report = LayerReport(
-            table.path, str(spec.layer), ignored_columns=ignored, layout=table.layout
+            table.path,
+            str(spec.layer),
+            ignored_columns=ignored,
+            layout=table.layout,
+            encoding=table.encoding,
+            delimiter=table.delimiter,
         )
         return empty_layer(spec.layer), report
     raw = table.cells[list(matched)].rename(columns=matched)
@@ -382,8 +412,7 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
         raise DataError(
             table.path,
             f"the {spec.layer} table has no {', no '.join(missing)} column "
-            f"(its columns are: {', '.join(map(str, table.cells.columns)) or 'none'}; "
-            f"expected: {expected})",
+            f"(its columns are: {_list_headers(table.cells.columns)}; expected: {expected})",
         )
     if not has_geometry and not spec.point_columns:
         raise DataError(table.path, f"the {spec.layer} layer needs geometries")
@@ -402,11 +431,17 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
     except pa.errors.SchemaErrors as errors:
         problems = _problems_from(errors.failure_cases, table, raw, spec)
     # a geometry that could not be read is reported once, not again as empty (nor its
-    # point's latitude and longitude)
+    # point's latitude and longitude); a record that could not be read at all (its cells
+    # shifted by a stray delimiter) only by that reason
     unread = {p.row for p in read_problems}
+    unreadable = {p.row for p in read_problems if not p.column}
     problems = sorted(
         {*read_problems}
-        | {p for p in problems if not (p.row in unread and p.column in _FROM_GEOMETRY)}
+        | {
+            p
+            for p in problems
+            if p.row not in unreadable and not (p.row in unread and p.column in _FROM_GEOMETRY)
+        }
     )
     rejected_rows = {p.row - table.first_row for p in problems}
     report = LayerReport(
@@ -416,6 +451,8 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
         problems=problems,
         ignored_columns=ignored,
         layout=table.layout,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
     )
     keep = ~frame.index.isin(list(rejected_rows)) if rejected_rows else slice(None)
     return assemble(frame[keep].reset_index(drop=True), spec), report

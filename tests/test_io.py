@@ -145,3 +145,140 @@ def test_csv_exports_never_hold_a_formula_and_read_back_unchanged(story, tmp_pat
     assert report.problems == []
     assert list(back["description"]) == hostile
     assert list(back["actor2"].astype(str)) == ["=1+1", "Turkey", "+x", "@y"]
+
+
+# --- Excel, zipped shapefiles, the upload limit ----------------------------------------
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append(values)
+    book.save(path)
+    return path
+
+
+def _sheet(frame, spec_layer) -> list[list]:
+    from geo.io import to_text_table
+    from geo.schema import LAYER_SPECS
+
+    cells = to_text_table(frame, LAYER_SPECS[spec_layer])
+    return [list(cells.columns), *cells.astype(object).where(cells.notna(), None).values.tolist()]
+
+
+def test_a_workbook_with_a_sheet_per_layer_is_a_dataset(story, tmp_path):
+    path = _workbook(
+        tmp_path / "story.xlsx",
+        {
+            "Notes": [["anything"]],
+            "Events": _sheet(story.events, Layer.EVENTS),
+            "zones": _sheet(story.zones, Layer.ZONES),
+        },
+    )
+    dataset, report = read_dataset(path)
+    assert report.ok, report.problems
+    assert [r.layer for r in report.layers] == ["events", "zones"]
+    assert_geodataframe_equal(dataset.events, story.events, check_less_precise=True)
+    assert len(dataset.zones) == len(story.zones)
+    zones, _ = read_layer(path, Layer.ZONES)
+    assert len(zones) == len(story.zones)
+    with pytest.raises(DataError, match=r"holds no places layer \(layers found: none\)"):
+        read_layer(path, Layer.PLACES)
+
+
+def test_a_workbook_without_layer_sheets_is_read_from_its_first_sheet(story, tmp_path):
+    path = _workbook(tmp_path / "export.xlsx", {"Sheet1": _sheet(story.events, Layer.EVENTS)})
+    events, report = read_layer(path)
+    assert report.problems == [] and report.encoding is None
+    assert list(events["id"]) == list(story.events["id"])
+
+
+@pytest.mark.parametrize(
+    ("suffix", "what"),
+    [
+        (".xls", "a legacy Excel workbook (.xls)"),
+        (".xlsm", "a macro-enabled Excel workbook (.xlsm)"),
+        (".xlsb", "a binary Excel workbook (.xlsb)"),
+    ],
+)
+def test_workbooks_that_could_carry_macros_or_need_old_parsers_are_refused(tmp_path, suffix, what):
+    path = tmp_path / f"book{suffix}"
+    path.write_bytes(b"anything")
+    with pytest.raises(DataError) as raised:
+        read_layer(path)
+    assert raised.value.reason == (
+        f"is {what}, which is not read: save it as an Excel Workbook (.xlsx) or as CSV UTF-8"
+    )
+
+
+def _zip_folder(folder, path):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in sorted(folder.iterdir()):
+            archive.write(file, file.name)
+    return path
+
+
+def test_a_zipped_shapefile_of_points_is_events_with_its_cut_column_names_restored(story, tmp_path):
+    import warnings
+
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    events = story.events.iloc[:5].copy()
+    events["date_start"] = events["date_start"].dt.strftime("%Y-%m-%d")
+    events["sources"] = "Reuters"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # names cut to ten characters: the point of the test
+        events.drop(columns=["date_end"]).to_crs(3857).to_file(folder / "export.shp")
+    frame, report = read_layer(_zip_folder(folder, tmp_path / "export.zip"))
+    assert report.problems == []
+    assert report.path == f"{tmp_path / 'export.zip'}/export.shp"
+    assert list(frame["id"]) == list(events["id"])
+    assert list(frame["location_precision"]) == list(story.events["location_precision"][:5])
+    assert frame.geometry.x.to_numpy() == pytest.approx(story.events.geometry.x[:5].to_numpy())
+
+
+def test_a_zip_of_one_table_reads_that_table(story, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_layer(story.zones, folder / "control.geojson", Layer.ZONES)
+    zones, report = read_layer(_zip_folder(folder, tmp_path / "upload.zip"), Layer.ZONES)
+    assert report.problems == [] and len(zones) == len(story.zones)
+
+
+def test_an_upload_over_the_limit_is_refused_with_its_size(tmp_path, monkeypatch):
+    from geo.io import MAX_UPLOAD_MB, check_upload_size
+
+    monkeypatch.delenv("ATLAS_MAX_UPLOAD_MB", raising=False)
+    assert MAX_UPLOAD_MB == 200
+    check_upload_size(200 * 2**20, "ok.csv")
+    with pytest.raises(DataError) as raised:
+        check_upload_size(312 * 2**20, "big.csv")
+    assert str(raised.value) == (
+        "big.csv: is 312 MB: the limit is 200 MB (set ATLAS_MAX_UPLOAD_MB to raise it)"
+    )
+    with pytest.raises(DataError, match=r"^big\.csv: is 200\.1 MB: the limit is 200 MB"):
+        check_upload_size(200 * 2**20 + 1, "big.csv")
+    path = tmp_path / "small.csv"
+    path.write_bytes(bytes(2 * 2**20))
+    with pytest.raises(DataError, match=r"^small\.csv: is 2 MB: the limit is 1\.5 MB"):
+        check_upload_size(path, "small.csv", limit_mb=1.5)
+
+
+def test_the_upload_limit_is_raised_by_an_environment_variable(monkeypatch):
+    from geo.io import check_upload_size, upload_limit_mb
+
+    monkeypatch.setenv("ATLAS_MAX_UPLOAD_MB", "500")
+    assert upload_limit_mb() == 500
+    check_upload_size(312 * 2**20, "big.csv")
+    monkeypatch.setenv("ATLAS_MAX_UPLOAD_MB", "lots")
+    with pytest.raises(
+        ValueError, match="ATLAS_MAX_UPLOAD_MB must be a positive number of megabytes, got 'lots'"
+    ):
+        upload_limit_mb()
