@@ -39,9 +39,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
 import pyogrio.errors
+import pyogrio.raw
 import pyproj.exceptions
 import shapely
 import shapely.geometry
+from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -307,6 +309,7 @@ _MAGIC = (
 #: Control characters text never holds (tab, line feed, vertical tab, form feed and
 #: carriage return excepted): a file holding one is binary, or in another encoding.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 
 #: The letters Windows-1254 (Turkish) has where Windows-1252 has Icelandic ones:
 #: Ğ ğ İ ı Ş ş decode as Ð ð Ý ý Þ þ.
@@ -441,6 +444,10 @@ def _check_text(path: Path, encoding: str) -> str:
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     label = encoding_label(encoding)
+    # in UTF-8 and the code pages a control character is its own byte, found in the raw
+    # bytes far faster than in text; in UTF-16 it is not
+    probe = "\t\n\x00\x1fAz".encode(encoding).removeprefix(codecs.BOM_UTF8)
+    bytewise = probe == b"\t\n\x00\x1fAz"
     line, sample = 1, ""
     with open(path, "rb") as f:
         while True:
@@ -455,7 +462,8 @@ def _check_text(path: Path, encoding: str) -> str:
                     f"holds bytes that {label} does not allow ({exc.reason}); "
                     "save it as UTF-8",
                 ) from exc
-            control = _CONTROL.search(text)
+            maybe = not bytewise or len(chunk.translate(None, _CONTROL_BYTES)) < len(chunk)
+            control = _CONTROL.search(text) if maybe else None
             if control is not None:
                 where = line + text.count("\n", 0, control.start())
                 raise DataError(
@@ -660,7 +668,13 @@ def _read_excel(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
                 for target, sheet in sheets.items()
             }
     except _WORKBOOK_ERRORS as exc:
-        raise DataError(path, f"is not a readable Excel workbook ({exc})") from exc
+        cause = exc if isinstance(exc, DefusedXmlException) else exc.__cause__
+        reason = (
+            "its XML declares entities, which are refused: they can expand to gigabytes"
+            if isinstance(cause, DefusedXmlException)
+            else str(exc).splitlines()[0]
+        )
+        raise DataError(path, f"is not a readable Excel workbook ({reason})") from exc
     return tables
 
 
@@ -716,12 +730,14 @@ def _sheet_headers(values: list[Any]) -> list[str]:
 def _unique_names(names: list[str]) -> list[str]:
     """Names made unique as pandas makes a CSV's headers: ``id``, ``id.1``, ``id.2``."""
     unique: list[str] = []
+    taken: set[str] = set()
     for name in names:
         candidate, n = name, 0
-        while candidate in unique:
+        while candidate in taken:
             n += 1
             candidate = f"{name}.{n}"
         unique.append(candidate)
+        taken.add(candidate)
     return unique
 
 
@@ -850,14 +866,41 @@ def _shapefile_parts(
 
 
 def _read_shapefile(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
-    """A shapefile's features, in EPSG:4326, as the layer its name or geometry says."""
+    """A shapefile's features, in EPSG:4326, as the layer its name or geometry says.
+
+    Each shape is parsed on its own, so that a damaged one rejects its row, not the file.
+    """
+    for prj in path.parent.iterdir():
+        if prj.stem != path.stem or prj.suffix.lower() != ".prj":
+            continue
+        try:
+            prj.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # pyogrio fails on such a file with an error of its own making (0.13)
+            raise DataError(
+                path, f"has a .prj file that is not text ({exc.reason}): zip a readable one"
+            ) from exc
     try:
-        frame = pyogrio.read_dataframe(path)
+        cells = pyogrio.read_dataframe(path, read_geometry=False)
+        meta, _, shapes, _ = pyogrio.raw.read(path, columns=[])
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataError(path, f"is not a readable shapefile: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        # GDAL decodes names and text as the .cpg file (or the .dbf's header) says
+        raise DataError(
+            path,
+            f"holds text not in the encoding it declares ({exc.encoding}: {exc.reason}): "
+            "save the shapefile with UTF-8 text",
+        ) from exc
+    if shapes is None:
+        shapes = np.full(len(cells), None, dtype=object)
+    geoms = shapely.from_wkb(shapes, on_invalid="ignore")
+    frame = gpd.GeoDataFrame(cells, geometry=geoms, crs=meta["crs"])
     if frame.crs is None and len(frame):
-        x0, y0, x1, y1 = frame.total_bounds
-        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        x0, y0, x1, y1 = bounds = frame.total_bounds
+        # without any geometry there is nothing to place: validation rejects each row
+        fits = -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
+        if np.isfinite(bounds).all() and not fits:
             x, y = f"{_number(x0)} to {_number(x1)}", f"{_number(y0)} to {_number(y1)}"
             raise DataError(
                 path,
@@ -868,8 +911,16 @@ def _read_shapefile(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
         frame = frame.set_crs(CRS)
     target = layer or _layer_from_name(path) or _layer_from_geometry(frame)
     table = _table_from_frame(path, frame)
-    table = replace(table, cells=_untruncated(table.cells, LAYER_SPECS[target]))
-    return {target: _as_ours(table)}
+    damaged = np.flatnonzero(pd.notna(shapes) & pd.isna(geoms))
+    problems = tuple(
+        Problem(str(path), int(i) + 1, Column.GEOMETRY, _DAMAGED_SHAPE, str(target), "row")
+        for i in damaged
+    )
+    cells = _untruncated(table.cells, LAYER_SPECS[target])
+    return {target: _as_ours(replace(table, cells=cells, problems=problems))}
+
+
+_DAMAGED_SHAPE = "not a readable shape (the .shp file is damaged here)"
 
 
 def _number(value: float) -> str:

@@ -9,6 +9,7 @@ every changed line before committing it, since these are the messages users see.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import tempfile
@@ -323,5 +324,32 @@ def test_any_damage_to_a_zip_gives_a_table_or_a_data_error(data):
 def test_any_damage_to_a_geojson_gives_a_table_or_a_data_error(data):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.geojson"
+        path.write_bytes(data)
+        _check_outcome(path)
+
+
+def _members(name: str) -> dict[str, bytes]:
+    with zipfile.ZipFile(CORPUS / name) as archive:
+        return {m.filename: archive.read(m) for m in archive.infolist()}
+
+
+@st.composite
+def damaged_shapefile(draw) -> bytes:
+    """A zipped shapefile with one of its files damaged before zipping (so its CRC holds)."""
+    parts = _members("shapefile_projected.zip")
+    name = draw(st.sampled_from(sorted(parts)))
+    parts[name] = draw(mutated([parts[name]]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member, data in parts.items():
+            archive.writestr(member, data)
+    return buffer.getvalue()
+
+
+@settings(FUZZ, max_examples=EXAMPLES // 2)
+@given(data=damaged_shapefile())
+def test_any_damage_to_a_shapefile_gives_a_table_or_a_data_error(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "upload.zip"
         path.write_bytes(data)
         _check_outcome(path)

@@ -14,6 +14,7 @@ import pickle
 import random
 import re
 import stat
+import struct
 import tempfile
 import zipfile
 from pathlib import Path
@@ -212,8 +213,11 @@ def _shapefile(frame, stem: str, *, prj: bool = True) -> dict[str, bytes]:
         frame.to_file(Path(tmp) / f"{stem}.shp", engine="pyogrio")
         parts = {}
         for path in sorted(Path(tmp).iterdir()):
+            data = bytearray(path.read_bytes())
+            if path.suffix == ".dbf":
+                data[1:4] = bytes([124, 1, 1])  # the day it was written: 2024-01-01
             if path.suffix != ".prj" or prj:
-                parts[path.name] = path.read_bytes()
+                parts[path.name] = bytes(data)
         return parts
 
 
@@ -251,8 +255,27 @@ def _workbook(rows: list[list], formulas: dict[str, tuple[str, str, str]] = ()) 
                         xml,
                     )
                 data = xml.encode()
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the time of saving
+                data = re.sub(rb"(<dcterms:\w+ [^>]*>)[^<]*", rb"\g<1>2024-01-01T00:00:00Z", data)
             archive.writestr(zipfile.ZipInfo(info.filename, WHEN), data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+def _unclose_first_ring(shp: bytes) -> bytes:
+    """A polygon shapefile whose first ring's last point no longer meets its first."""
+    data = bytearray(shp)
+    # file header 100, record header 8, shape type 4, box 32, parts and points 4 + 4,
+    # one part index 4: the first ring's five points follow, 16 bytes each
+    last_x = 100 + 8 + 4 + 32 + 4 + 4 + 4 + 4 * 16
+    data[last_x : last_x + 8] = struct.pack("<d", 1.0)
+    return bytes(data)
+
+
+def _latin1_field_name(dbf: bytes) -> bytes:
+    """A .dbf whose first field is named in Latin-1 (né) while its .cpg says UTF-8."""
+    data = bytearray(dbf)
+    data[32:43] = b"n\xe9" + bytes(9)  # field descriptors start at byte 32, names 11 bytes
+    return bytes(data)
 
 
 def _central_patch(archive: bytes, offset: int, value: int) -> bytes:
@@ -273,6 +296,24 @@ def _damage_member(archive: bytes, name: str) -> bytes:
     middle = start + info.compress_size // 2
     data[middle : middle + 8] = b"\xff" * 8
     return bytes(data)
+
+
+def _entity_bomb(workbook: bytes) -> bytes:
+    """The workbook with its sheet's XML declaring entities that expand a billion times."""
+    entities = '<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                xml = data.decode().replace("<t>e1</t>", "<t>&lol9;</t>", 1)
+                xml = re.sub(r"^<\?xml[^>]*\?>", "", xml)
+                data = f'<?xml version="1.0"?><!DOCTYPE lolz [{entities}]>{xml}'.encode()
+            archive.writestr(zipfile.ZipInfo(info.filename, WHEN), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def binary_files() -> dict[str, bytes]:
@@ -358,6 +399,7 @@ def binary_files() -> dict[str, bytes]:
         "damaged_offsets.zip": shapefile_zip[1:],  # every member now one byte off
         "unsupported_zip_version.zip": _central_patch(shapefile_zip, 6, 84),
         "damaged_deflate.xlsx": _damage_member(workbook, "xl/worksheets/sheet1.xml"),
+        "xml_entities.xlsx": _entity_bomb(workbook),
         "evil_path.zip": _zip({"../evil.shp": b"x", "ok.txt": b"x"}),
         "absolute_path.zip": _zip({"/etc/cron.d/evil.csv": b"x"}),
         "symlink.zip": _zip({"events.csv": b"/etc/passwd"}, symlinks=("events.csv",)),
@@ -369,6 +411,13 @@ def binary_files() -> dict[str, bytes]:
         "two_shapefiles.zip": _zip({**points, **{f"b{k[6:]}": v for k, v in points.items()}}),
         "shapefile_without_dbf.zip": _zip({k: v for k, v in points.items() if k[-4:] != ".dbf"}),
         "shapefile_projected.zip": shapefile_zip,
+        "shapefile_damaged_shape.zip": _zip(
+            {**projected, "control.shp": _unclose_first_ring(projected["control.shp"])}
+        ),
+        "shapefile_prj_not_text.zip": _zip({**projected, "control.prj": b'PROJCS["\xff\xfe"]'}),
+        "shapefile_dbf_not_utf8.zip": _zip(
+            {**projected, "control.dbf": _latin1_field_name(projected["control.dbf"])}
+        ),
         "shapefile_without_prj.zip": _zip(unprojected),
         "layer_files.zip": _zip(
             {
