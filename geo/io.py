@@ -662,9 +662,11 @@ def _read_excel(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     zip_members(path, what="Excel workbook")
     try:
         with pd.ExcelFile(path, engine="openpyxl", engine_kwargs=_OPENPYXL_SAFE) as book:
-            sheets = _layer_sheets([str(s) for s in book.sheet_names], layer, path)
+            sheets, by_name = _layer_sheets([str(s) for s in book.sheet_names], layer, path)
+            # a sheet named after a layer may be empty (no routes yet); the first sheet of a
+            # workbook without such names is the table, and must hold one
             tables = {
-                target: _sheet_table(path, book, sheet, LAYER_SPECS[target])
+                target: _sheet_table(path, book, sheet, LAYER_SPECS[target], empty_ok=by_name)
                 for target, sheet in sheets.items()
             }
     except _WORKBOOK_ERRORS as exc:
@@ -678,30 +680,40 @@ def _read_excel(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     return tables
 
 
-def _layer_sheets(names: list[str], layer: Layer | None, path: Path) -> dict[Layer, str]:
-    """Which sheet holds which layer: sheets named after layers, else the first sheet."""
+def _layer_sheets(
+    names: list[str], layer: Layer | None, path: Path
+) -> tuple[dict[Layer, str], bool]:
+    """Which sheet holds which layer: sheets named after layers, else the first sheet.
+
+    The flag says whether the sheets were chosen by their names.
+    """
     named: dict[Layer, str] = {}
     for name in names:
         key = name.strip().lower()
         if key in {x.value for x in Layer} and Layer(key) not in named:
             named[Layer(key)] = name
     if named:
-        return named if layer is None else {k: v for k, v in named.items() if k == layer}
+        return (named if layer is None else {k: v for k, v in named.items() if k == layer}), True
     if not names:
         raise DataError(path, "holds no sheets")
-    return {layer or _layer_from_name(path) or Layer.EVENTS: names[0]}
+    return {layer or _layer_from_name(path) or Layer.EVENTS: names[0]}, False
 
 
-def _sheet_table(path: Path, book: pd.ExcelFile, sheet: str, spec: LayerSpec) -> RawTable:
+def _sheet_table(
+    path: Path, book: pd.ExcelFile, sheet: str, spec: LayerSpec, *, empty_ok: bool
+) -> RawTable:
     """A sheet as text cells, each row labelled by its Excel row number less 1.
 
     The header is the first row that holds anything; blank rows are dropped but still
-    counted, so that every problem names the row Excel shows.
+    counted, so that every problem names the row Excel shows.  An empty sheet is an empty
+    table if ``empty_ok``, else a :class:`DataError`.
     """
     raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     cells = raw.map(_cell_text) if not raw.empty else raw
     filled = cells.notna().any(axis=1)
     if not filled.any():
+        if empty_ok:
+            return RawTable(str(path), pd.DataFrame(), None, "line", 1)
         raise DataError(path, f"sheet {sheet!r} is empty: expected a header row and data rows")
     top = int(filled.idxmax())
     body = cells.loc[top + 1 :].copy()

@@ -178,11 +178,16 @@ def test_a_workbook_with_a_sheet_per_layer_is_a_dataset(story, tmp_path):
             "Notes": [["anything"]],
             "Events": _sheet(story.events, Layer.EVENTS),
             "zones": _sheet(story.zones, Layer.ZONES),
+            "routes": [],
         },
     )
     dataset, report = read_dataset(path)
     assert report.ok, report.problems
-    assert [r.layer for r in report.layers] == ["events", "zones"]
+    assert [(r.layer, r.rows_read) for r in report.layers] == [
+        ("events", len(story.events)),
+        ("zones", len(story.zones)),
+        ("routes", 0),
+    ]
     assert_geodataframe_equal(dataset.events, story.events, check_less_precise=True)
     assert len(dataset.zones) == len(story.zones)
     zones, _ = read_layer(path, Layer.ZONES)
@@ -282,3 +287,10 @@ def test_the_upload_limit_is_raised_by_an_environment_variable(monkeypatch):
         ValueError, match="ATLAS_MAX_UPLOAD_MB must be a positive number of megabytes, got 'lots'"
     ):
         upload_limit_mb()
+
+
+def test_a_workbook_whose_only_sheet_is_empty_is_a_data_error(tmp_path):
+    path = _workbook(tmp_path / "empty.xlsx", {"Sheet1": []})
+    with pytest.raises(DataError) as raised:
+        read_layer(path)
+    assert raised.value.reason == "sheet 'Sheet1' is empty: expected a header row and data rows"
