@@ -44,6 +44,9 @@ def main() -> None:
     # no Material icons (page or app): the favicon would be fetched from Google's font servers
     st.set_page_config(page_title="conflict-atlas", layout="wide")
     dataset, report = cache.load_dataset()
+    brought = S.uploads()
+    if brought:
+        dataset = cache.combined(dataset, *(u.dataset for u in brought))
     version = dataset.content_hash()
     choices = cache.choices(dataset, version)
     preset = dict(STORY_PRESET) if cache.data_path() is None else {}
@@ -67,6 +70,7 @@ def main() -> None:
     publish(ctx)
     pages = [
         st.Page(PAGES / "map_page.py", title="Map", default=True),
+        st.Page(PAGES / "data_page.py", title="Your data", url_path="data"),
         st.Page(PAGES / "about_page.py", title="About the data"),
     ]
     st.navigation(pages).run()

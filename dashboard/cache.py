@@ -16,13 +16,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.assets import STATIC_DIR
-from dashboard.cli import DATA_ENV
+from dashboard.cli import DATA_ENV, MAPPING_ENV
 from dashboard.components.timeline import events_per_day
 from dashboard.maps import Palette, attribution_text, basemap_geojson
 from dashboard.state import Choices
-from geo.dataset import Dataset
+from geo.dataset import Dataset, combine_datasets
 from geo.filters import Filters, filter_events
 from geo.io import atomic_path, read_dataset
+from geo.mapping import read_mapping
 from geo.problems import LoadReport
 from geo.schema import Column
 from geo.story import load_basemap, load_story, story_path
@@ -42,19 +43,41 @@ def modification_time(path: Path) -> float:
     return path.stat().st_mtime
 
 
+def mapping_path() -> Path | None:
+    """The mapping file ``atlas run --mapping`` gave for the dataset (None: none)."""
+    value = os.environ.get(MAPPING_ENV, "").strip()
+    return Path(value) if value else None
+
+
 @st.cache_resource(show_spinner="Loading the dataset…")
-def _load(path: str | None, mtime: float) -> tuple[Dataset, LoadReport]:
+def _load(
+    path: str | None, mtime: float, mapping: str | None, mapping_mtime: float
+) -> tuple[Dataset, LoadReport]:
     if path is None:
         return load_story(), LoadReport()
-    return read_dataset(path)
+    return read_dataset(path, mapping=read_mapping(mapping) if mapping else None)
 
 
 def load_dataset() -> tuple[Dataset, LoadReport]:
     """The app's dataset and its load report, shared by every session."""
     path = data_path()
     if path is None:
-        return _load(None, modification_time(story_path()))
-    return _load(str(path), modification_time(path))
+        return _load(None, modification_time(story_path()), None, 0.0)
+    mapping = mapping_path()
+    mapping_mtime = modification_time(mapping) if mapping else 0.0
+    return _load(
+        str(path), modification_time(path), str(mapping) if mapping else None, mapping_mtime
+    )
+
+
+def combined(*datasets: Dataset) -> Dataset:
+    """Several open datasets as one (see ``geo.dataset.combine_datasets``), built once."""
+    return _combined(datasets, tuple((d.name, d.content_hash()) for d in datasets))
+
+
+@st.cache_resource(show_spinner="Combining the open datasets…", max_entries=16)
+def _combined(_datasets: tuple[Dataset, ...], versions: tuple[tuple[str, str], ...]) -> Dataset:
+    return combine_datasets(_datasets)
 
 
 @st.cache_resource(show_spinner=False)

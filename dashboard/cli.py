@@ -2,20 +2,25 @@
 
     atlas run [--data PATH] [--port N] [--host ADDRESS] [--no-browser]
     atlas info [--data PATH] [--json]
-    atlas validate PATH...
+    atlas validate [--mapping FILE] PATH...
+    atlas import FILE [--mapping FILE] --out FILE.gpkg [--report FILE.csv]
+    atlas mapping FILE [--out MAPPING.json]
     atlas export [--data PATH] [filters...] --out FILE
     atlas synth --rows N [--seed S] --out FILE.csv|FILE.parquet
     atlas snapshot [--data PATH] [--view NAME] [filters...] [--width W] [--height H]
                    [--scale S] [--basemap NAME] [--gif FILE] --out FILE.png|FILE.html|DIR/
 
-``--data`` defaults to the bundled story everywhere.  Exit codes: 0 success, 1 invalid
-rows (validate), 2 a file or an argument that cannot be used.
+``--data`` defaults to the bundled story everywhere; ``--mapping FILE`` (made by the app's
+mapping step or ``atlas mapping``) reads a table in a layout the atlas does not know.
+Exit codes: 0 success, 1 invalid rows (validate), 2 a file or an argument that cannot be
+used.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -26,23 +31,32 @@ from dashboard.browser import BrowserUnavailable
 from dashboard.views import VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import Filters, describe_filters, filter_dataset
-from geo.io import read_dataset, write_dataset
+from geo.io import atomic_path, read_dataset, read_headers, upload_limit_mb, write_dataset
+from geo.mapping import ColumnMapping, read_mapping, suggest_mapping
 from geo.problems import DataError, LoadReport
 from geo.story import load_story
 
 #: How ``atlas run --data`` tells the app which dataset to open (read by dashboard.cache).
 DATA_ENV = "ATLAS_DATA"
+#: How ``atlas run --mapping`` tells the app how to read ``--data``.
+MAPPING_ENV = "ATLAS_MAPPING"
 #: How ``atlas run --view`` tells the app which view to open on.
 VIEW_ENV = "ATLAS_VIEW"
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
 
-def _load(path: str | None, *, err=sys.stderr) -> Dataset:
+def _mapping(path: str | None) -> ColumnMapping | None:
+    return read_mapping(path) if path else None
+
+
+def _load(path: str | None, mapping: str | None = None, *, err=sys.stderr) -> Dataset:
     """The dataset at ``path`` (invalid rows reported on ``err`` and left out), or the story."""
     if path is None:
+        if mapping:
+            raise ValueError("--mapping applies to a file given with --data")
         return load_story()
-    dataset, report = read_dataset(path)
+    dataset, report = read_dataset(path, mapping=_mapping(mapping))
     if not report.ok:
         print(report.summary(), file=err)
         print(
@@ -53,8 +67,19 @@ def _load(path: str | None, *, err=sys.stderr) -> Dataset:
 
 
 def add_data_argument(parser: argparse.ArgumentParser) -> None:
-    """``--data PATH``, shared by every command that reads a dataset."""
+    """``--data PATH [--mapping FILE]``, shared by every command that reads a dataset."""
     parser.add_argument("--data", metavar="PATH", help="dataset (default: the bundled story)")
+    add_mapping_argument(parser)
+
+
+def add_mapping_argument(parser: argparse.ArgumentParser) -> None:
+    """``--mapping FILE``: how to read a table in a layout the atlas does not know."""
+    parser.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="a mapping file (from the app's mapping step or 'atlas mapping') naming which "
+        "column holds the date, position, place, actors, type and source",
+    )
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,7 +123,7 @@ def filters_from(args: argparse.Namespace) -> Filters:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print each layer's count, date span and actors."""
-    info = _load(args.data).info()
+    info = _load(args.data, args.mapping).info()
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -117,9 +142,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """List every problem as ``PATH:LINE: COLUMN: message``; exit 1 if any, 2 if unreadable."""
     report, unreadable = LoadReport(), False
+    mapping = _mapping(args.mapping)
     for path in args.paths:
         try:
-            report.extend(read_dataset(path)[1])
+            report.extend(read_dataset(path, mapping=mapping)[1])
         except DataError as error:
             print(error, file=sys.stderr)
             unreadable = True
@@ -135,13 +161,52 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the filtered dataset to .geojson, .gpkg, .csv (events) or .parquet (events)."""
     filters = filters_from(args)
-    dataset = filter_dataset(_load(args.data), filters)
+    dataset = filter_dataset(_load(args.data, args.mapping), filters)
     out = write_dataset(dataset, args.out)
     counts = ", ".join(
         f"{len(dataset.layer(name))} {name}" for name in ("events", "places", "zones", "routes")
     )
     print(f"wrote {out}: {counts}", file=sys.stderr)
     print(describe_filters(filters), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Read a table (any layout), write its accepted rows and the report of the rest.
+
+    The cleaned dataset goes to ``--out``; every rejected row, with its line and reason, to
+    ``--report`` (by default ``OUT.report.csv`` beside it).  Exit 0 even with rejected rows:
+    they are reported, and the import is what was asked for.
+    """
+    dataset, report = read_dataset(args.file, mapping=_mapping(args.mapping))
+    out = write_dataset(dataset, args.out)
+    report_path = args.report or out.with_name(out.stem + ".report.csv")
+    with atomic_path(report_path) as tmp:
+        tmp.write_text(report.problems_csv(), encoding="utf-8")
+    print(report.summary())
+    for note in report.notes:
+        print(f"note: {note}")
+    print(f"wrote {out} and {report_path} ({len(report.problems)} problems)")
+    return EXIT_OK
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    """Write a first guess at a mapping file for a table, to check and edit."""
+    headers = read_headers(args.file)
+    mapping = suggest_mapping(headers)
+    text = mapping.to_json()
+    if args.out is None:
+        print(text, end="")
+    else:
+        with atomic_path(args.out) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    gaps = mapping.gaps()
+    if gaps:
+        print(
+            'still to map (edit the file, or add a value under "constants"): ' + ", ".join(gaps),
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -165,7 +230,7 @@ def _snapshot_request(args: argparse.Namespace):
     from dashboard.views import FIT, VIEWS, fit_bounds
 
     filters = filters_from(args)
-    dataset = _load(args.data)
+    dataset = _load(args.data, args.mapping)
     if args.view == FIT:
         shown = filter_dataset(dataset, filters)
         bounds = fit_bounds(shown.events, shown.zones, shown.routes) or VIEWS["region"].bounds
@@ -298,6 +363,9 @@ def streamlit_command(
         "false",
         "--client.toolbarMode",
         "viewer",
+        # the upload widget refuses what the reader would (ATLAS_MAX_UPLOAD_MB, else 200)
+        "--server.maxUploadSize",
+        str(math.ceil(upload_limit_mb())),
     ]
 
 
@@ -305,8 +373,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Serve the dashboard on the dataset (checked first, so a bad file fails here)."""
     env = dict(os.environ)
     if args.data:
-        _load(args.data)
+        _load(args.data, args.mapping)
         env[DATA_ENV] = str(Path(args.data).resolve())
+        if args.mapping:
+            env[MAPPING_ENV] = str(Path(args.mapping).resolve())
     if args.view:
         env[VIEW_ENV] = args.view
     command = streamlit_command(port=args.port, host=args.host, open_browser=not args.no_browser)
@@ -345,7 +415,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check files; list every bad row")
     validate.add_argument("paths", nargs="+", metavar="PATH")
+    add_mapping_argument(validate)
     validate.set_defaults(func=cmd_validate)
+
+    importer = commands.add_parser(
+        "import", help="read a table in any layout; write the accepted rows and the report"
+    )
+    importer.add_argument("file", metavar="FILE")
+    add_mapping_argument(importer)
+    importer.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help=".gpkg, .geojson, .csv, .parquet"
+    )
+    importer.add_argument(
+        "--report", type=Path, metavar="FILE.csv", help="rejected rows (default OUT.report.csv)"
+    )
+    importer.set_defaults(func=cmd_import)
+
+    mapping = commands.add_parser(
+        "mapping", help="a first guess at a mapping file for a table in an unknown layout"
+    )
+    mapping.add_argument("file", metavar="FILE")
+    mapping.add_argument("--out", type=Path, metavar="MAPPING.json", help="default: print it")
+    mapping.set_defaults(func=cmd_mapping)
 
     export = commands.add_parser("export", help="write the filtered data to a file")
     add_data_argument(export)

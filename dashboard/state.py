@@ -258,9 +258,12 @@ def init_session(dataset_key: str, choices: Choices, defaults: ViewState) -> Non
     if ss.get(K_READY) and ss.get(K_DATASET) == dataset_key:
         return
     params = {name: st.query_params.get_all(name) for name in st.query_params}
-    if K_NEXT_STATE in ss:
+    asked = K_NEXT_STATE in ss
+    if asked:
         params = to_query(ss.pop(K_NEXT_STATE))
     state, warnings = parse_query(params, choices, defaults)
+    if asked:
+        warnings = []  # the user changed the data: what no longer fits falls back quietly
     apply_to_session(state)
     ss[K_WARNINGS] = warnings
     ss[K_READY] = True
@@ -375,5 +378,5 @@ def show_next(state: ViewState) -> None:
 def remove_upload(name: str) -> None:
     """Close a dataset this session brought; a filter naming it is dropped."""
     st.session_state[K_UPLOADS] = [u for u in uploads() if u.name != name]
-    chosen = [d for d in st.session_state.get(K_DATASETS, []) if d != name]
-    st.session_state[K_DATASETS] = chosen
+    current = session_state()
+    show_next(replace(current, datasets=tuple(d for d in current.datasets if d != name)))

@@ -354,7 +354,8 @@ def _read_value(value: Any) -> _Reading:
 
 def _read_serial(number: float) -> _Reading:
     low, high = SERIAL_RANGE
-    if not low <= number <= high:  # NaN fails too
+    # the range bounds days: a time of day on the last one (80000.5) is still that day
+    if not low <= number < high + 1:  # NaN fails too
         return _Reading(None)
     return _Reading(EXCEL_SERIAL, EXCEL_EPOCH + dt.timedelta(days=int(number)))
 

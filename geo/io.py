@@ -50,12 +50,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 from geo.archives import extract_members, megabytes_text, member_path, zip_members
 from geo.dataset import Dataset
 from geo.layouts import detect_layout
+from geo.mapping import ColumnMapping
 from geo.parsing import decode_json_list, neutralise_formula
+from geo.placement import place_by_name
 from geo.problems import DataError, LayerReport, LoadReport, Problem, encoding_label
 from geo.schema import (
     CRS,
     DATASET_LAYERS,
     LAYER_SPECS,
+    OUR_LAYOUT,
     Column,
     FieldType,
     Layer,
@@ -88,7 +91,10 @@ _JSON_TYPES = {FieldType.SOURCES, FieldType.PERIODS, FieldType.PEOPLE_MOVED}
 
 
 def read_layer(
-    path: str | Path, layer: Layer | str | None = None
+    path: str | Path,
+    layer: Layer | str | None = None,
+    *,
+    mapping: ColumnMapping | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Read and validate one layer from a file.
 
@@ -103,6 +109,12 @@ def read_layer(
         Which layer the file holds; by default taken from the file name (``zones.csv``), a
         GeoJSON ``layer`` property, a GeoPackage layer or workbook sheet name, a
         shapefile's geometry type, or else ``events``.
+    mapping
+        For an events table in a layout the atlas does not know: which of its columns
+        holds which of ours (see :mod:`geo.mapping`).
+
+    Events with a place name and no coordinates are placed offline (see
+    :mod:`geo.placement`).
 
     Returns
     -------
@@ -122,10 +134,12 @@ def read_layer(
     if wanted not in tables:
         found = ", ".join(str(k) for k in tables) or "none"
         raise DataError(path, f"holds no {wanted} layer (layers found: {found})")
-    return validate_table(tables[wanted], LAYER_SPECS[wanted])
+    return _validate(tables[wanted], wanted, mapping)
 
 
-def read_dataset(path: str | Path) -> tuple[Dataset, LoadReport]:
+def read_dataset(
+    path: str | Path, *, mapping: ColumnMapping | None = None
+) -> tuple[Dataset, LoadReport]:
     """Read and validate every layer of a dataset.
 
     ``path`` is a folder (``events.csv``, ``places.geojson``, ``zones.gpkg`` ...: one file
@@ -133,14 +147,14 @@ def read_dataset(path: str | Path) -> tuple[Dataset, LoadReport]:
     FeatureCollection whose features carry a ``layer`` property, an Excel workbook with a
     sheet per layer, a zip of layer files, or any single-layer file (taken as events unless
     its name or content says otherwise).  Layers not found are empty.  All geometry is
-    EPSG:4326.
+    EPSG:4326.  ``mapping`` and placing by name work as in :func:`read_layer`.
     """
     path = Path(path)
     report = LoadReport()
     frames: dict[Layer, gpd.GeoDataFrame] = {}
     if path.is_dir():
         for layer, file in _layer_files(path).items():
-            frame, layer_report = validate_table(_read_raw(file, layer)[layer], LAYER_SPECS[layer])
+            frame, layer_report = _validate(_read_raw(file, layer)[layer], layer, mapping)
             frames[layer] = frame
             report.layers.append(layer_report)
         if not frames:
@@ -153,10 +167,54 @@ def read_dataset(path: str | Path) -> tuple[Dataset, LoadReport]:
         for layer, table in _read_raw(path, None).items():
             if layer not in DATASET_LAYERS:
                 continue
-            frame, layer_report = validate_table(table, LAYER_SPECS[layer])
+            frame, layer_report = _validate(table, layer, mapping)
             frames[layer] = frame
             report.layers.append(layer_report)
     return Dataset.from_layers(frames, name=path.stem, source=str(path)), report
+
+
+def read_headers(path: str | Path) -> list[str]:
+    """The column headers of a file's events table (``geometry`` too, where it has shapes).
+
+    Known layouts (ACLED, UCDP GED) come back as our columns: they need no mapping.
+
+    Raises
+    ------
+    DataError
+        When the file cannot be read at all.
+    """
+    tables = _read_raw(Path(path), None)
+    table = tables.get(Layer.EVENTS) or next(iter(tables.values()))
+    headers = [str(c) for c in table.cells.columns]
+    if table.geometry is not None:
+        headers.append(Column.GEOMETRY.value)
+    return headers
+
+
+def _validate(
+    table: RawTable, layer: Layer, mapping: ColumnMapping | None
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Validate one raw table; an events table is mapped and placed by name first."""
+    notes: list[str] = []
+    geocoded = 0
+    if layer is Layer.EVENTS:
+        if mapping is not None:
+            table, notes = _mapped(table, mapping)
+        table, geocoded = place_by_name(table)
+    frame, report = validate_table(table, LAYER_SPECS[layer])
+    report.geocoded, report.notes = geocoded, notes
+    return frame, report
+
+
+def _mapped(table: RawTable, mapping: ColumnMapping) -> tuple[RawTable, list[str]]:
+    """A table in an unknown layout through its mapping (a known layout needs none)."""
+    if table.layout != OUR_LAYOUT:
+        return table, [f"recognised as the {table.layout} layout: the mapping was not used"]
+    cells, notes = mapping.apply(table.cells, path=table.path)
+    positioned = {Column.LATITUDE.value, Column.LONGITUDE.value} & set(mapping.columns)
+    # shapes (GeoJSON, shapefile) place rows unless the mapping names coordinate columns
+    geometry = None if positioned else table.geometry
+    return replace(table, cells=cells, geometry=geometry, layout="mapped"), notes
 
 
 def _layer_files(folder: Path) -> dict[Layer, Path]:

@@ -17,8 +17,6 @@ import pandas as pd
 from geo.parsing import factorized
 from geo.schema import Column
 
-OURS = "conflict-atlas"
-
 
 def _column(cells: pd.DataFrame, name: str) -> pd.Series:
     """A column as found (validation strips and parses it), or an empty one."""

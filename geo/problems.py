@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.schema import OUR_LAYOUT
+
 
 class DataError(Exception):
     """A file that cannot be read at all (missing, not the format it claims, no usable columns).
@@ -64,11 +66,15 @@ class LayerReport:
     #: Columns in the file that the layer does not have; they are not loaded.
     ignored_columns: list[str] = field(default_factory=list)
     #: The layout the file was recognised as (ours, or ACLED, ...).
-    layout: str = "conflict-atlas"
+    layout: str = OUR_LAYOUT
     #: The text encoding a text file was read in (a Python codec name), else None.
     encoding: str | None = None
     #: The delimiter a CSV file was read with, else None.
     delimiter: str | None = None
+    #: Rows placed from their place name (offline GeoNames), not from coordinates.
+    geocoded: int = 0
+    #: What the user should know about how the file was read (an ambiguous date form...).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_rejected(self) -> int:
@@ -97,6 +103,11 @@ class LoadReport:
         """True when no row was rejected."""
         return not any(layer.problems for layer in self.layers)
 
+    @property
+    def notes(self) -> list[str]:
+        """Every layer's notes, each naming its file."""
+        return [f"{r.path}: {note}" for r in self.layers for note in r.notes]
+
     def extend(self, other: LoadReport) -> None:
         """Add another load's layer reports to this one."""
         self.layers.extend(other.layers)
@@ -109,11 +120,13 @@ class LoadReport:
         """
         lines = []
         for r in self.layers:
-            layout = "" if r.layout == "conflict-atlas" else f", {r.layout} layout"
+            layout = "" if r.layout == OUR_LAYOUT else f", {r.layout} layout"
             line = (
                 f"{r.path} [{r.layer}{layout}]: {r.rows_read} read, {r.rows_accepted} accepted, "
                 f"{r.rows_rejected} rejected"
             )
+            if r.geocoded:
+                line += f", {r.geocoded} placed by name"
             read_as = [encoding_label(r.encoding)] if r.encoding else []
             if r.delimiter:
                 read_as.append(delimiter_label(r.delimiter))

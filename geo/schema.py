@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 CRS = "EPSG:4326"
+#: The name of our own table layout (beside ACLED, UCDP GED, or a user's mapping).
+OUR_LAYOUT = "conflict-atlas"
 
 
 class Layer(StrEnum):

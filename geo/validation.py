@@ -34,7 +34,7 @@ from geo.parsing import (
     structured_error,
 )
 from geo.problems import DataError, LayerReport, Problem
-from geo.schema import CRS, Column, Field, FieldType, LayerSpec
+from geo.schema import CRS, OUR_LAYOUT, Column, Field, FieldType, Layer, LayerSpec
 
 #: Longest text accepted in one cell: long enough for any description, short enough that a
 #: hostile file cannot make one cell a megabyte of popup.
@@ -68,7 +68,7 @@ class RawTable:
     record_label: str = "line"
     first_row: int = 2
     problems: tuple[Problem, ...] = ()
-    layout: str = "conflict-atlas"
+    layout: str = OUR_LAYOUT
     encoding: str | None = None
     delimiter: str | None = None
 
@@ -409,10 +409,18 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
     missing = [f.column.value for f in spec.fields if f.required and f.column not in raw.columns]
     if missing:
         expected = ", ".join(c.value for c in spec.columns)
+        way_out = ""
+        if spec.layer is Layer.EVENTS and table.layout == OUR_LAYOUT:
+            way_out = (
+                "; for a table in another layout, say which column is which with a mapping "
+                "(atlas mapping FILE writes a first guess to check; then --mapping FILE, or "
+                "the app's Your data page)"
+            )
         raise DataError(
             table.path,
             f"the {spec.layer} table has no {', no '.join(missing)} column "
-            f"(its columns are: {_list_headers(table.cells.columns)}; expected: {expected})",
+            f"(its columns are: {_list_headers(table.cells.columns)}; expected: {expected})"
+            f"{way_out}",
         )
     if not has_geometry and not spec.point_columns:
         raise DataError(table.path, f"the {spec.layer} layer needs geometries")

@@ -184,3 +184,75 @@ def test_a_large_acled_table_opens_with_counts_per_cell_and_a_capped_table(monke
     assert any("The 1,000 latest of 5,000 events are listed" in c.value for c in at.caption)
     at.multiselect(key="actors").set_value(["Houthi Movement"]).run()
     assert not at.exception
+
+
+# --- bringing one's own table -------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+def _data_page() -> AppTest:
+    at = _app()
+    return at.switch_page("screens/data_page.py").run()
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader[0].set_value((name, data, "text/csv"))
+    return at.run()
+
+
+def test_an_acled_upload_opens_beside_the_story_and_the_map_shows_it(story):
+    at = _upload(_data_page(), "acled old.csv", (DATA / "acled_old_layout.csv").read_bytes())
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Rows read"], metrics["Accepted"], metrics["Rejected"]) == ("6", "6", "0")
+    assert "ACLED (older upper-case layout)" in at.text[0].value
+    at.switch_page("screens/map_page.py").run()
+    assert not at.exception
+    assert at.multiselect(key="datasets").value == ["acled old.csv"]
+    assert _shown(at) == f"6 of {len(story.events) + 6}"
+    assert "acled old\\.csv" in at.title[0].value
+    at.multiselect(key="datasets").set_value([]).run()  # none chosen: every open dataset
+    window = at.date_input(key="window").value
+    assert _shown(at) == (
+        f"{6 + _expected(story, start=window[0], end=window[1])} of {len(story.events) + 6}"
+    )
+
+
+def test_an_unknown_layout_gets_a_mapping_step_then_loads_with_names_placed():
+    at = _upload(_data_page(), "newsroom.csv", (DATA / "newsroom_log.csv").read_bytes())
+    assert not at.exception
+    assert at.subheader[0].value == "Which column is which?"
+    assert at.selectbox(key="map_latitude").value == "Lat"
+    assert at.selectbox(key="map_place_name").value == "Town"
+    at.text_input(key="const_sources").set_value("Newsroom log, December 2016")
+    next(b for b in at.button if b.label == "Load with this mapping").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Accepted"], metrics["Rejected"], metrics["Placed by name"]) == ("3", "2", "2")
+    assert any(d.label == "Download the mapping used (JSON)" for d in at.get("download_button"))
+
+
+def test_a_mapping_without_what_a_row_needs_says_what_is_missing():
+    at = _upload(_data_page(), "newsroom.csv", (DATA / "newsroom_log.csv").read_bytes())
+    at.selectbox(key="map_event_type").set_value("(not in this table)")
+    next(b for b in at.button if b.label == "Load with this mapping").click().run()
+    assert not at.exception
+    assert "Still needed: event_type" in at.error[0].value
+
+
+def test_an_unreadable_upload_is_one_clear_error_naming_the_file():
+    at = _upload(_data_page(), "broken.csv", b"\x00\x01\x02\xff\xfe binary")
+    assert not at.exception
+    assert at.error[0].value.startswith("broken\\.csv\\: ")
+    assert not any(m.label == "Rows read" for m in at.metric)
+
+
+def test_closing_an_uploaded_dataset_leaves_the_story_alone(story):
+    at = _upload(_data_page(), "acled old.csv", (DATA / "acled_old_layout.csv").read_bytes())
+    next(b for b in at.button if b.label == "Close this dataset").click().run()
+    assert not at.exception
+    assert not any(m.label == "Rows read" for m in at.metric)
+    at.switch_page("screens/map_page.py").run()
+    assert _shown(at).endswith(f"of {len(story.events)}")
+    assert not at.warning, "closing a dataset is not a bad link"

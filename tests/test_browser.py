@@ -244,3 +244,76 @@ def test_the_export_panel_downloads_a_png_of_the_view_with_its_state(page, serve
         "routes",
     }
     assert page.watch.errors == []
+
+
+SCRIPT = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+HOSTILE_NAME = "<svg onload=alert(7)>.csv"
+
+
+def _hostile_upload() -> bytes:
+    """Two events in our layout, with script in every text field a user might type."""
+    import csv
+    import io
+
+    sources = json.dumps(
+        [{"publisher": "<b onmouseover=alert(4)>Agency</b>", "url": "javascript:alert(5)"}]
+    )
+    rows = [
+        {
+            "id": f"x{i}",
+            "date_start": f"2016-12-1{i}",
+            "event_type": "Battles",
+            "actor1": f"<svg onload=alert(3)> militia {i}",
+            "latitude": "36.2",
+            "longitude": f"37.1{i}",
+            "place_name": '"><img src=x onerror=alert(6)>',
+            "description": f"{SCRIPT} number {i}",
+            "sources": sources,
+        }
+        for i in (1, 2)
+    ]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return text.getvalue().encode()
+
+
+def test_an_uploaded_file_with_script_in_its_text_shows_it_as_text_everywhere(page, server):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server.url)
+    map_frame(page)
+    page.get_by_role("link", name="Your data").click()
+    page.get_by_text("Add an event table").first.wait_for()
+    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(
+        {"name": HOSTILE_NAME, "mimeType": "text/csv", "buffer": _hostile_upload()}
+    )
+    # the load opens the map on the upload's span, that dataset chosen; its report is on
+    # the data page
+    page.get_by_text("2 read, 2 accepted, 0 rejected").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("link", name="Show them on the map").click()
+    frame = map_frame(page)
+    wait_for_counts(frame, 2, 0)
+    page.get_by_text(HOSTILE_NAME, exact=False).first.wait_for()  # the title, as text
+
+    frame.evaluate(
+        "() => { map_div.eachLayer(l => { if (l.options.className === 'atlas-event')"
+        " { l.openPopup(); } }); }"
+    )
+    popup = frame.locator(".leaflet-popup-content").first
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "<svg onload=alert(3)>" in text or "<img src=x onerror=alert(1)>" in text
+    assert frame.locator(".leaflet-popup-content img, .leaflet-popup-content script").count() == 0
+    assert frame.locator(".leaflet-popup-content a[href^='javascript']").count() == 0
+
+    assert HOSTILE_NAME in frame.locator("#atlas-legend").inner_text()
+    assert page.locator("img[src='x'], svg[onload]").count() == 0
+    assert frame.locator("img[src='x'], svg[onload]").count() == 0
+    page.get_by_text("Events", exact=True).last.scroll_into_view_if_needed()
+    page.locator("[data-testid='stDataFrame']").last.wait_for()
+    assert dialogs == [], "no script from the file ran"
+    assert page.watch.errors == []
+    assert page.watch.foreign == []

@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache
+from dashboard.components.report import show_report
+from dashboard.components.text import md_text
 from dashboard.context import RunContext, current
 from geo.parsing import decode_json_list
 from geo.schema import DATASET_LAYERS, Column
@@ -15,7 +17,7 @@ def render(ctx: RunContext) -> None:
     """Draw the about page."""
     st.title("About the data")
     info = ctx.dataset.info()
-    st.markdown(f"**Dataset version** `{info['version']}` · source: `{info['source']}`")
+    st.markdown(f"**Dataset version** `{info['version']}` · source: {md_text(info['source'])}")
     st.dataframe(
         pd.DataFrame(
             [
@@ -30,15 +32,11 @@ def render(ctx: RunContext) -> None:
         ),
         hide_index=True,
     )
-    if not ctx.report.ok:
-        st.warning(f"{len(ctx.report.problems)} rows were rejected when this dataset was loaded.")
-        st.text(ctx.report.summary())
-        st.download_button(
-            "Download the rejected rows (CSV)",
-            ctx.report.problems_csv(),
-            file_name="rejected_rows.csv",
-            mime="text/csv",
-        )
+    if ctx.report.layers:
+        st.subheader("How it was loaded")
+        if not ctx.report.ok:
+            st.warning(f"{len(ctx.report.problems)} rows were rejected when it was loaded.")
+        show_report(ctx.report, key="base")
 
     st.subheader("How the zones were drawn")
     methods = ctx.dataset.zones[[Column.NAME, Column.METHOD, Column.UNCERTAINTY]].drop_duplicates(

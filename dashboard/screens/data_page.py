@@ -1,0 +1,206 @@
+"""Your data: bring an event table, map its columns if need be, and see what was accepted."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cache
+from dashboard import state as S
+from dashboard.components.report import show_report
+from dashboard.components.text import md_text
+from dashboard.context import RunContext, current
+from dashboard.state import OpenDataset, ViewState
+from geo.mapping import MAPPABLE, ColumnMapping, needs_mapping, suggest_mapping
+from geo.problems import DataError
+from geo.schema import Column
+from geo.uploads import UPLOAD_SUFFIXES, max_upload_mb, read_upload, upload_headers
+
+MAP_PAGE = "screens/map_page.py"
+K_UPLOADER = "upload_generation"  # bumped after each load, which empties the uploader
+K_MAPPING_FILE = "mapping_upload"
+NONE = "(not in this table)"
+DAY_ORDER = {
+    "Decide from the data (day first when it cannot tell)": None,
+    "Day first: 03/04/2016 is 3 April": True,
+    "Month first: 03/04/2016 is 4 March": False,
+}
+
+#: The columns offered in the mapping step, in the order a person thinks of them.
+MAPPING_FIELDS: tuple[tuple[Column, str], ...] = (
+    (Column.DATE_START, "Date (or first possible date)"),
+    (Column.DATE_END, "Last possible date"),
+    (Column.LATITUDE, "Latitude"),
+    (Column.LONGITUDE, "Longitude"),
+    (Column.PLACE_NAME, "Place name (placed from GeoNames where there are no coordinates)"),
+    (Column.COUNTRY, "Country (a hint for placing names)"),
+    (Column.ACTOR1, "Actor"),
+    (Column.ACTOR2, "Second actor"),
+    (Column.EVENT_TYPE, "Event type"),
+    (Column.SUB_EVENT_TYPE, "Sub-type"),
+    (Column.SOURCES, "Source (text or a link)"),
+    (Column.DESCRIPTION, "Description"),
+    (Column.FATALITIES, "Fatalities"),
+    (Column.ID, "Row id"),
+    (Column.NOTES, "Notes"),
+)
+#: Columns a whole table may share one value for (typed once in the mapping step).
+CONSTANT_FIELDS: tuple[tuple[Column, str], ...] = (
+    (Column.SOURCES, "Source for rows that name none"),
+    (Column.EVENT_TYPE, "Event type for rows that name none"),
+    (Column.ACTOR1, "Actor for rows that name none"),
+    (Column.COUNTRY, "Country for rows that name none"),
+)
+assert {c for c, _ in MAPPING_FIELDS} <= set(MAPPABLE)
+
+
+def _uploader_key() -> str:
+    return f"upload_{st.session_state.get(K_UPLOADER, 0)}"
+
+
+def _open(ctx: RunContext, file_name: str, data: bytes, mapping: ColumnMapping | None) -> None:
+    """Read an upload; on success open it beside the others and show its span on the map."""
+    try:
+        # the first place name to geocode loads the gazetteer (a few seconds, once)
+        with st.spinner(f"Reading {file_name}…"):
+            dataset, report = read_upload(file_name, data, mapping=mapping)
+    except DataError as error:
+        st.error(md_text(f"{file_name}: {error.reason}"))
+        return
+    taken = [cache.load_dataset()[0].name, *(u.name for u in S.uploads())]
+    name = S.unique_name(file_name, taken)
+    S.add_upload(
+        OpenDataset(
+            dataset.renamed(name),
+            report,
+            file_name,
+            mapping.to_json() if mapping is not None else None,
+        )
+    )
+    if not dataset.events.empty:
+        first = dataset.events[Column.DATE_START].min().date()
+        last = dataset.events[Column.DATE_END].fillna(dataset.events[Column.DATE_START]).max()
+        S.show_next(ViewState(start=first, end=last.date(), view="fit", datasets=(name,)))
+    st.session_state[K_UPLOADER] = st.session_state.get(K_UPLOADER, 0) + 1
+    st.rerun()
+
+
+def _mapping_step(ctx: RunContext, file_name: str, data: bytes, headers: list[str]) -> None:
+    st.subheader("Which column is which?")
+    st.markdown(
+        f"**{md_text(file_name)}** is not in a layout the atlas knows (its own, ACLED "
+        "or UCDP GED). "
+        "Say which of its columns holds what; the guesses below come from the column names. "
+        "Save the mapping to reuse it, here or with `atlas import --mapping FILE`."
+    )
+    saved = st.file_uploader("Use a saved mapping (JSON)", type=["json"], key=K_MAPPING_FILE)
+    mapping = suggest_mapping(headers)
+    if saved is not None:
+        try:
+            mapping = ColumnMapping.from_json(saved.getvalue().decode("utf-8-sig"), path=saved.name)
+        except (DataError, UnicodeDecodeError) as error:
+            st.error(md_text(error))
+    with st.form("mapping"):
+        options = [NONE, *headers]
+        chosen: dict[str, str] = {}
+        left, right = st.columns(2)
+        for i, (column, label) in enumerate(MAPPING_FIELDS):
+            guess = mapping.columns.get(column.value)
+            box = (left if i % 2 == 0 else right).selectbox(
+                label,
+                options,
+                index=options.index(guess) if guess in options else 0,
+                key=f"map_{column.value}",
+            )
+            if box != NONE:
+                chosen[column.value] = box
+        st.markdown("**Values for every row** (optional)")
+        constants: dict[str, str] = {}
+        for column, label in CONSTANT_FIELDS:
+            value = st.text_input(
+                label, value=mapping.constants.get(column.value, ""), key=f"const_{column.value}"
+            )
+            if value.strip():
+                constants[column.value] = value.strip()
+        order = st.radio(
+            "Dates written with slashes",
+            list(DAY_ORDER),
+            index=list(DAY_ORDER.values()).index(mapping.day_first),
+            key="map_day_first",
+        )
+        submitted = st.form_submit_button("Load with this mapping", type="primary")
+    built = ColumnMapping(chosen, constants, DAY_ORDER[order])
+    st.download_button(
+        "Save this mapping (JSON)",
+        built.to_json(),
+        file_name=f"{file_name.rsplit('.', 1)[0]}.mapping.json",
+        mime="application/json",
+    )
+    if submitted:
+        gaps = built.gaps()
+        if gaps:
+            st.error(
+                "Still needed: "
+                + ", ".join(str(g) for g in gaps)
+                + " (a column, or a value for every row; a place name can stand for latitude "
+                "and longitude)."
+            )
+            return
+        _open(ctx, file_name, data, built)
+
+
+def _open_datasets(ctx: RunContext) -> None:
+    st.subheader("Open datasets")
+    base = cache.load_dataset()[0]
+    where = "the bundled story" if cache.data_path() is None else "opened with --data"
+    st.markdown(f"- **{md_text(base.name)}** ({where}; see *About the data*)")
+    if S.uploads():
+        st.page_link(MAP_PAGE, label="Show them on the map", icon="🗺️")
+    for opened in reversed(S.uploads()):
+        title = f"{md_text(opened.name)} — {len(opened.dataset.events):,} events"
+        with st.expander(title, expanded=True):
+            show_report(opened.report, key=opened.name)
+            if opened.mapping_json:
+                st.download_button(
+                    "Download the mapping used (JSON)",
+                    opened.mapping_json,
+                    file_name=f"{opened.file_name.rsplit('.', 1)[0]}.mapping.json",
+                    mime="application/json",
+                    key=f"mapping_{opened.name}",
+                )
+            st.button(
+                "Close this dataset",
+                key=f"close_{opened.name}",
+                on_click=S.remove_upload,
+                args=(opened.name,),
+            )
+
+
+def render(ctx: RunContext) -> None:
+    """Draw the data page."""
+    st.title("Your data")
+    st.markdown(
+        "Add an event table beside the story: **CSV or TSV, Excel (.xlsx), GeoJSON, "
+        "GeoPackage, GeoParquet, or a zipped shapefile**, in the atlas's own layout, ACLED's "
+        f"(current or older) or UCDP GED's, or any other (you map its columns). Up to "
+        f"{max_upload_mb():g} MB. The file stays in this browser session on this server: it "
+        "is read, checked and never run, and closing the tab forgets it."
+    )
+    uploaded = st.file_uploader(
+        "Add an event table", type=[s.lstrip(".") for s in UPLOAD_SUFFIXES], key=_uploader_key()
+    )
+    if uploaded is not None:
+        data = uploaded.getvalue()
+        try:
+            headers = upload_headers(uploaded.name, data)
+        except DataError as error:
+            st.error(md_text(f"{uploaded.name}: {error.reason}"))
+            headers = None
+        if headers is not None:
+            if needs_mapping(headers):
+                _mapping_step(ctx, uploaded.name, data, headers)
+            else:
+                _open(ctx, uploaded.name, data, None)
+    _open_datasets(ctx)
+
+
+render(current())

@@ -1,0 +1,292 @@
+"""A column mapping for event tables in a layout we do not know, saved as a small JSON file.
+
+A newsroom's spreadsheet names its columns its own way (``Date``, ``Lat``, ``Town``,
+``Who``...).  A :class:`ColumnMapping` says which of its columns holds which of ours, and
+may give a value for every row where the table has none (a spreadsheet without a source
+column still has a source: the newsroom's log).  The app builds one in its mapping step and
+offers it for download; ``--mapping FILE`` reuses it on the command line.
+
+The file::
+
+    {
+      "atlas_mapping": 1,
+      "columns": {"date_start": "Date", "latitude": "Lat", "longitude": "Lon", ...},
+      "constants": {"sources": "Newsroom log, 2026"},
+      "day_first": true
+    }
+
+``columns`` maps our column names onto the file's headers; ``day_first`` settles slashed
+dates such as 03/04/2016 (null: decided from the data, day first when undecidable).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo.dates import read_date_column
+from geo.layouts import detect_layout
+from geo.problems import DataError
+from geo.schema import EVENTS, Column
+
+FORMAT_VERSION = 1
+
+#: The columns a mapping may fill: the event layer's, and the country hint for geocoding.
+MAPPABLE: tuple[Column, ...] = tuple(EVENTS.columns)
+
+#: What a row needs after mapping: a date, a type, an actor, a source and a place (a
+#: position, or a name to geocode).
+NEEDED: tuple[Column, ...] = (
+    Column.DATE_START,
+    Column.EVENT_TYPE,
+    Column.ACTOR1,
+    Column.SOURCES,
+)
+
+#: Header spellings seen in real tables, per column; compared after lower-casing and
+#: dropping spaces, dots, dashes and underscores.
+SYNONYMS: dict[Column, tuple[str, ...]] = {
+    Column.ID: ("id", "eventid", "eventidcnty", "eventno", "ref", "reference", "uid", "key"),
+    Column.DATE_START: (
+        "datestart",
+        "date",
+        "eventdate",
+        "day",
+        "startdate",
+        "from",
+        "when",
+        "dateofevent",
+        "datum",
+    ),
+    Column.DATE_END: ("dateend", "enddate", "to", "until"),
+    Column.EVENT_TYPE: (
+        "eventtype",
+        "type",
+        "category",
+        "typeofviolence",
+        "kind",
+        "incident",
+        "what",
+    ),
+    Column.SUB_EVENT_TYPE: ("subeventtype", "subtype", "subcategory"),
+    Column.ACTOR1: ("actor1", "actor", "actora", "sidea", "perpetrator", "who", "party"),
+    Column.ACTOR2: ("actor2", "actorb", "sideb", "target", "against", "counterpart"),
+    Column.ASSOC_ACTORS: ("assocactors", "associatedactors", "assocactor1", "others"),
+    Column.PLACE_NAME: (
+        "placename",
+        "place",
+        "location",
+        "town",
+        "city",
+        "village",
+        "locality",
+        "site",
+        "wherecoordinates",
+        "settlement",
+    ),
+    Column.COUNTRY: ("country", "countryname", "iso", "iso3", "countrycode", "nation"),
+    Column.LATITUDE: ("latitude", "lat", "y", "latdd", "latdecimal"),
+    Column.LONGITUDE: ("longitude", "lon", "lng", "long", "x", "londd", "londecimal"),
+    Column.FATALITIES: ("fatalities", "deaths", "killed", "dead", "best", "casualties"),
+    Column.DESCRIPTION: ("description", "notes", "summary", "details", "text"),
+    Column.SOURCES: (
+        "sources",
+        "source",
+        "sourceurl",
+        "url",
+        "link",
+        "reference",
+        "sourcearticle",
+        "citation",
+    ),
+    Column.NOTES: ("comment", "comments", "remark", "remarks"),
+}
+
+
+def _squash(header: object) -> str:
+    return re.sub(r"[\s._\-/()]+", "", str(header).strip().lower())
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which of a table's columns holds which of ours, and values for every row.
+
+    ``columns`` maps our column (its name) onto the table's header; ``constants`` gives a
+    value to every row of a column the table does not map (or leaves blank in a row).
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    constants: Mapping[str, str] = field(default_factory=dict)
+    day_first: bool | None = None
+
+    def __post_init__(self) -> None:
+        known = {c.value for c in MAPPABLE}
+        for name in (*self.columns, *self.constants):
+            if name not in known:
+                raise ValueError(
+                    f"cannot map onto {name!r}: expected one of {', '.join(sorted(known))}"
+                )
+
+    # --- checking against a table ----------------------------------------------------
+
+    def missing_headers(self, headers: Iterable[object]) -> list[str]:
+        """The table headers this mapping names that ``headers`` lacks."""
+        present = {str(h).strip() for h in headers}
+        return [h for h in self.columns.values() if h.strip() not in present]
+
+    def gaps(self) -> list[Column]:
+        """The columns a row needs that this mapping neither maps nor gives a value."""
+        given = {*self.columns, *self.constants}
+        gaps = [c for c in NEEDED if c.value not in given]
+        has_position = {Column.LATITUDE.value, Column.LONGITUDE.value} <= given
+        if not has_position and Column.PLACE_NAME.value not in given:
+            gaps.append(Column.LATITUDE)
+        return gaps
+
+    # --- applying --------------------------------------------------------------------
+
+    def apply(self, cells: pd.DataFrame, *, path: str = "") -> tuple[pd.DataFrame, list[str]]:
+        """The table as our event columns, and notes on how its dates were read.
+
+        Rows keep the table's row labels, so a problem found later names the file's own
+        line.  Without a mapped id, rows are numbered ``row-N`` by their spreadsheet row.
+
+        Raises
+        ------
+        DataError
+            When a header the mapping names is not in the table.
+        """
+        missing = self.missing_headers(cells.columns)
+        if missing:
+            raise DataError(
+                path,
+                f"has no column {', no column '.join(repr(m) for m in missing)} that the "
+                f"mapping names (its columns are: {', '.join(map(str, cells.columns))})",
+            )
+        by_header = {str(h).strip(): h for h in cells.columns}
+        out = pd.DataFrame(index=cells.index)
+        notes: list[str] = []
+        for ours, theirs in self.columns.items():
+            values = cells[by_header[theirs.strip()]]
+            if ours in (Column.DATE_START, Column.DATE_END):
+                values, form = read_date_column(values, column=theirs, day_first=self.day_first)
+                if form.ambiguous or form.name == "mixed":
+                    notes.append(form.note)
+            out[ours] = values
+        for ours, value in self.constants.items():
+            if ours in out:
+                blank = out[ours].isna() | (out[ours].astype("string").str.strip() == "")
+                out[ours] = out[ours].astype(object).where(~blank, value)
+            else:
+                out[ours] = value
+        if Column.ID.value not in out:
+            out[Column.ID] = [f"row-{int(label) + 2}" for label in out.index]
+        return out, notes
+
+    # --- the file --------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """The mapping as the text of a mapping file."""
+        document = {
+            "atlas_mapping": FORMAT_VERSION,
+            "columns": dict(self.columns),
+            "constants": dict(self.constants),
+            "day_first": self.day_first,
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, *, path: str = "mapping") -> ColumnMapping:
+        """A mapping from the text of a mapping file.
+
+        Raises
+        ------
+        DataError
+            When the text is not a mapping file, naming what is wrong.
+        """
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise DataError(path, f"is not JSON ({exc}): expected a mapping file") from exc
+        if not isinstance(document, dict) or document.get("atlas_mapping") != FORMAT_VERSION:
+            raise DataError(
+                path, f'is not a mapping file: expected {{"atlas_mapping": {FORMAT_VERSION}, ...}}'
+            )
+        columns = _string_map(document.get("columns", {}), path, "columns")
+        constants = _string_map(document.get("constants", {}), path, "constants")
+        day_first = document.get("day_first")
+        if day_first not in (True, False, None):
+            raise DataError(path, "day_first: expected true, false or null")
+        try:
+            return cls(columns, constants, day_first)
+        except ValueError as exc:
+            raise DataError(path, str(exc)) from exc
+
+
+def _string_map(value: Any, path: str, what: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise DataError(path, f"{what}: expected an object of text values")
+    return dict(value)
+
+
+def read_mapping(path: str | Path) -> ColumnMapping:
+    """Read a mapping file (see the module docstring for its form).
+
+    Raises
+    ------
+    DataError
+        When the file is missing or not a mapping file.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise DataError(path, "no such mapping file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"cannot be read as a mapping file: {exc}") from exc
+    return ColumnMapping.from_json(text, path=str(path))
+
+
+def needs_mapping(headers: Iterable[object]) -> bool:
+    """True when a table is in no layout the atlas knows: ours, ACLED's or UCDP GED's.
+
+    Ours is recognised by our required event columns (any case; a ``geometry`` column, or
+    a ``place_name`` to place rows by, stands for latitude and longitude).
+    """
+    if detect_layout(headers) is not None:
+        return False
+    present = {str(h).strip().lower() for h in headers}
+    required = {f.column.value for f in EVENTS.fields if f.required}
+    if present & {Column.GEOMETRY.value, Column.PLACE_NAME.value}:
+        required -= {Column.LATITUDE.value, Column.LONGITUDE.value}
+    return not required <= present
+
+
+def suggest_mapping(headers: Iterable[object]) -> ColumnMapping:
+    """A first guess at a mapping from a table's headers, for the user to check.
+
+    Each of our columns takes the first header (in table order) whose squashed spelling is
+    one of its synonyms; a header is used once.
+
+    >>> suggest_mapping(["Date", "Town", "Lat", "Lng", "Who", "Link"]).columns["latitude"]
+    'Lat'
+    """
+    squashed = [(_squash(h), str(h).strip()) for h in headers]
+    used: set[str] = set()
+    columns: dict[str, str] = {}
+    for ours, spellings in SYNONYMS.items():
+        for spelling in spellings:
+            match = next((h for s, h in squashed if s == spelling and h not in used), None)
+            if match is not None:
+                columns[ours.value] = match
+                used.add(match)
+                break
+    return ColumnMapping(columns)

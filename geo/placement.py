@@ -1,0 +1,91 @@
+"""Rows with a place name and no coordinates, placed offline from GeoNames before validation.
+
+Runs on a raw events table already in our columns (after any layout or mapping): a row
+whose latitude and longitude are both blank and whose place name is not gets the position
+of the one GeoNames place of that name (in the row's country, when it names one), and its
+``geocode`` column says what was matched and how sure the match is.  A name that fits
+several distinct places, or none, is never guessed: the row is rejected with the
+candidates in its reason, for the user to add coordinates or a clearer name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from geo.geocode import MATCHED, Match, geocode_places
+from geo.parsing import blank_to_na
+from geo.problems import Problem
+from geo.schema import Column, Layer
+from geo.validation import RawTable
+
+
+def _blank(cells: pd.DataFrame, column: Column) -> pd.Series:
+    if column not in cells:
+        return pd.Series(True, index=cells.index)
+    return blank_to_na(cells[column].astype("string")).isna()
+
+
+def _our_headers(cells: pd.DataFrame) -> pd.DataFrame:
+    """Headers that are ours in another case or with spaces (as validation accepts) as ours."""
+    wanted = {c.value for c in _PLACING}
+    renames = {}
+    for header in cells.columns:
+        key = str(header).strip().lower()
+        if key in wanted and key != header and key not in cells and key not in renames.values():
+            renames[header] = key
+    return cells.rename(columns=renames) if renames else cells
+
+
+_PLACING = (Column.PLACE_NAME, Column.COUNTRY, Column.LATITUDE, Column.LONGITUDE, Column.GEOCODE)
+
+
+def place_by_name(table: RawTable) -> tuple[RawTable, int]:
+    """The table with unplaced rows geocoded; and how many rows were placed.
+
+    ``table.cells`` holds our event columns (names as in ``geo.schema.Column``); rows that
+    cannot be placed get a problem on ``place_name`` (their latitude and longitude are
+    then not reported again as missing).
+    """
+    if table.geometry is not None:
+        return table, 0  # shapes place the rows (a missing one is reported by validation)
+    cells = _our_headers(table.cells)
+    if Column.PLACE_NAME not in cells:
+        return table, 0
+    unplaced = (_blank(cells, Column.LATITUDE) & _blank(cells, Column.LONGITUDE)).to_numpy()
+    named = unplaced & ~_blank(cells, Column.PLACE_NAME).to_numpy()
+    if not named.any():
+        return table, 0
+    rows = cells[named]
+    countries = rows.get(Column.COUNTRY)
+    matches = geocode_places(rows[Column.PLACE_NAME], countries)
+    placed = np.array([m is not None and m.status == MATCHED for m in matches], dtype=bool)
+    cells = cells.copy()
+    for column in (Column.LATITUDE, Column.LONGITUDE, Column.GEOCODE):
+        if column not in cells:
+            cells[column] = pd.Series(pd.NA, index=cells.index, dtype=object)
+        else:
+            cells[column] = cells[column].astype(object)
+    chosen = [m.chosen for m in matches[placed]]
+    labels = rows.index[placed]
+    cells.loc[labels, Column.LATITUDE] = [c.latitude for c in chosen]
+    cells.loc[labels, Column.LONGITUDE] = [c.longitude for c in chosen]
+    cells.loc[labels, Column.GEOCODE] = [m.describe() for m in matches[placed]]
+    problems = [
+        _problem(table, label, match)
+        for label, match in zip(rows.index[~placed], matches[~placed], strict=True)
+    ]
+    return replace(table, cells=cells, problems=(*table.problems, *problems)), int(placed.sum())
+
+
+def _problem(table: RawTable, label: object, match: Match) -> Problem:
+    return Problem(
+        table.path,
+        int(label) + table.first_row,
+        Column.PLACE_NAME,
+        f"no coordinates, and the place name is {match.describe()}",
+        str(Layer.EVENTS),
+        table.record_label,
+    )

@@ -1,0 +1,207 @@
+"""Tables in a layout the atlas does not know: a column mapping, its file, and its use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.cli import main as atlas
+from geo.io import read_dataset
+from geo.mapping import ColumnMapping, needs_mapping, read_mapping, suggest_mapping
+from geo.problems import DataError
+from geo.schema import EVENTS, Column
+
+DATA = Path(__file__).parent / "data"
+NEWSROOM = DATA / "newsroom_log.csv"
+NEWSROOM_HEADERS = [
+    "Date",
+    "Town",
+    "Country",
+    "Lat",
+    "Lng",
+    "Who",
+    "Against",
+    "What",
+    "Link",
+    "Summary",
+]
+NEWSROOM_MAPPING = ColumnMapping(
+    {
+        "date_start": "Date",
+        "place_name": "Town",
+        "country": "Country",
+        "latitude": "Lat",
+        "longitude": "Lng",
+        "actor1": "Who",
+        "actor2": "Against",
+        "event_type": "What",
+        "sources": "Link",
+        "description": "Summary",
+    },
+    {"sources": "Newsroom log, December 2016"},
+)
+
+
+def test_the_mapping_is_guessed_from_common_header_spellings():
+    guess = suggest_mapping(NEWSROOM_HEADERS)
+    assert dict(guess.columns) == {**NEWSROOM_MAPPING.columns}
+    assert guess.gaps() == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (NEWSROOM_HEADERS, True),
+        ([c.value for c in EVENTS.columns], False),  # ours
+        ([c.value.upper() for c in EVENTS.columns], False),  # ours, any case
+        (["id", "date_start", "event_type", "actor1", "sources", "geometry"], False),  # GeoJSON
+        (
+            [
+                "event_id_cnty",
+                "event_date",
+                "event_type",
+                "actor1",
+                "latitude",
+                "longitude",
+                "geo_precision",
+                "time_precision",
+            ],
+            False,
+        ),  # ACLED
+        (["id", "date_start", "event_type", "actor1"], True),  # ours, but no position or source
+    ],
+)
+def test_a_mapping_is_asked_for_only_when_no_known_layout_fits(headers, expected):
+    assert needs_mapping(headers) is expected
+
+
+@pytest.mark.parametrize(
+    ("mapping", "gaps"),
+    [
+        (
+            ColumnMapping({"date_start": "D", "event_type": "T", "actor1": "A", "sources": "S"}),
+            ["latitude"],
+        ),
+        (
+            ColumnMapping({"date_start": "D", "place_name": "P"}),
+            ["event_type", "actor1", "sources"],
+        ),
+        (
+            ColumnMapping(
+                {"date_start": "D", "place_name": "P"},
+                {"event_type": "Battles", "actor1": "X", "sources": "log"},
+            ),
+            [],
+        ),
+    ],
+)
+def test_gaps_name_what_a_row_still_needs(mapping, gaps):
+    assert [str(g) for g in mapping.gaps()] == gaps
+
+
+def test_a_mapping_file_round_trips_and_reads_as_documented(tmp_path):
+    path = tmp_path / "newsroom.mapping.json"
+    path.write_text(NEWSROOM_MAPPING.to_json(), encoding="utf-8")
+    assert read_mapping(path) == NEWSROOM_MAPPING
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["atlas_mapping"] == 1
+    assert document["columns"]["latitude"] == "Lat"
+    assert document["constants"] == {"sources": "Newsroom log, December 2016"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not json", "m.json: is not JSON"),
+        ('{"columns": {}}', 'm.json: is not a mapping file: expected {"atlas_mapping": 1'),
+        ('{"atlas_mapping": 1, "columns": {"colour": "C"}}', "cannot map onto 'colour'"),
+        ('{"atlas_mapping": 1, "columns": {"latitude": 3}}', "columns: expected an object of text"),
+        ('{"atlas_mapping": 1, "day_first": "yes"}', "day_first: expected true, false or null"),
+    ],
+)
+def test_a_bad_mapping_file_is_refused_with_a_clear_message(tmp_path, text, message):
+    path = tmp_path / "m.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=message.replace("{", r"\{").replace("(", r"\(")):
+        read_mapping(path)
+
+
+def test_applying_a_mapping_fills_constants_and_numbers_rows():
+    cells = pd.DataFrame(
+        {"When": ["15/12/2016", "16/12/2016"], "Src": ["Reuters", ""], "Place": ["Aleppo", "Idlib"]}
+    )
+    mapping = ColumnMapping(
+        {"date_start": "When", "sources": "Src", "place_name": "Place"},
+        {"sources": "log", "event_type": "Battles"},
+    )
+    out, notes = mapping.apply(cells)
+    assert out[Column.DATE_START].tolist() == ["2016-12-15", "2016-12-16"]
+    assert out[Column.SOURCES].tolist() == ["Reuters", "log"]
+    assert out[Column.EVENT_TYPE].tolist() == ["Battles", "Battles"]
+    assert out[Column.ID].tolist() == ["row-2", "row-3"]
+    assert notes == []
+
+
+def test_slashed_dates_that_cannot_tell_day_from_month_are_reported():
+    cells = pd.DataFrame({"When": ["03/04/2016", "05/06/2016"]})
+    out, notes = ColumnMapping({"date_start": "When"}).apply(cells)
+    assert out[Column.DATE_START].tolist() == ["2016-04-03", "2016-06-05"]
+    assert len(notes) == 1 and "day first" in notes[0]
+    out, _ = ColumnMapping({"date_start": "When"}, day_first=False).apply(cells)
+    assert out[Column.DATE_START].tolist() == ["2016-03-04", "2016-05-06"]
+
+
+def test_a_mapping_naming_a_column_the_table_lacks_is_refused():
+    with pytest.raises(DataError, match="has no column 'Lat' that the mapping names"):
+        ColumnMapping({"latitude": "Lat"}).apply(pd.DataFrame({"Y": [1]}), path="t.csv")
+
+
+def test_a_newsroom_table_loads_through_its_mapping_with_names_placed_offline():
+    dataset, report = read_dataset(NEWSROOM, mapping=NEWSROOM_MAPPING)
+    events = dataset.events.set_index(Column.ID)
+    assert list(events.index) == ["row-2", "row-3", "row-4"]
+    idlib = events.loc["row-3"]
+    assert idlib.geometry.y == pytest.approx(35.93, abs=0.05)
+    assert idlib.geometry.x == pytest.approx(36.63, abs=0.05)
+    assert "GeoNames" in idlib[Column.GEOCODE]
+    assert pd.isna(events.loc["row-2", Column.GEOCODE])  # it had coordinates
+    assert "Newsroom log" in events.loc["row-4", Column.SOURCES]
+    layer = report.layers[0]
+    assert (layer.rows_read, layer.rows_accepted, layer.rows_rejected, layer.geocoded) == (
+        5,
+        3,
+        2,
+        2,
+    )
+    reasons = {p.row: p for p in report.problems}
+    assert reasons[5].column == Column.PLACE_NAME and "no place named" in reasons[5].message
+    assert reasons[6].column == Column.LATITUDE
+
+
+def test_the_command_line_guesses_a_mapping_then_imports_with_it(tmp_path, capsys):
+    mapping_path = tmp_path / "newsroom.mapping.json"
+    assert atlas(["mapping", str(NEWSROOM), "--out", str(mapping_path)]) == 0
+    guessed = read_mapping(mapping_path)
+    assert guessed.columns["latitude"] == "Lat"
+    # the log's own source for rows without a link: added by hand, as a user would
+    document = json.loads(mapping_path.read_text(encoding="utf-8"))
+    document["constants"] = {"sources": "Newsroom log, December 2016"}
+    mapping_path.write_text(json.dumps(document), encoding="utf-8")
+    out = tmp_path / "newsroom.gpkg"
+    code = atlas(["import", str(NEWSROOM), "--mapping", str(mapping_path), "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "5 read, 3 accepted, 2 rejected" in printed
+    back, back_report = read_dataset(out)
+    assert back_report.ok and len(back.events) == 3
+    report_csv = pd.read_csv(out.with_name("newsroom.report.csv"))
+    assert report_csv["row"].astype(str).tolist() == ["5", "6"]
+
+
+def test_without_a_mapping_an_unknown_layout_is_refused_with_the_way_out(capsys):
+    assert atlas(["validate", str(NEWSROOM)]) == 2
+    err = capsys.readouterr().err
+    assert "newsroom_log.csv" in err and "--mapping" in err
