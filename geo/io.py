@@ -49,6 +49,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from geo.archives import extract_members, megabytes_text, member_path, zip_members
 from geo.dataset import Dataset
+from geo.dates import MIXED, read_date_column
 from geo.layouts import detect_layout
 from geo.mapping import ColumnMapping
 from geo.parsing import decode_json_list, neutralise_formula
@@ -200,10 +201,33 @@ def _validate(
     if layer is Layer.EVENTS:
         if mapping is not None:
             table, notes = _mapped(table, mapping)
+        elif table.layout == OUR_LAYOUT:
+            table, notes = _date_forms(table)
         table, geocoded = place_by_name(table)
     frame, report = validate_table(table, LAYER_SPECS[layer])
     report.geocoded, report.notes = geocoded, notes
     return frame, report
+
+
+def _date_forms(table: RawTable) -> tuple[RawTable, list[str]]:
+    """Our layout's event dates in the forms spreadsheets write them, read as YYYY-MM-DD.
+
+    15/12/2016, 15 December 2016, Excel serials...: see :mod:`geo.dates`; an ambiguous
+    order (03/04/2016) is read day first and noted.  Typed dates (Parquet) are left alone.
+    """
+    wanted = {Column.DATE_START.value, Column.DATE_END.value}
+    cells, notes = table.cells, []
+    for header in table.cells.columns:
+        values = cells[header]
+        if str(header).strip().lower() not in wanted or values.dtype.kind == "M":
+            continue
+        read, form = read_date_column(values, column=str(header))
+        if form.ambiguous or form.name == MIXED:
+            notes.append(form.note)
+        if cells is table.cells:
+            cells = cells.copy()
+        cells[header] = read
+    return (table if cells is table.cells else replace(table, cells=cells)), notes
 
 
 def _mapped(table: RawTable, mapping: ColumnMapping) -> tuple[RawTable, list[str]]:

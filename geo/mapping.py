@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.dates import read_date_column
+from geo.dates import MIXED, read_date_column
 from geo.layouts import detect_layout
 from geo.problems import DataError
 from geo.schema import EVENTS, Column
@@ -176,7 +176,7 @@ class ColumnMapping:
             values = cells[by_header[theirs.strip()]]
             if ours in (Column.DATE_START, Column.DATE_END):
                 values, form = read_date_column(values, column=theirs, day_first=self.day_first)
-                if form.ambiguous or form.name == "mixed":
+                if form.ambiguous or form.name == MIXED:
                     notes.append(form.note)
             out[ours] = values
         for ours, value in self.constants.items():

@@ -13,6 +13,7 @@ from geo.io import read_dataset
 from geo.mapping import ColumnMapping, needs_mapping, read_mapping, suggest_mapping
 from geo.problems import DataError
 from geo.schema import EVENTS, Column
+from tests.conftest import EVENT_HEADER, event_row
 
 DATA = Path(__file__).parent / "data"
 NEWSROOM = DATA / "newsroom_log.csv"
@@ -205,3 +206,44 @@ def test_without_a_mapping_an_unknown_layout_is_refused_with_the_way_out(capsys)
     assert atlas(["validate", str(NEWSROOM)]) == 2
     err = capsys.readouterr().err
     assert "newsroom_log.csv" in err and "--mapping" in err
+
+
+def test_our_layout_may_give_a_place_name_instead_of_coordinates(write_text):
+    path = write_text(
+        "events.csv",
+        """
+        id,date_start,event_type,actor1,place_name,country,sources
+        a,2016-12-15,Battles,Syrian government,Aleppo,Syria,Reuters
+        b,2016-12-15,Battles,Syrian government,Suran,SY,Reuters
+        c,2016-12-15,Battles,Syrian government,Atlantis,SY,Reuters
+        """,
+    )
+    dataset, report = read_dataset(path)
+    [aleppo] = dataset.events.itertuples()
+    assert (aleppo.geometry.y, aleppo.geometry.x) == pytest.approx((36.20, 37.16), abs=0.05)
+    assert "GeoNames 170063" in aleppo.geocode and "exact name" in aleppo.geocode
+    reasons = {p.row: p.message for p in report.problems}
+    assert set(reasons) == {3, 4}
+    assert "ambiguous: 2 places named Suran in SY" in reasons[3], "two Şūrāns: never picked"
+    assert "not found: no place named Atlantis in SY" in reasons[4]
+    assert report.layers[0].geocoded == 1
+    assert "1 accepted, 2 rejected, 1 placed by name" in report.summary()
+
+
+def test_our_layout_reads_dates_as_spreadsheets_write_them_and_notes_an_unclear_order(
+    write_text,
+):
+    path = write_text(
+        "events.csv",
+        f"""
+        {EVENT_HEADER}
+        {event_row(id="a", date_start="03/04/2016")}
+        {event_row(id="b", date_start="05/06/2016", date_end="07/06/2016")}
+        """,
+    )
+    dataset, report = read_dataset(path)
+    assert report.ok
+    starts = dataset.events.set_index(Column.ID)[Column.DATE_START].dt.strftime("%Y-%m-%d")
+    assert starts.to_dict() == {"a": "2016-04-03", "b": "2016-06-05"}
+    assert any("day first" in note for note in report.notes)
+    assert "events.csv: " in report.notes[0]

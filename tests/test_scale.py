@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from dashboard.maps import MAX_MARKERS, Palette, build_data_layers, cell_size, count_per_cell
+from dashboard.maps import (
+    EVENT_ID_LABEL,
+    MAX_MARKERS,
+    Palette,
+    build_data_layers,
+    cell_size,
+    count_per_cell,
+)
 from geo.filters import Filters, filter_dataset
 from geo.io import read_dataset, read_layer
 from geo.synth import ACLED_COLUMNS, synth_acled
@@ -193,3 +200,25 @@ def test_the_legend_explains_counts_per_cell_for_large_tables(synthetic, story):
     )
     assert "Counts per cell" in big and "few → many" in big
     assert "Counts per cell" not in small
+
+
+@pytest.mark.parametrize("name", ["acled_old_layout.csv", "ucdp_ged.csv", "acled_current"])
+def test_each_layouts_rows_are_the_markers_on_the_map(name, tmp_path):
+    if name == "acled_current":
+        path = tmp_path / "acled.csv"
+        synth_acled(40, seed=7).to_csv(path, index=False)
+    else:
+        path = DATA / name
+    dataset, report = read_dataset(path)
+    assert report.ok and len(dataset.events) > 0
+    groups, aggregation = build_data_layers(
+        dataset, palette=Palette.for_dataset(dataset), as_of=None, layers=["events"]
+    )
+    assert not aggregation.aggregated
+    layer = next(
+        c for c in groups[-1]._children.values() if getattr(c, "layer_name", "") == "events"
+    )
+    popups = [f["properties"]["popup"] for f in layer.data["features"]]
+    assert sorted(p.split(EVENT_ID_LABEL)[1].split("<")[0] for p in popups) == sorted(
+        dataset.events["id"]
+    )

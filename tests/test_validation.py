@@ -25,9 +25,9 @@ SOURCES_EMPTY = _csv_cell("[]")
     [
         ({"id": ""}, "id", "required, but empty"),
         (
-            {"date_start": "15/12/2016"},
+            {"date_start": "15/13/2016"},  # neither day first nor month first
             "date_start",
-            "expected a date as YYYY-MM-DD (got '15/12/2016')",
+            "expected a date as YYYY-MM-DD (got '15/13/2016')",
         ),
         (
             {"date_start": "2016-02-30"},
