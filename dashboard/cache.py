@@ -133,16 +133,19 @@ def choices(_dataset: Dataset, version: str) -> Choices:
 
 @st.cache_data(show_spinner=False)
 def events_per_day_for(
-    _dataset: Dataset, version: str, actors: tuple[str, ...], types: tuple[str, ...]
+    _dataset: Dataset,
+    version: str,
+    actors: tuple[str, ...],
+    types: tuple[str, ...],
+    datasets: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """The timeline's events per day and actor for the chosen actors and types (any date).
+    """The timeline's events per day and actor for the chosen actors, types and datasets.
 
     It depends on neither the window nor the as-of day, so a million-row table is counted
     once per actor and type choice, not on every rerun.
     """
-    return events_per_day(
-        filter_events(_dataset.events, Filters.make(actors=actors, event_types=types))
-    )
+    chosen = Filters.make(actors=actors, event_types=types, datasets=datasets)
+    return events_per_day(filter_events(_dataset.events, chosen))
 
 
 @st.cache_data(show_spinner=False)

@@ -36,9 +36,9 @@ CONTROLLER_COLOURS = {
     "YPG": OKABE_ITO["yellow"],
 }
 
-#: Marker outlines per dataset when several are open: the first keeps the usual dark
-#: outline; the others get dark, distinct tones (fills stay the event type's colour).
-DATASET_OUTLINES = ("#222222", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#7f7f7f")
+#: Marker outlines per dataset when several are open: the first keeps the usual near-black
+#: outline; the others get dark tones that no event type's (bright) fill uses.
+DATASET_OUTLINES = ("#222222", "#8c2d04", "#54278f", "#006d2c", "#08306b", "#67000d")
 
 ROUTE_STATUS_STYLES = {
     "active": {"color": OKABE_ITO["blue"], "weight": 4, "dash_array": None, "opacity": 0.9},

@@ -154,7 +154,7 @@ def _open_datasets(ctx: RunContext) -> None:
     where = "the bundled story" if cache.data_path() is None else "opened with --data"
     st.markdown(f"- **{md_text(base.name)}** ({where}; see *About the data*)")
     if S.uploads():
-        st.page_link(MAP_PAGE, label="Show them on the map", icon="🗺️")
+        st.page_link(MAP_PAGE, label="Show them on the map")
     for opened in reversed(S.uploads()):
         title = f"{md_text(opened.name)} — {len(opened.dataset.events):,} events"
         with st.expander(title, expanded=True):

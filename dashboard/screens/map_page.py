@@ -58,7 +58,8 @@ def _coverage_note(ctx: RunContext) -> str | None:
 
 def render(ctx: RunContext) -> None:
     """Draw the map page."""
-    st.title(md_text(ctx.dataset.name or "conflict-atlas"))
+    # with several datasets open, the title names those shown
+    st.title(md_text(" + ".join(ctx.state.datasets) or ctx.dataset.name or "conflict-atlas"))
     filters = ctx.state.filters()
     st.caption(md_text(describe_filters(filters)))
     for warning in st.session_state.get(S.K_WARNINGS, []):
@@ -149,7 +150,11 @@ def render(ctx: RunContext) -> None:
 
     st.subheader("Timeline")
     counts = cache.events_per_day_for(
-        ctx.dataset, ctx.dataset.content_hash(), ctx.state.actors, ctx.state.types
+        ctx.dataset,
+        ctx.dataset.content_hash(),
+        ctx.state.actors,
+        ctx.state.types,
+        ctx.state.datasets,
     )
     if not counts.empty:
         st.altair_chart(
