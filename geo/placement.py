@@ -72,7 +72,9 @@ def place_by_name(table: RawTable) -> tuple[RawTable, int]:
     labels = rows.index[placed]
     cells.loc[labels, Column.LATITUDE] = [c.latitude for c in chosen]
     cells.loc[labels, Column.LONGITUDE] = [c.longitude for c in chosen]
-    cells.loc[labels, Column.GEOCODE] = [m.describe() for m in matches[placed]]
+    cells.loc[labels, Column.GEOCODE] = [
+        f"{m.describe()}; confidence {m.confidence}" for m in matches[placed]
+    ]
     problems = [
         _problem(table, label, match)
         for label, match in zip(rows.index[~placed], matches[~placed], strict=True)

@@ -291,8 +291,13 @@ FUZZ = settings(
 @FUZZ
 @given(data=st.one_of(st.binary(max_size=2048), mutated(SEEDS)))
 def test_any_bytes_named_csv_give_a_table_or_a_data_error(data):
+    _check_bytes(data, "events.csv")
+
+
+def _check_bytes(data: bytes, name: str) -> None:
+    """Write ``data`` as a file called ``name`` and check what reading it gives."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.csv"
+        path = Path(tmp) / name
         path.write_bytes(data)
         _check_outcome(path)
 
@@ -304,28 +309,19 @@ def _corpus_bytes(*names: str) -> list[bytes]:
 @settings(FUZZ, max_examples=EXAMPLES // 2)
 @given(data=mutated(_corpus_bytes("typed_cells.xlsx", "formula_cell.xlsx")))
 def test_any_damage_to_a_workbook_gives_a_table_or_a_data_error(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.xlsx"
-        path.write_bytes(data)
-        _check_outcome(path)
+    _check_bytes(data, "events.xlsx")
 
 
 @settings(FUZZ, max_examples=EXAMPLES // 2)
 @given(data=mutated(_corpus_bytes("shapefile_projected.zip", "layer_files.zip")))
 def test_any_damage_to_a_zip_gives_a_table_or_a_data_error(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "upload.zip"
-        path.write_bytes(data)
-        _check_outcome(path)
+    _check_bytes(data, "upload.zip")
 
 
 @settings(FUZZ, max_examples=EXAMPLES // 2)
 @given(data=mutated(_corpus_bytes("feature_without_geometry.geojson", "invalid_polygon.geojson")))
 def test_any_damage_to_a_geojson_gives_a_table_or_a_data_error(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.geojson"
-        path.write_bytes(data)
-        _check_outcome(path)
+    _check_bytes(data, "events.geojson")
 
 
 def _members(name: str) -> dict[str, bytes]:
@@ -349,7 +345,4 @@ def damaged_shapefile(draw) -> bytes:
 @settings(FUZZ, max_examples=EXAMPLES // 2)
 @given(data=damaged_shapefile())
 def test_any_damage_to_a_shapefile_gives_a_table_or_a_data_error(data):
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "upload.zip"
-        path.write_bytes(data)
-        _check_outcome(path)
+    _check_bytes(data, "upload.zip")

@@ -10,6 +10,7 @@ import pytest
 
 from dashboard.cli import main as atlas
 from geo.io import read_dataset
+from geo.layouts import LAYOUTS
 from geo.mapping import ColumnMapping, needs_mapping, read_mapping, suggest_mapping
 from geo.problems import DataError
 from geo.schema import EVENTS, Column
@@ -59,19 +60,7 @@ def test_the_mapping_is_guessed_from_common_header_spellings():
         ([c.value for c in EVENTS.columns], False),  # ours
         ([c.value.upper() for c in EVENTS.columns], False),  # ours, any case
         (["id", "date_start", "event_type", "actor1", "sources", "geometry"], False),  # GeoJSON
-        (
-            [
-                "event_id_cnty",
-                "event_date",
-                "event_type",
-                "actor1",
-                "latitude",
-                "longitude",
-                "geo_precision",
-                "time_precision",
-            ],
-            False,
-        ),  # ACLED
+        (sorted(LAYOUTS[0].signature), False),  # ACLED
         (["id", "date_start", "event_type", "actor1"], True),  # ours, but no position or source
     ],
 )
@@ -222,6 +211,7 @@ def test_our_layout_may_give_a_place_name_instead_of_coordinates(write_text):
     [aleppo] = dataset.events.itertuples()
     assert (aleppo.geometry.y, aleppo.geometry.x) == pytest.approx((36.20, 37.16), abs=0.05)
     assert "GeoNames 170063" in aleppo.geocode and "exact name" in aleppo.geocode
+    assert aleppo.geocode.endswith("; confidence high")
     reasons = {p.row: p.message for p in report.problems}
     assert set(reasons) == {3, 4}
     assert "ambiguous: 2 places named Suran in SY" in reasons[3], "two Şūrāns: never picked"
