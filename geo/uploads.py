@@ -28,10 +28,10 @@ from geo.io import (
     check_upload_size,
     read_dataset,
     read_headers,
-    upload_limit_mb,
 )
 from geo.mapping import ColumnMapping
 from geo.problems import DataError, LoadReport
+from geo.schema import DATASET_LAYERS
 
 #: The suffixes an upload may have.
 UPLOAD_SUFFIXES = (
@@ -45,11 +45,6 @@ UPLOAD_SUFFIXES = (
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,10}$")
 
 T = TypeVar("T")
-
-
-def max_upload_mb() -> float:
-    """The upload limit in MB (``ATLAS_MAX_UPLOAD_MB``, else 200)."""
-    return upload_limit_mb()
 
 
 def _suffix(name: str) -> str:
@@ -67,8 +62,11 @@ def _saved(name: str, data: bytes) -> Iterator[Path]:
             name,
             f"unknown file type {suffix or '(none)'}: expected one of {', '.join(UPLOAD_SUFFIXES)}",
         )
+    # a layer's name (zones.csv) says which layer the file holds; any other name is unused
+    stem = name.strip().lower()[: -len(suffix)].rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    base = stem if stem in {layer.value for layer in DATASET_LAYERS} else "upload"
     with tempfile.TemporaryDirectory(prefix="atlas-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
+        path = Path(folder) / f"{base}{suffix}"
         path.write_bytes(data)
         yield path
 

@@ -57,3 +57,12 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(monkeypatch):
 def test_upload_headers_are_the_files_own_for_an_unknown_layout():
     headers = upload_headers("log.csv", (DATA / "newsroom_log.csv").read_bytes())
     assert headers[:3] == ["Date", "Town", "Country"]
+
+
+def test_an_upload_named_after_a_layer_is_read_as_that_layer(story):
+    from geo.io import to_text_table
+    from geo.schema import LAYER_SPECS, Layer
+
+    zones_csv = to_text_table(story.zones, LAYER_SPECS[Layer.ZONES]).to_csv(index=False)
+    dataset, report = read_upload("C:\\\\exports\\\\zones.csv", zones_csv.encode())
+    assert report.ok and len(dataset.zones) == len(story.zones) and dataset.events.empty

@@ -10,10 +10,11 @@ from dashboard.components.report import show_report
 from dashboard.components.text import md_text
 from dashboard.context import RunContext, current
 from dashboard.state import OpenDataset, ViewState
-from geo.mapping import MAPPABLE, ColumnMapping, needs_mapping, suggest_mapping
+from geo.io import upload_limit_mb
+from geo.mapping import ColumnMapping, needs_mapping, suggest_mapping
 from geo.problems import DataError
 from geo.schema import Column
-from geo.uploads import UPLOAD_SUFFIXES, max_upload_mb, read_upload, upload_headers
+from geo.uploads import UPLOAD_SUFFIXES, read_upload, upload_headers
 
 MAP_PAGE = "screens/map_page.py"
 K_UPLOADER = "upload_generation"  # bumped after each load, which empties the uploader
@@ -50,14 +51,13 @@ CONSTANT_FIELDS: tuple[tuple[Column, str], ...] = (
     (Column.ACTOR1, "Actor for rows that name none"),
     (Column.COUNTRY, "Country for rows that name none"),
 )
-assert {c for c, _ in MAPPING_FIELDS} <= set(MAPPABLE)
 
 
 def _uploader_key() -> str:
     return f"upload_{st.session_state.get(K_UPLOADER, 0)}"
 
 
-def _open(ctx: RunContext, file_name: str, data: bytes, mapping: ColumnMapping | None) -> None:
+def _open(file_name: str, data: bytes, mapping: ColumnMapping | None) -> None:
     """Read an upload; on success open it beside the others and show its span on the map."""
     try:
         # the first place name to geocode loads the gazetteer (a few seconds, once)
@@ -84,7 +84,7 @@ def _open(ctx: RunContext, file_name: str, data: bytes, mapping: ColumnMapping |
     st.rerun()
 
 
-def _mapping_step(ctx: RunContext, file_name: str, data: bytes, headers: list[str]) -> None:
+def _mapping_step(file_name: str, data: bytes, headers: list[str]) -> None:
     st.subheader("Which column is which?")
     st.markdown(
         f"**{md_text(file_name)}** is not in a layout the atlas knows (its own, ACLED "
@@ -145,10 +145,10 @@ def _mapping_step(ctx: RunContext, file_name: str, data: bytes, headers: list[st
                 "and longitude)."
             )
             return
-        _open(ctx, file_name, data, built)
+        _open(file_name, data, built)
 
 
-def _open_datasets(ctx: RunContext) -> None:
+def _open_datasets() -> None:
     st.subheader("Open datasets")
     base = cache.load_dataset()[0]
     where = "the bundled story" if cache.data_path() is None else "opened with --data"
@@ -176,13 +176,13 @@ def _open_datasets(ctx: RunContext) -> None:
 
 
 def render(ctx: RunContext) -> None:
-    """Draw the data page."""
+    """Draw the data page (the datasets it lists are the session's, beside ``ctx``'s)."""
     st.title("Your data")
     st.markdown(
         "Add an event table beside the story: **CSV or TSV, Excel (.xlsx), GeoJSON, "
         "GeoPackage, GeoParquet, or a zipped shapefile**, in the atlas's own layout, ACLED's "
         f"(current or older) or UCDP GED's, or any other (you map its columns). Up to "
-        f"{max_upload_mb():g} MB. The file stays in this browser session on this server: it "
+        f"{upload_limit_mb():g} MB. The file stays in this browser session on this server: it "
         "is read, checked and never run, and closing the tab forgets it."
     )
     uploaded = st.file_uploader(
@@ -197,10 +197,10 @@ def render(ctx: RunContext) -> None:
             headers = None
         if headers is not None:
             if needs_mapping(headers):
-                _mapping_step(ctx, uploaded.name, data, headers)
+                _mapping_step(uploaded.name, data, headers)
             else:
-                _open(ctx, uploaded.name, data, None)
-    _open_datasets(ctx)
+                _open(uploaded.name, data, None)
+    _open_datasets()
 
 
 render(current())
