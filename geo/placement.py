@@ -16,16 +16,22 @@ import numpy as np
 import pandas as pd
 
 from geo.geocode import MATCHED, Match, geocode_places
-from geo.parsing import blank_to_na
+from geo.parsing import blank_to_na, factorized
 from geo.problems import Problem
 from geo.schema import Column, Layer
 from geo.validation import RawTable
 
 
-def _blank(cells: pd.DataFrame, column: Column) -> pd.Series:
+def _blank(cells: pd.DataFrame, column: Column) -> np.ndarray:
+    """Where a column is empty; judged once per distinct value (a million rows, few values)."""
     if column not in cells:
-        return pd.Series(True, index=cells.index)
-    return blank_to_na(cells[column].astype("string")).isna()
+        return np.ones(len(cells), dtype=bool)
+    values = cells[column]
+    if values.dtype.kind in "fiuc":  # typed numbers (GeoParquet): only NaN is blank
+        return values.isna().to_numpy()
+    codes, distinct = factorized(values)
+    blank = blank_to_na(distinct.astype("string")).isna().to_numpy()
+    return np.append(blank, True)[np.where(codes >= 0, codes, len(distinct))]
 
 
 def _our_headers(cells: pd.DataFrame) -> pd.DataFrame:
@@ -54,8 +60,10 @@ def place_by_name(table: RawTable) -> tuple[RawTable, int]:
     cells = _our_headers(table.cells)
     if Column.PLACE_NAME not in cells:
         return table, 0
-    unplaced = (_blank(cells, Column.LATITUDE) & _blank(cells, Column.LONGITUDE)).to_numpy()
-    named = unplaced & ~_blank(cells, Column.PLACE_NAME).to_numpy()
+    unplaced = _blank(cells, Column.LATITUDE) & _blank(cells, Column.LONGITUDE)
+    if not unplaced.any():
+        return table, 0
+    named = unplaced & ~_blank(cells, Column.PLACE_NAME)
     if not named.any():
         return table, 0
     rows = cells[named]
