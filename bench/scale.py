@@ -269,6 +269,8 @@ def viewers(rows: int, count: int, seconds: float) -> dict[str, float]:
         "viewers": float(count),
         "viewer run (s)": seconds,
         "filter changes made": float(len(many)),
+        # a p95 needs at least two changes: say how many the single viewer made
+        "single viewer changes made": float(len(single)),
         "errors": float(len(errors) + len(single_errors)),
         "single viewer p95 (s)": p95(single),
         f"{count} viewers p95 (s)": p95(many),
@@ -306,8 +308,6 @@ def _fmt(name: str, value) -> str:
         return f"{value / 1e6:.2f} MB"
     if "(s)" in name or "p95" in name:
         return f"{value:.3f} s"
-    if "ratio" in name or "×" in name:
-        return f"{value:.1f}×"
     return f"{value:,.0f}"
 
 
