@@ -171,6 +171,22 @@ def test_the_app_opens_another_dataset_on_its_whole_span(monkeypatch, tmp_path, 
     assert at.selectbox(key="view").value == "fit"
 
 
+def test_the_app_reads_a_table_in_another_layout_through_its_mapping_file(monkeypatch, tmp_path):
+    from geo.mapping import ColumnMapping, suggest_mapping
+
+    newsroom = Path(__file__).parent / "data" / "newsroom_log.csv"
+    guess = suggest_mapping(newsroom.read_text(encoding="utf-8").splitlines()[0].split(","))
+    mapping = tmp_path / "newsroom.mapping.json"
+    mapping.write_text(ColumnMapping(guess.columns, {"sources": "Newsroom log"}).to_json())
+    monkeypatch.setenv("ATLAS_DATA", str(newsroom))
+    monkeypatch.setenv("ATLAS_MAPPING", str(mapping))
+    at = _app()
+    assert not at.exception
+    assert _shown(at) == "3 of 3"
+    at.switch_page("screens/about_page.py").run()
+    assert "5 read, 3 accepted, 2 rejected, 2 placed by name" in at.text[0].value
+
+
 def test_a_large_acled_table_opens_with_counts_per_cell_and_a_capped_table(monkeypatch, tmp_path):
     from dashboard.cli import main
 
