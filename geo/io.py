@@ -65,7 +65,7 @@ from geo.schema import (
     Layer,
     LayerSpec,
 )
-from geo.validation import RawTable, validate_table
+from geo.validation import RawTable, match_columns, validate_table
 
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 EXCEL_SUFFIXES = {".xlsx"}
@@ -215,11 +215,11 @@ def _date_forms(table: RawTable) -> tuple[RawTable, list[str]]:
     15/12/2016, 15 December 2016, Excel serials...: see :mod:`geo.dates`; an ambiguous
     order (03/04/2016) is read day first and noted.  Typed dates (Parquet) are left alone.
     """
-    wanted = {Column.DATE_START.value, Column.DATE_END.value}
+    matched, _ = match_columns(table.cells.columns, LAYER_SPECS[Layer.EVENTS])
     cells, notes = table.cells, []
-    for header in table.cells.columns:
+    for header, column in matched.items():
         values = cells[header]
-        if str(header).strip().lower() not in wanted or values.dtype.kind == "M":
+        if column not in (Column.DATE_START, Column.DATE_END) or values.dtype.kind == "M":
             continue
         read, form = read_date_column(values, column=str(header))
         if form.ambiguous or form.name == MIXED:

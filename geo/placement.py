@@ -18,8 +18,8 @@ import pandas as pd
 from geo.geocode import MATCHED, Match, geocode_places
 from geo.parsing import blank_to_na, factorized
 from geo.problems import Problem
-from geo.schema import Column, Layer
-from geo.validation import RawTable
+from geo.schema import EVENTS, Column, Layer
+from geo.validation import RawTable, match_columns
 
 
 def _blank(cells: pd.DataFrame, column: Column) -> np.ndarray:
@@ -35,17 +35,10 @@ def _blank(cells: pd.DataFrame, column: Column) -> np.ndarray:
 
 
 def _our_headers(cells: pd.DataFrame) -> pd.DataFrame:
-    """Headers that are ours in another case or with spaces (as validation accepts) as ours."""
-    wanted = {c.value for c in _PLACING}
-    renames = {}
-    for header in cells.columns:
-        key = str(header).strip().lower()
-        if key in wanted and key != header and key not in cells and key not in renames.values():
-            renames[header] = key
+    """The headers validation takes as ours (``Latitude `` and the like) named as ours."""
+    matched, _ = match_columns(cells.columns, EVENTS)
+    renames = {h: c.value for h, c in matched.items() if h != c.value}
     return cells.rename(columns=renames) if renames else cells
-
-
-_PLACING = (Column.PLACE_NAME, Column.COUNTRY, Column.LATITUDE, Column.LONGITUDE, Column.GEOCODE)
 
 
 def place_by_name(table: RawTable) -> tuple[RawTable, int]:

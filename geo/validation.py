@@ -7,7 +7,7 @@ names the file, the row, the column and what was expected.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -326,12 +326,16 @@ def _is_blank(value: Any) -> bool:
     return isinstance(value, float) and np.isnan(value)
 
 
-def _match_columns(table: RawTable, spec: LayerSpec) -> tuple[dict[str, Column], list[str]]:
-    """Map the table's headers onto our columns (trimmed, any case); list the ignored ones."""
+def match_columns(headers: Iterable[Any], spec: LayerSpec) -> tuple[dict[Any, Column], list[str]]:
+    """Map a table's headers onto the layer's columns; list the headers that are not ours.
+
+    A header matches trimmed and in any case (``Latitude `` is ``latitude``); where two
+    headers match one column, the first wins and the other is ignored.
+    """
     wanted = {c.value: c for c in spec.columns}
-    matched: dict[str, Column] = {}
+    matched: dict[Any, Column] = {}
     ignored = []
-    for header in table.cells.columns:
+    for header in headers:
         key = str(header).strip().lower()
         if key in wanted and wanted[key] not in matched.values():
             matched[header] = wanted[key]
@@ -387,7 +391,7 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
     DataError
         When a required column is missing altogether.
     """
-    matched, ignored = _match_columns(table, spec)
+    matched, ignored = match_columns(table.cells.columns, spec)
     if not len(table.cells.columns) and (table.geometry is None or table.geometry.empty):
         # nothing to check (an empty FeatureCollection has no columns at all); a header
         # without rows still has its columns checked

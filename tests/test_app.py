@@ -272,3 +272,30 @@ def test_closing_an_uploaded_dataset_leaves_the_story_alone(story):
     at.switch_page("screens/map_page.py").run()
     assert _shown(at).endswith(f"of {len(story.events)}")
     assert not at.warning, "closing a dataset is not a bad link"
+
+
+def test_an_upload_is_read_for_its_headers_once_while_its_mapping_step_is_open(monkeypatch):
+    import geo.uploads
+
+    calls = []
+    read = geo.uploads.upload_headers
+    monkeypatch.setattr(geo.uploads, "upload_headers", lambda *a: calls.append(a[0]) or read(*a))
+    at = _upload(_data_page(), "newsroom.csv", (DATA / "newsroom_log.csv").read_bytes())
+    at.run()
+    at.run()
+    assert at.subheader[0].value == "Which column is which?"
+    assert calls == ["newsroom.csv"]
+
+
+def test_the_timeline_counts_only_the_chosen_datasets(story):
+    from dashboard.cache import events_per_day_for
+    from geo.dataset import combine_datasets
+
+    combined = combine_datasets(
+        [story.renamed("story"), story.with_layers(events=story.events.head(5)).renamed("five")]
+    )
+    version = combined.content_hash()
+    every = events_per_day_for(combined, version, (), ())
+    chosen = events_per_day_for(combined, version, (), (), ("five",))
+    assert chosen["events"].sum() == 5
+    assert every["events"].sum() == len(story.events) + 5

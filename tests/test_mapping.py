@@ -201,7 +201,7 @@ def test_our_layout_may_give_a_place_name_instead_of_coordinates(write_text):
     path = write_text(
         "events.csv",
         """
-        id,date_start,event_type,actor1,place_name,country,sources
+        id,date_start,event_type,actor1,Place_Name,Country ,sources
         a,2016-12-15,Battles,Syrian government,Aleppo,Syria,Reuters
         b,2016-12-15,Battles,Syrian government,Suran,SY,Reuters
         c,2016-12-15,Battles,Syrian government,Atlantis,SY,Reuters

@@ -41,8 +41,9 @@ def show_report(report: LoadReport, *, key: str) -> None:
             st.caption(f"{shown}; the download holds them all.")
         st.download_button(
             "Download the rejected rows (CSV)",
-            report.problems_csv(),
+            report.problems_csv,  # made on click, not on every rerun of the page
             file_name="rejected_rows.csv",
             mime="text/csv",
             key=f"rejected_{key}",
+            on_click="ignore",
         )

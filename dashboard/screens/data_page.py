@@ -19,6 +19,7 @@ from geo.uploads import UPLOAD_SUFFIXES, read_upload, upload_headers
 MAP_PAGE = "screens/map_page.py"
 K_UPLOADER = "upload_generation"  # bumped after each load, which empties the uploader
 K_MAPPING_FILE = "mapping_upload"
+K_HEADERS = "upload_headers"  # (file id, headers or None, error or None) of the last upload
 NONE = "(not in this table)"
 DAY_ORDER = {
     "Decide from the data (day first when it cannot tell)": None,
@@ -148,6 +149,24 @@ def _mapping_step(file_name: str, data: bytes, headers: list[str]) -> None:
         _open(file_name, data, built)
 
 
+def _headers(file_id: str, file_name: str, data: bytes) -> list[str] | None:
+    """The upload's headers (None, with the error shown, when it cannot be read).
+
+    Read once per uploaded file: the page reruns while the mapping step is open (a saved
+    mapping chosen, the mapping downloaded), and reading is the slow part.
+    """
+    known = st.session_state.get(K_HEADERS)
+    if known is None or known[0] != file_id:
+        try:
+            known = (file_id, upload_headers(file_name, data), None)
+        except DataError as error:
+            known = (file_id, None, f"{file_name}: {error.reason}")
+        st.session_state[K_HEADERS] = known
+    if known[2] is not None:
+        st.error(md_text(known[2]))
+    return known[1]
+
+
 def _open_datasets() -> None:
     st.subheader("Open datasets")
     base = cache.load_dataset()[0]
@@ -190,11 +209,7 @@ def render(ctx: RunContext) -> None:
     )
     if uploaded is not None:
         data = uploaded.getvalue()
-        try:
-            headers = upload_headers(uploaded.name, data)
-        except DataError as error:
-            st.error(md_text(f"{uploaded.name}: {error.reason}"))
-            headers = None
+        headers = _headers(uploaded.file_id, uploaded.name, data)
         if headers is not None:
             if needs_mapping(headers):
                 _mapping_step(uploaded.name, data, headers)
