@@ -27,10 +27,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import MacroElement
 from folium.plugins import Fullscreen
+from folium.template import Template
 from folium.utilities import JsCode
 
+from dashboard import rendering
 from dashboard.assets import localize_assets
 from dashboard.styles import (
     CONTROLLER_COLOURS,
@@ -65,6 +67,20 @@ TILES = {
         "CARTO light",
     ),
 }
+
+
+def tile_hosts(tiles: str) -> tuple[str, ...]:
+    """The hosts a tile basemap loads its images from (none for the offline outlines).
+
+    >>> tile_hosts("carto"), tile_hosts("offline")
+    (('*.basemaps.cartocdn.com',), ())
+    """
+    if TILES.get(tiles) is None:
+        return ()
+    host = re.match(r"https://([^/]+)/", TILES[tiles][0]).group(1)
+    return (host.replace("{s}", "*"),)
+
+
 TILE_LABELS = {
     "offline": "Offline outlines (no internet needed)",
     "osm": "OpenStreetMap tiles (online)",
@@ -77,6 +93,9 @@ SEA = "#dce9f2"
 #: The styles of the legend, popups and labels, inlined into every map (no extra request).
 MAP_CSS = (Path(__file__).parent / "map_style.css").read_text(encoding="utf-8")
 LAND = "#f6f4ef"
+
+# folium re-reads rendered text as Jinja source unless this is in force: data would run
+rendering.install()
 
 
 @dataclass(frozen=True)
@@ -303,22 +322,73 @@ def route_popup_html(route: pd.Series, as_of: pd.Timestamp | None) -> str:
 # --- layers ---------------------------------------------------------------------------
 
 
-def _popup(content: str) -> folium.Popup:
-    return folium.Popup(content, max_width=380, parse_html=False)
+class HtmlPopup(folium.Popup):
+    """A popup of escaped HTML, put into the page as a JSON string.
+
+    folium's own popup writes its HTML inside a JavaScript template literal, where a
+    ``${...}`` or a backtick in the text would run as script: here the text is a JSON
+    string (``<``, ``>``, ``&`` and ``'`` escaped too, so no ``</script>`` ends the block).
+    """
+
+    _template = Template(
+        """
+var {{ this.get_name() }} = L.popup({{ this.options|tojavascript }});
+(function () {
+  var content = document.createElement("div");
+  content.innerHTML = {{ this.content|tojavascript }};
+  {{ this.get_name() }}.setContent(content);
+})();
+{{ this._parent.get_name() }}.bindPopup({{ this.get_name() }});
+"""
+    )
+
+    def __init__(self, content: str, *, max_width: int = 380):
+        super().__init__(max_width=max_width)
+        self.content = content
 
 
-def _tooltip(text: str) -> folium.Tooltip:
-    return folium.Tooltip(esc(text))
+class TextTooltip(folium.Tooltip):
+    """A tooltip whose text is set as text (``textContent``): never HTML, never script."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var tip = document.createElement("div");
+  tip.textContent = {{ this.text|tojavascript }};
+  {{ this._parent.get_name() }}.bindTooltip(tip, {{ this.options|tojavascript }});
+})();
+{% endmacro %}
+"""
+    )
+
+
+def _popup(content: str) -> HtmlPopup:
+    return HtmlPopup(content)
+
+
+def _tooltip(text: str) -> TextTooltip:
+    return TextTooltip(text)
 
 
 #: Binds each event's popup (escaped HTML, held as a DOM element so that st_folium can read
-#: a clicked event's text) and tooltip in the browser.
+#: a clicked event's text) and its tooltip (set as text) in the browser.
 _BIND_EVENT = JsCode(
     """function (feature, layer) {
         var content = document.createElement("div");
         content.innerHTML = feature.properties.popup;
         layer.bindPopup(content, {maxWidth: 380});
-        layer.bindTooltip(feature.properties.tooltip);
+        var tip = document.createElement("div");
+        tip.textContent = feature.properties.tooltip;
+        layer.bindTooltip(tip);
+    }"""
+)
+#: Binds a count cell's tooltip, set as text (the commonest type is the data's text).
+_BIND_CELL = JsCode(
+    """function (feature, layer) {
+        var tip = document.createElement("div");
+        tip.textContent = feature.properties.label;
+        layer.bindTooltip(tip, {sticky: true});
     }"""
 )
 DOUBTFUL_STATUSES = {"disputed", "rescheduled", "planned"}
@@ -359,7 +429,7 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
                     "doubtful": doubtful,
                     "outline": outlines.get(event.get(Column.DATASET)),
                     "popup": event_popup_html(event),
-                    "tooltip": esc(_event_tooltip(event, doubtful)),
+                    "tooltip": _event_tooltip(event, doubtful),
                 },
             )
         )
@@ -558,7 +628,7 @@ def aggregate_layer(
             "fillOpacity": 0.75,
             "className": "atlas-cell",
         },
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        on_each_feature=_BIND_CELL,
         name="event-counts",
         control=False,
     ).add_to(group)
@@ -596,8 +666,8 @@ def place_layer(places: gpd.GeoDataFrame) -> folium.FeatureGroup:
             fill=True,
             fill_color="#ffffff" if estimate else "#444444",
             fill_opacity=1,
-            tooltip=folium.Tooltip(
-                esc(label),
+            tooltip=TextTooltip(
+                label,
                 permanent=permanent,
                 direction="right",
                 class_name=f"atlas-place-label atlas-label-{kind}",
@@ -868,6 +938,7 @@ def build_base_map(
     ``[[south, west], [north, east]]``; ``asset_base_url`` where the offline Leaflet copies
     are served (None: folium's CDNs).
     """
+    rendering.check()  # the app renders this map through st_folium, not map_html
     m = folium.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         zoom_start=5,
@@ -988,5 +1059,6 @@ def layer_control() -> folium.LayerControl:
 
 
 def map_html(m: folium.Map) -> str:
-    """The map as a standalone HTML page."""
+    """The map as a standalone HTML page (refused if data could become template source)."""
+    rendering.check()
     return m.get_root().render()

@@ -15,6 +15,7 @@ import io
 import json
 import mimetypes
 import re
+import socket
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ from dashboard.maps import (
     esc,
     in_bounds,
     map_html,
+    tile_hosts,
 )
 from geo.dataset import Dataset
 from geo.filters import Filters, describe_filters, filter_dataset, format_day
@@ -213,6 +215,35 @@ class ReadySignal(MacroElement):
         self.tile_wait_ms = 15_000
 
 
+def content_security_policy(tiles: str) -> str:
+    """What a snapshot page may load: its own inline assets and data URIs, nothing else.
+
+    No fetch, WebSocket, beacon, frame, form or plugin; a tile basemap's images when one is
+    chosen.
+
+    >>> "connect-src 'none'" in content_security_policy("offline")
+    True
+    """
+    images = " ".join(["data:", *(f"https://{host}" for host in tile_hosts(tiles))])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'unsafe-inline'",
+            "style-src 'unsafe-inline'",
+            f"img-src {images}",
+            "font-src data:",
+            "connect-src 'none'",
+            "media-src 'none'",
+            "object-src 'none'",
+            "frame-src 'none'",
+            "worker-src 'none'",
+            "manifest-src 'none'",
+            "form-action 'none'",
+            "base-uri 'none'",
+        ]
+    )
+
+
 def snapshot_html(
     request: SnapshotRequest,
     basemap_json: str,
@@ -251,6 +282,15 @@ def _snapshot_page(
     )
     ReadySignal().add_to(m)
     root = m.get_root()
+    # first in <head>: a policy set by <meta> covers only what follows it
+    root.header.add_child(
+        Element(
+            '<meta http-equiv="Content-Security-Policy" '
+            f'content="{esc(content_security_policy(request.tiles))}">'
+        ),
+        name="atlas_csp",
+        index=0,
+    )
     root.header.add_child(
         Element(f"<style>{_PAGE_CSS}{'' if interactive else _STATIC_CSS}</style>"),
         name="atlas_page_css",
@@ -369,28 +409,52 @@ def read_metadata(png: bytes | Path) -> dict[str, str]:
 
 
 class Renderer:
-    """One headless Chromium, reused for every PNG it renders (a series shares it)."""
+    """One headless Chromium, reused for every PNG it renders (a series shares it).
+
+    Its pages cannot reach the network: every request goes to a proxy that refuses every
+    connection (the loopback included, so that a script in a page can reach no local
+    service either; WebSockets, beacons and prefetches too), and request routing aborts
+    whatever is not inline on top.  A tile basemap's hosts alone are let through, when the
+    snapshot chooses one.
+    """
 
     def __init__(self, playwright, browser):
         self._playwright = playwright
         self._browser = browser
-        self._pages: dict[tuple[int, int, float], Any] = {}
+        self._pages: dict[tuple[int, int, float, str], Any] = {}
         self._errors: list[str] = []
+        # bound and never listening: a port nothing else can take, refusing every connection
+        self._nowhere = socket.socket()
+        self._nowhere.bind(("127.0.0.1", 0))
 
     @property
     def browser(self):
         """The Playwright browser itself (for callers that open their own pages)."""
         return self._browser
 
-    def _page(self, width: int, height: int, scale: float):
-        key = (width, height, scale)
+    @property
+    def proxy(self) -> str:
+        """The proxy every request of a snapshot page is sent to, and refused by."""
+        return f"http://127.0.0.1:{self._nowhere.getsockname()[1]}"
+
+    def close(self) -> None:
+        """Release the proxy's port (the browser is closed by :func:`renderer`)."""
+        self._nowhere.close()
+
+    def _page(self, width: int, height: int, scale: float, tiles: str = "offline"):
+        key = (width, height, scale, tiles)
         if key not in self._pages:
+            hosts = tile_hosts(tiles)
             context = self._browser.new_context(
-                viewport={"width": width, "height": height}, device_scale_factor=scale
+                viewport={"width": width, "height": height},
+                device_scale_factor=scale,
+                # Chromium sends loopback requests straight out unless told "<-loopback>"
+                proxy={"server": self.proxy, "bypass": ",".join(["<-loopback>", *hosts])},
+                service_workers="block",
             )
-            # a snapshot loads nothing from the network: only tiles, when chosen
+            allowed = "|".join(re.escape(h).replace(r"\*", "[^/]*") for h in hosts)
             context.route(
-                re.compile(r"^(?!data:|about:|https?://[^/]*tile|https?://[^/]*carto)"),
+                re.compile(rf"^(?!data:|about:{f'|https://(?:{allowed})/' if allowed else ''})"),
                 lambda route: route.abort(),
             )
             page = context.new_page()
@@ -399,10 +463,20 @@ class Renderer:
         return self._pages[key]
 
     def render(
-        self, html: str, *, width: int, height: int, scale: float = 1.0, timeout_ms: int = 30_000
+        self,
+        html: str,
+        *,
+        width: int,
+        height: int,
+        scale: float = 1.0,
+        tiles: str = "offline",
+        timeout_ms: int = 30_000,
     ) -> bytes:
-        """The page as a PNG of ``width`` × ``height`` CSS pixels at ``scale`` density."""
-        page = self._page(width, height, scale)
+        """The page as a PNG of ``width`` × ``height`` CSS pixels at ``scale`` density.
+
+        ``tiles`` names the basemap whose tile hosts the page may load images from.
+        """
+        page = self._page(width, height, scale, tiles)
         self._errors.clear()
         page.set_content(html, wait_until="load", timeout=timeout_ms)
         page.wait_for_selector(f"html[{READY_ATTRIBUTE}]", state="attached", timeout=timeout_ms)
@@ -418,9 +492,11 @@ def renderer() -> Iterator[Renderer]:
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
+        using = Renderer(playwright, browser)
         try:
-            yield Renderer(playwright, browser)
+            yield using
         finally:
+            using.close()
             browser.close()
 
 
@@ -429,7 +505,13 @@ def render_png(
 ) -> bytes:
     """The snapshot as a PNG with its provenance in the caption and in the metadata."""
     html, facts = _snapshot_page(request, basemap_json, attribution, interactive=False)
-    png = using.render(html, width=request.width, height=request.height, scale=request.scale)
+    png = using.render(
+        html,
+        width=request.width,
+        height=request.height,
+        scale=request.scale,
+        tiles=request.tiles,
+    )
     return with_metadata(png, png_metadata(request, facts))
 
 

@@ -160,10 +160,18 @@ def test_a_whole_map_with_hostile_text_renders_it_inert(story, basemap_json):
     )
     html = map_html(m)
     assert "<img src=x onerror" not in html
-    # popups travel as JSON: a raw tag would appear as \u003cimg, an escaped one as
-    # \u0026lt;img (the entity, shown as text)
-    assert "\\u003cimg" not in html and "\\u003csvg" not in html
+    # popups travel as JSON of escaped HTML: a raw tag would appear as \u003cimg, an
+    # escaped one as \u0026lt;img (the entity, shown as text)
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    events_group = next(
+        g for g in m._children.values() if getattr(g, "layer_name", None) == "Events"
+    )
+    features = _event_features(events_group)
+    assert features and all("<img" not in f["properties"]["popup"] for f in features)
+    # tooltips are plain text, set as text in the browser (never as HTML)
+    assert all("<img src=x" in f["properties"]["tooltip"] for f in features)
+    assert "tip.textContent = feature.properties.tooltip" in html
+    assert "innerHTML = feature.properties.tooltip" not in html
 
 
 @pytest.mark.parametrize(

@@ -133,6 +133,9 @@ def render(ctx: RunContext) -> None:
     seen_bounds = leaflet_bounds((returned or {}).get("bounds"))
     if seen_bounds is not None and seen_bounds != seen:
         st.session_state[K_SEEN_BOUNDS] = seen_bounds
+        if len(events) > MAX_MARKERS:
+            # this run drew the events for the old view: counts or single events may change
+            st.session_state[S.K_RERUN] = True
     popup = (returned or {}).get("last_object_clicked_popup")
     if popup and popup != st.session_state.get(K_LAST_POPUP):
         clicked = event_id_from_popup(popup)
