@@ -197,3 +197,63 @@ def test_the_app_on_a_poisoned_dataset_and_link_evaluates_nothing(poisoned, mark
     shown = " ".join(str(w.value) for w in at.warning) + " ".join(str(m.value) for m in at.markdown)
     assert_not_evaluated(shown, marker)
     assert not marker.exists()
+
+
+def _everything_shown(at: AppTest) -> str:
+    parts = [at.title, at.caption, at.markdown, at.warning, at.error, at.info, at.text]
+    return " ".join(str(e.value) for group in parts for e in group)
+
+
+def test_uploads_named_and_filled_with_payloads_evaluate_nothing(poisoned, marker, tmp_path):
+    import openpyxl
+
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("screens/data_page.py").run()
+    at.file_uploader[0].set_value(
+        (
+            "{{lipsum.__name__}} ${7*191}.geojson",
+            (poisoned / "events.geojson").read_bytes(),
+            "application/geo+json",
+        )
+    ).run()
+    assert not at.exception, at.exception
+    # a workbook whose sheet and headers are payloads
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "{{lipsum.__name__}}"
+    sheet.append(["date_start", "latitude", "longitude", "actor1", "{% for x in range(3) %}"])
+    sheet.append(["2016-12-15", 36.2, 37.1, "{{lipsum.__name__}}", "{{ config }}"])
+    workbook = tmp_path / "book.xlsx"
+    book.save(workbook)
+    at.file_uploader[0].set_value(
+        ("{{ config }}.xlsx", workbook.read_bytes(), "application/octet-stream")
+    ).run()
+    assert not at.exception, at.exception
+    shown = _everything_shown(at)
+    at.switch_page("screens/map_page.py").run()  # the map is rendered on the server here
+    assert not at.exception, at.exception
+    shown += _everything_shown(at)
+    assert_not_evaluated(shown, marker)
+    assert "lipsum" in shown  # the names are shown, as text
+
+
+def test_the_timeline_spec_holds_payloads_only_as_data_values(marker):
+    import pandas as pd
+
+    from dashboard.components.timeline import events_chart
+
+    payloads = template_payloads(marker) + SCRIPT_PAYLOADS + ["datum.x", "a.b[0]", "'; x"]
+    counts = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2016-12-15"] * len(payloads)),
+            "actor": payloads,
+            "events": range(1, len(payloads) + 1),
+        }
+    )
+    spec = events_chart(counts, *[pd.Timestamp("2016-12-15").date()] * 3).to_dict()
+    values = json.dumps(spec.pop("datasets"))
+    structure = json.dumps(spec)
+    assert all(json.dumps(p)[1:-1] in values for p in payloads)
+    assert not [p for p in payloads if json.dumps(p)[1:-1] in structure], (
+        "a data value became part of the chart's fields or expressions"
+    )
