@@ -6,7 +6,7 @@ PORT ?= 8501
 # Debian's Chromium drives the browser tests; elsewhere `playwright install chromium` works too.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint format bench browser story clean
+.PHONY: install run test lint format bench browser haproxy story clean
 
 ASSETS := dashboard/static
 
@@ -40,7 +40,18 @@ browser:
 		echo "no Chromium at $(CHROMIUM): install it, or run '$(BIN)/playwright install chromium'"; \
 	fi
 
-test: install browser
+# The access tests run a real HAProxy (atlas run --users/--tls-cert): Debian's package where
+# we are root and it is missing. Debian puts it in /usr/sbin, off most users' PATH.
+haproxy:
+	@if command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || [ -n "$$ATLAS_HAPROXY" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's haproxy for the access tests"; \
+		apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; \
+	else \
+		echo "no haproxy: install it (apt-get install haproxy) or point ATLAS_HAPROXY at it"; \
+	fi
+
+test: install browser haproxy
 	$(BIN)/python -m pytest
 
 lint: install

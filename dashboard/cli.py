@@ -1,6 +1,9 @@
 """The ``atlas`` command line: everything a script or newsroom pipeline needs without a browser.
 
     atlas run [--data PATH] [--port N] [--host ADDRESS] [--no-browser]
+              [--users USERS_FILE --tls-cert CERT.pem [--tls-key KEY.pem]]
+              [--public-url URL] [--open-to-everyone]
+    atlas passwd USERS_FILE NAME
     atlas info [--data PATH] [--json]
     atlas validate [--mapping FILE] PATH...
     atlas import FILE [--mapping FILE] --out FILE.gpkg [--report FILE.csv]
@@ -19,19 +22,21 @@ used.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
-import math
 import os
-import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from dashboard.browser import BrowserUnavailable
+from dashboard.launch import plan_sharing, serve, should_open_browser
+from dashboard.proxy import hash_password, set_password
+from dashboard.serve import host_allow_list
 from dashboard.views import VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import Filters, describe_filters, filter_dataset
-from geo.io import atomic_path, read_dataset, read_headers, upload_limit_mb, write_dataset
+from geo.io import atomic_path, read_dataset, read_headers, write_dataset
 from geo.mapping import ColumnMapping, read_mapping, suggest_mapping
 from geo.problems import DataError, LoadReport
 from geo.story import load_story
@@ -42,6 +47,8 @@ DATA_ENV = "ATLAS_DATA"
 MAPPING_ENV = "ATLAS_MAPPING"
 #: How ``atlas run --view`` tells the app which view to open on.
 VIEW_ENV = "ATLAS_VIEW"
+#: The default of ``atlas run --public-url``: the address people use to reach it.
+PUBLIC_URL_ENV = "ATLAS_PUBLIC_URL"
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
@@ -339,38 +346,49 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def streamlit_command(
-    *, port: int, host: str, open_browser: bool, python: str = sys.executable
+    *,
+    port: int,
+    host: str,
+    allowed_hosts: Iterable[str] | None = None,
+    python: str = sys.executable,
 ) -> list[str]:
-    """The command that serves the dashboard (static serving on, no usage statistics)."""
-    app = Path(__file__).with_name("app.py")
-    return [
-        python,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.port",
-        str(port),
-        "--server.address",
-        host,
-        "--server.headless",
-        "false" if open_browser else "true",
-        "--server.enableStaticServing",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--global.developmentMode",
-        "false",
-        "--client.toolbarMode",
-        "viewer",
-        # the upload widget refuses what the reader would (ATLAS_MAX_UPLOAD_MB, else 200)
-        "--server.maxUploadSize",
-        str(math.ceil(upload_limit_mb())),
-    ]
+    """The command that serves the dashboard on HOST:PORT (``python -m dashboard.serve``).
+
+    Its Streamlit options come from :data:`dashboard.serve.STREAMLIT_OPTIONS` (headless, no
+    usage statistics, no error details...).
+
+    Parameters
+    ----------
+    port, host
+        Where Streamlit listens.
+    allowed_hosts
+        The Host headers it accepts (others get 403); default: HOST and the loopback names,
+        with PORT.
+    python
+        The interpreter to run it with.
+    """
+    hosts = host_allow_list(host, port) if allowed_hosts is None else allowed_hosts
+    command = [python, "-m", "dashboard.serve", "--port", str(port), "--address", host]
+    for allowed in sorted(hosts):
+        command += ["--allow-host", allowed]
+    return command
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Serve the dashboard on the dataset (checked first, so a bad file fails here)."""
+    """Serve the dashboard on the dataset (checked first, so a bad file fails here).
+
+    Beyond the loopback it needs a login over TLS (``--users``, ``--tls-cert``), served by
+    HAProxy in front of Streamlit, or an explicit ``--open-to-everyone``.
+    """
+    sharing = plan_sharing(
+        args.host,
+        args.port,
+        users_file=args.users,
+        certificate=args.tls_cert,
+        key=args.tls_key,
+        public_url=args.public_url,
+        open_to_everyone=args.open_to_everyone,
+    )
     env = dict(os.environ)
     if args.data:
         _load(args.data, args.mapping)
@@ -379,12 +397,30 @@ def cmd_run(args: argparse.Namespace) -> int:
             env[MAPPING_ENV] = str(Path(args.mapping).resolve())
     if args.view:
         env[VIEW_ENV] = args.view
-    command = streamlit_command(port=args.port, host=args.host, open_browser=not args.no_browser)
-    print(f"conflict-atlas on http://{args.host}:{args.port}", file=sys.stderr)
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    return serve(
+        sharing,
+        streamlit_command,
+        env=env,
+        open_browser=should_open_browser(args.no_browser),
+    )
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    """Set a person's password in a users file for ``atlas run --users``."""
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            print("atlas passwd: the two passwords differ; nothing changed", file=sys.stderr)
+            return EXIT_UNUSABLE
+    else:  # a script pipes it in: the first line
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("atlas passwd: an empty password; nothing changed", file=sys.stderr)
+        return EXIT_UNUSABLE
+    replaced = set_password(args.users_file, args.name, hash_password(password))
+    action = "changed the password of" if replaced else "added"
+    print(f"atlas passwd: {action} {args.name} in {args.users_file}", file=sys.stderr)
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -394,19 +430,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="open the dashboard in a browser")
+    run = commands.add_parser("run", help="serve the dashboard and open it in a browser")
     add_data_argument(run)
     run.add_argument("--port", type=int, default=8501)
     run.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (0.0.0.0 to share it on your network)",
+        help="address to listen on (0.0.0.0 to share it on your network: needs --users and "
+        "--tls-cert, or --open-to-everyone)",
     )
     run.add_argument("--no-browser", action="store_true", help="do not open a browser")
     run.add_argument(
         "--view", choices=VIEW_NAMES, help="the view it opens on (a link's view= still wins)"
     )
+    access = run.add_argument_group("sharing it safely (HAProxy in front, over TLS)")
+    access.add_argument(
+        "--users",
+        type=Path,
+        metavar="USERS_FILE",
+        help="require a login by a name in USERS_FILE (made with: atlas passwd USERS_FILE NAME)",
+    )
+    access.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="CERT.pem",
+        help="serve HTTPS with this certificate (PEM; with its key, or give --tls-key)",
+    )
+    access.add_argument("--tls-key", type=Path, metavar="KEY.pem", help="the certificate's key")
+    access.add_argument(
+        "--public-url",
+        default=os.environ.get(PUBLIC_URL_ENV) or None,
+        metavar="URL",
+        help=f"the address people use, if not --host:--port (default: ${PUBLIC_URL_ENV})",
+    )
+    access.add_argument(
+        "--open-to-everyone",
+        action="store_true",
+        help="serve beyond the loopback with no login: anyone who reaches it may use it",
+    )
     run.set_defaults(func=cmd_run)
+
+    passwd = commands.add_parser(
+        "passwd", help="set a password in a users file for atlas run --users"
+    )
+    passwd.add_argument("users_file", type=Path, metavar="USERS_FILE")
+    passwd.add_argument("name", metavar="NAME")
+    passwd.set_defaults(func=cmd_passwd)
 
     info = commands.add_parser("info", help="each layer's count, date span and actors")
     add_data_argument(info)

@@ -1,20 +1,26 @@
-"""A dashboard server for tests and benchmarks: loopback only, a free port, polled until ready.
+"""Servers for tests and benchmarks: loopback only, a free port, polled until ready.
 
-Stopped by its own process id (its process group, so Streamlit's children go too).
+``dashboard_server`` serves the dashboard as ``atlas run`` does (``python -m
+dashboard.serve``: headless, the Host allow-list); ``atlas_run`` runs the ``atlas run``
+command itself. Each is stopped by its own process id (its process group, so its children go
+too).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +57,7 @@ def dashboard_server(data: Path | None = None, timeout: float = 90.0) -> Iterato
     log_path = Path(tempfile.mkstemp(prefix="atlas-server-", suffix=".log")[1])
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            streamlit_command(port=port, host=HOST, open_browser=False, python=sys.executable),
+            streamlit_command(port=port, host=HOST, python=sys.executable),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -89,3 +95,131 @@ def stop(process: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+@dataclass
+class AtlasRun:
+    """An ``atlas run`` started as a user starts it: its process and what it printed."""
+
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def atlas_command(*args: str) -> list[str]:
+    """The ``atlas`` command line, run by this interpreter."""
+    return [sys.executable, "-m", "dashboard.cli", *args]
+
+
+@contextlib.contextmanager
+def atlas_run(
+    *args: str,
+    ready: Callable[[], bool],
+    env: dict[str, str] | None = None,
+    timeout: float = 90.0,
+) -> Iterator[AtlasRun]:
+    """Start ``atlas run ARGS`` with no terminal (stdin from /dev/null, its own session).
+
+    Yields once ``ready()`` is true; stops it by its process id afterwards.
+    """
+    log_path = Path(tempfile.mkstemp(prefix="atlas-run-", suffix=".log")[1])
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            atlas_command("run", *args),
+            env={**os.environ, "PYTHONUNBUFFERED": "1"} if env is None else env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = AtlasRun(process, log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if process.poll() is not None:
+                raise RuntimeError(f"atlas run exited ({process.returncode}):\n{running.log()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"atlas run was not ready in {timeout} s:\n{running.log()}")
+            time.sleep(0.1)  # polling interval, not a wait for readiness
+        yield running
+    finally:
+        stop(process)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def request(
+    port: int,
+    path: str = "/",
+    *,
+    host_header: str | None = None,
+    headers: dict[str, str] | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> Reply:
+    """One HTTP request to 127.0.0.1:PORT with exactly the Host header given (default: the
+    address itself)."""
+    connection = (
+        http.client.HTTPSConnection(HOST, port, context=tls, timeout=10)
+        if tls
+        else http.client.HTTPConnection(HOST, port, timeout=10)
+    )
+    try:
+        connection.request(
+            "GET", path, headers={"Host": host_header or f"{HOST}:{port}", **(headers or {})}
+        )
+        response = connection.getresponse()
+        return Reply(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        )
+    finally:
+        connection.close()
+
+
+def answers(port: int, path: str = "/_stcore/health", *, tls: ssl.SSLContext | None = None) -> bool:
+    """Whether anything answers HTTP on 127.0.0.1:PORT (any status: a login page counts)."""
+    try:
+        request(port, path, tls=tls)
+    except (OSError, http.client.HTTPException):
+        return False
+    return True
+
+
+def health_ok(port: int) -> bool:
+    """Whether the dashboard's health check on 127.0.0.1:PORT answers 200."""
+    try:
+        return request(port, "/_stcore/health").status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+
+
+def websocket_upgrade_status(
+    port: int,
+    *,
+    host_header: str,
+    origin: str,
+    headers: dict[str, str] | None = None,
+    tls: ssl.SSLContext | None = None,
+) -> int:
+    """The status of a raw HTTP/1.1 upgrade to the dashboard's websocket (101: upgraded)."""
+    lines = [
+        "GET /_stcore/stream HTTP/1.1",
+        f"Host: {host_header}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}",
+        "Sec-WebSocket-Version: 13",
+        f"Origin: {origin}",
+        *(f"{name}: {value}" for name, value in (headers or {}).items()),
+    ]
+    with socket.create_connection((HOST, port), timeout=10) as raw:
+        sock = tls.wrap_socket(raw, server_hostname=HOST) if tls else raw
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        status_line = sock.makefile("rb").readline().decode()
+    return int(status_line.split()[1])
