@@ -2,13 +2,17 @@
 
 The loaded dataset is held once for all sessions (``st.cache_resource``: not copied per
 session; nothing mutates it), keyed by its path and modification time so an edited file is
-reloaded.  Derived values that are cheap to copy use ``st.cache_data``.
+reloaded.  It and its report name files as the user knows them, never by where they lie on
+the server.  Derived values that are cheap to copy use ``st.cache_data``.  The datasets a
+session uploaded, combined with the others for the map, are that session's alone: held in
+its state (gone with it) and counted with the uploads (``geo.uploads.upload_memory``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +31,11 @@ from geo.mapping import read_mapping
 from geo.problems import LoadReport
 from geo.schema import Column
 from geo.story import load_basemap, load_story, story_path
+from geo.uploads import upload_memory
 from geo.zones import area_km2
+
+#: Where a session keeps its open datasets combined: (their names and versions, dataset).
+K_COMBINED = "combined_datasets"
 
 
 def data_path() -> Path | None:
@@ -54,8 +62,35 @@ def _load(
     path: str | None, mtime: float, mapping: str | None, mapping_mtime: float
 ) -> tuple[Dataset, LoadReport]:
     if path is None:
-        return load_story(), LoadReport()
-    return read_dataset(path, mapping=read_mapping(mapping) if mapping else None)
+        story = load_story()
+        return replace(story, source=f"{story_path().name} (the bundled story)"), LoadReport()
+    dataset, report = read_dataset(path, mapping=read_mapping(mapping) if mapping else None)
+    return replace(dataset, source=Path(path).name), without_folders(report, Path(path))
+
+
+def without_folders(report: LoadReport, path: Path) -> LoadReport:
+    """A report naming files from ``path``'s own name on (``mine.csv``, ``data/zones.csv``).
+
+    The app shows reports to everyone who opens it: they name no folder of the server.
+    """
+    folder = f"{path.parent}/" if str(path.parent) not in ("", ".") else ""
+    if not folder:
+        return report
+
+    def shown(text: str) -> str:
+        return text.replace(folder, "")
+
+    layers = []
+    for layer in report.layers:
+        layers.append(
+            replace(
+                layer,
+                path=shown(layer.path),
+                problems=[replace(p, path=shown(p.path)) for p in layer.problems],
+                notes=[shown(note) for note in layer.notes],
+            )
+        )
+    return LoadReport(layers)
 
 
 def load_dataset() -> tuple[Dataset, LoadReport]:
@@ -71,13 +106,28 @@ def load_dataset() -> tuple[Dataset, LoadReport]:
 
 
 def combined(*datasets: Dataset) -> Dataset:
-    """Several open datasets as one (see ``geo.dataset.combine_datasets``), built once."""
-    return _combined(datasets, tuple((d.name, d.content_hash()) for d in datasets))
+    """Several open datasets as one (see ``geo.dataset.combine_datasets``), built once.
+
+    The combination holds a copy of every upload in it, so it is this session's alone,
+    kept in its state until the open datasets change (never in a cache shared by every
+    session, where it would outlive the session), and counted with the uploads.
+    """
+    versions = tuple((d.name, d.content_hash()) for d in datasets)
+    known = st.session_state.get(K_COMBINED)
+    if known is not None and known[0] == versions:
+        return known[1]
+    with st.spinner("Combining the open datasets…"):
+        dataset = combine_datasets(datasets)
+    upload_memory().hold(dataset)
+    st.session_state[K_COMBINED] = (versions, dataset)
+    return dataset
 
 
-@st.cache_resource(show_spinner="Combining the open datasets…", max_entries=16)
-def _combined(_datasets: tuple[Dataset, ...], versions: tuple[tuple[str, str], ...]) -> Dataset:
-    return combine_datasets(_datasets)
+def forget_combined() -> None:
+    """Drop this session's combined datasets (a dataset was closed): they stop counting."""
+    known = st.session_state.pop(K_COMBINED, None)
+    if known is not None:
+        upload_memory().release(known[1])
 
 
 @st.cache_resource(show_spinner=False)

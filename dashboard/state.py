@@ -21,6 +21,7 @@ from dashboard.views import VIEW_NAMES
 from geo.actors import actor_key
 from geo.dataset import Dataset, actor_counts
 from geo.filters import Filters, to_day
+from geo.parsing import FIRST_DATE, LAST_DATE
 from geo.problems import LoadReport
 from geo.schema import Column
 
@@ -73,7 +74,11 @@ class Choices:
 
     @classmethod
     def for_dataset(cls, dataset: Dataset) -> Choices:
-        """The span of every dated row and every actor and event type, most frequent first."""
+        """The span of every dated row and every actor and event type, most frequent first.
+
+        The span never leaves the dates the app can show (see :func:`displayable`), whatever
+        the dataset holds.
+        """
         days = [
             d
             for d in (
@@ -84,13 +89,22 @@ class Choices:
             )
             if not pd.isna(d)
         ]
-        first = min(days).date() if days else dt.date.today()
-        last = max(days).date() if days else dt.date.today()
+        first = displayable(min(days).date() if days else dt.date.today())
+        last = displayable(max(days).date() if days else dt.date.today())
         counts = dataset.events[Column.EVENT_TYPE].value_counts()
         types = counts[counts > 0].index.astype(str).tolist()
         events = dataset.events
         datasets = tuple(events[Column.DATASET].cat.categories) if Column.DATASET in events else ()
         return cls(first, last, tuple(actor_counts(events).keys()), tuple(types), datasets=datasets)
+
+
+def displayable(day: dt.date) -> dt.date:
+    """``day``, or the nearest day the app can show (``geo.parsing.FIRST_DATE`` to ``LAST_DATE``).
+
+    Validation refuses dates outside them; this keeps the date controls working whatever a
+    dataset holds (Streamlit's slider cannot show dates before 1684 or after 2255).
+    """
+    return min(max(day, FIRST_DATE.date()), LAST_DATE.date())
 
 
 def default_state(choices: Choices, preset: Mapping[str, object] | None = None) -> ViewState:

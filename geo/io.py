@@ -19,6 +19,7 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -27,7 +28,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -44,10 +45,13 @@ import pyproj.exceptions
 import shapely
 import shapely.geometry
 from defusedxml import DefusedXmlException
+from openpyxl import load_workbook
+from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from pandas.io.parsers import TextParser
 
-from geo.archives import extract_members, megabytes_text, member_path, zip_members
+from geo.archives import MB, extract_members, megabytes_text, member_path, zip_members
 from geo.dataset import Dataset
 from geo.dates import MIXED, read_date_column
 from geo.layouts import detect_layout
@@ -96,6 +100,7 @@ def read_layer(
     layer: Layer | str | None = None,
     *,
     mapping: ColumnMapping | None = None,
+    limits: UploadLimits | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Read and validate one layer from a file.
 
@@ -113,6 +118,9 @@ def read_layer(
     mapping
         For an events table in a layout the atlas does not know: which of its columns
         holds which of ours (see :mod:`geo.mapping`).
+    limits
+        What the file may make the reader do (an upload's, see :class:`UploadLimits`);
+        None reads it whole.
 
     Events with a place name and no coordinates are placed offline (see
     :mod:`geo.placement`).
@@ -129,17 +137,21 @@ def read_layer(
     """
     path = Path(path)
     wanted = Layer(layer) if layer is not None else None
-    tables = _read_raw(path, wanted)
+    tables = _read_raw(path, wanted, limits)
     if wanted is None:
         wanted = Layer.EVENTS if Layer.EVENTS in tables or len(tables) != 1 else next(iter(tables))
     if wanted not in tables:
         found = ", ".join(str(k) for k in tables) or "none"
         raise DataError(path, f"holds no {wanted} layer (layers found: {found})")
-    return _validate(tables[wanted], wanted, mapping)
+    _check_rows(path, len(tables[wanted].cells), limits)
+    return _validate(tables[wanted], wanted, mapping, limits)
 
 
 def read_dataset(
-    path: str | Path, *, mapping: ColumnMapping | None = None
+    path: str | Path,
+    *,
+    mapping: ColumnMapping | None = None,
+    limits: UploadLimits | None = None,
 ) -> tuple[Dataset, LoadReport]:
     """Read and validate every layer of a dataset.
 
@@ -148,43 +160,50 @@ def read_dataset(
     FeatureCollection whose features carry a ``layer`` property, an Excel workbook with a
     sheet per layer, a zip of layer files, or any single-layer file (taken as events unless
     its name or content says otherwise).  Layers not found are empty.  All geometry is
-    EPSG:4326.  ``mapping`` and placing by name work as in :func:`read_layer`.
+    EPSG:4326.  ``mapping``, ``limits`` and placing by name work as in :func:`read_layer`;
+    the row limit counts every layer together.
     """
     path = Path(path)
-    report = LoadReport()
-    frames: dict[Layer, gpd.GeoDataFrame] = {}
+    tables: list[tuple[Layer, RawTable]] = []
     if path.is_dir():
         for layer, file in _layer_files(path).items():
-            frame, layer_report = _validate(_read_raw(file, layer)[layer], layer, mapping)
-            frames[layer] = frame
-            report.layers.append(layer_report)
-        if not frames:
+            tables.append((layer, _read_raw(file, layer, limits)[layer]))
+        if not tables:
             raise DataError(
                 path,
                 "holds no layer files: expected events, places, zones or routes "
                 "(.csv, .xlsx, .geojson, .gpkg or .parquet)",
             )
     else:
-        for layer, table in _read_raw(path, None).items():
-            if layer not in DATASET_LAYERS:
-                continue
-            frame, layer_report = _validate(table, layer, mapping)
-            frames[layer] = frame
-            report.layers.append(layer_report)
+        tables = [
+            (layer, table)
+            for layer, table in _read_raw(path, None, limits).items()
+            if layer in DATASET_LAYERS
+        ]
+    rows = sum(len(table.cells) for _, table in tables)
+    held = f"holds {rows:,} rows" + (" in its layers" if len(tables) > 1 else "")
+    _check_rows(path, rows, limits, held=held)
+    report = LoadReport()
+    frames: dict[Layer, gpd.GeoDataFrame] = {}
+    for layer, table in tables:
+        frame, layer_report = _validate(table, layer, mapping, limits)
+        frames[layer] = frame
+        report.layers.append(layer_report)
     return Dataset.from_layers(frames, name=path.stem, source=str(path)), report
 
 
-def read_headers(path: str | Path) -> list[str]:
+def read_headers(path: str | Path, *, limits: UploadLimits | None = None) -> list[str]:
     """The column headers of a file's events table (``geometry`` too, where it has shapes).
 
     Known layouts (ACLED, UCDP GED) come back as our columns: they need no mapping.
+    ``limits`` bound the reading as in :func:`read_layer`.
 
     Raises
     ------
     DataError
-        When the file cannot be read at all.
+        When the file cannot be read at all, or passes a limit.
     """
-    tables = _read_raw(Path(path), None)
+    tables = _read_raw(Path(path), None, limits)
     table = tables.get(Layer.EVENTS) or next(iter(tables.values()))
     headers = [str(c) for c in table.cells.columns]
     if table.geometry is not None:
@@ -193,11 +212,20 @@ def read_headers(path: str | Path) -> list[str]:
 
 
 def _validate(
-    table: RawTable, layer: Layer, mapping: ColumnMapping | None
+    table: RawTable,
+    layer: Layer,
+    mapping: ColumnMapping | None,
+    limits: UploadLimits | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
-    """Validate one raw table; an events table is mapped and placed by name first."""
+    """Validate one raw table; an events table is mapped and placed by name first.
+
+    With ``limits``, a shape over the vertex or hole limit rejects its row before anything
+    looks at it.
+    """
     notes: list[str] = []
     geocoded = 0
+    if limits is not None and table.geometry is not None:
+        table = _bounded_shapes(table, layer, limits)
     if layer is Layer.EVENTS:
         if mapping is not None:
             table, notes = _mapped(table, mapping)
@@ -261,7 +289,10 @@ def _layer_files(folder: Path) -> dict[Layer, Path]:
     return found
 
 
-def _read_raw(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
+def _read_raw(
+    path: Path, layer: Layer | None, limits: UploadLimits | None = None
+) -> dict[Layer, RawTable]:
+    """A file's tables, as read (before validation), by the layer each holds."""
     if not path.exists():
         raise DataError(path, "no such file")
     if path.is_dir():
@@ -269,18 +300,19 @@ def _read_raw(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         target = layer or _layer_from_name(path) or Layer.EVENTS
-        return {target: _as_ours(_read_csv(path, LAYER_SPECS[target], CSV_SUFFIXES[suffix]))}
+        spec, sep = LAYER_SPECS[target], CSV_SUFFIXES[suffix]
+        return {target: _as_ours(_read_csv(path, spec, sep, limits))}
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, layer)
+        return _read_excel(path, layer, limits)
     if suffix in GEOJSON_SUFFIXES:
-        return _read_geojson(path, layer)
+        return _read_geojson(path, layer, limits)
     if suffix in GPKG_SUFFIXES:
-        return _read_gpkg(path, layer)
+        return _read_gpkg(path, layer, limits)
     if suffix in PARQUET_SUFFIXES:
         target = layer or _layer_from_name(path) or Layer.EVENTS
-        return {target: _as_ours(_read_parquet(path, LAYER_SPECS[target]))}
+        return {target: _as_ours(_read_parquet(path, LAYER_SPECS[target], limits))}
     if suffix in ZIP_SUFFIXES:
-        return _read_zip(path, layer)
+        return _read_zip(path, layer, limits)
     if suffix in REFUSED_SUFFIXES:
         raise DataError(
             path,
@@ -311,13 +343,108 @@ def _layer_from_name(path: Path) -> Layer | None:
     return next((layer for layer in Layer if stem == layer.value), None)
 
 
-# --- upload size ----------------------------------------------------------------------
+# --- upload limits --------------------------------------------------------------------
+#
+# One server process serves every viewer, so what one upload may make it do is bounded.
+# Each limit has a default here and an environment variable that changes it, read when an
+# upload arrives (see :meth:`UploadLimits.from_env`).  The readers take the limits as
+# ``limits=``; without them (the command line, and ``--data``) a file is read whole: the
+# user named it on their own machine.
 
 #: The largest file the app accepts, in MB (2**20 bytes, as Streamlit counts its
-#: ``server.maxUploadSize``).  The environment variable :data:`UPLOAD_LIMIT_VARIABLE`
-#: overrides it.
+#: ``server.maxUploadSize``).
 MAX_UPLOAD_MB = 200
+#: The most rows one upload may hold, all its layers together.  A sheet's rows are counted
+#: as Excel numbers them (blank rows between records included), a GeoJSON's features.
+MAX_UPLOAD_ROWS = 250_000
+#: The most cells (rows × columns, blank ones included) a workbook's sheets may hold, and
+#: a sheet may span.  openpyxl reads about 50,000 cells a second, holding the interpreter
+#: every viewer shares: this is some two seconds of it (four for a sheet that does not
+#: state its size, which openpyxl reads twice).
+MAX_UPLOAD_CELLS = 100_000
+#: The most MB of a workbook's parts other than its sheets (its shared strings, the text
+#: of its cells, above all): openpyxl parses them whole before reading a single cell.
+MAX_SHARED_STRINGS_MB = 8
+#: The most vertices one shape may have (the story's most detailed zone has 413, the
+#: basemap's most detailed outline 1,482): validating a shape grows faster than its size.
+MAX_GEOMETRY_VERTICES = 100_000
+#: The most holes (interior rings, all parts together) one shape may have.
+MAX_GEOMETRY_HOLES = 1_000
+#: The most MB the uploads open in all sessions of one server may hold together.
+UPLOAD_MEMORY_MB = 1_024
+#: The XML a workbook's sheets may take per cell of :data:`MAX_UPLOAD_CELLS`, in bytes.  A
+#: cell takes 20 to 40 (``<c r="B2" t="s"><v>7</v></c>``), or its text more where it is
+#: inlined (openpyxl and pandas write text so): the story's events take 100 a cell.
+SHEET_XML_BYTES_PER_CELL = 256
+#: The variable of the upload size limit (the first limit the app had).
 UPLOAD_LIMIT_VARIABLE = "ATLAS_MAX_UPLOAD_MB"
+
+#: Each limit's field: its environment variable, and what its number counts.
+_LIMIT_VARIABLES = {
+    "upload_mb": (UPLOAD_LIMIT_VARIABLE, "megabytes"),
+    "rows": ("ATLAS_MAX_UPLOAD_ROWS", "rows"),
+    "cells": ("ATLAS_MAX_UPLOAD_CELLS", "cells"),
+    "shared_strings_mb": ("ATLAS_MAX_SHARED_STRINGS_MB", "megabytes"),
+    "vertices": ("ATLAS_MAX_GEOMETRY_VERTICES", "vertices"),
+    "holes": ("ATLAS_MAX_GEOMETRY_HOLES", "holes"),
+    "memory_mb": ("ATLAS_UPLOAD_MEMORY_MB", "megabytes"),
+}
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one upload may make the server do (see the constants above for each default).
+
+    ``upload_mb`` bounds the file, ``rows`` every layer together, ``cells`` and
+    ``shared_strings_mb`` a workbook, ``vertices`` and ``holes`` each shape (a shape over
+    either rejects its row), and ``memory_mb`` the memory all open uploads of the server
+    hold together (checked by :mod:`geo.uploads`).
+    """
+
+    upload_mb: float = MAX_UPLOAD_MB
+    rows: int = MAX_UPLOAD_ROWS
+    cells: int = MAX_UPLOAD_CELLS
+    shared_strings_mb: float = MAX_SHARED_STRINGS_MB
+    vertices: int = MAX_GEOMETRY_VERTICES
+    holes: int = MAX_GEOMETRY_HOLES
+    memory_mb: float = UPLOAD_MEMORY_MB
+
+    @staticmethod
+    def variables() -> dict[str, str]:
+        """Each limit's field name and the environment variable that sets it."""
+        return {name: variable for name, (variable, _) in _LIMIT_VARIABLES.items()}
+
+    @classmethod
+    def from_env(cls) -> UploadLimits:
+        """The limits the environment sets (``ATLAS_MAX_UPLOAD_ROWS=500000``...), or defaults.
+
+        Raises
+        ------
+        ValueError
+            When a variable is set to anything but a positive number, naming it.
+        """
+        return cls(**{name: _limit_from_env(name) for name in _LIMIT_VARIABLES})
+
+    def hint(self, name: str) -> str:
+        """How to raise one limit: ``set ATLAS_MAX_UPLOAD_ROWS to raise it``."""
+        return f"set {_LIMIT_VARIABLES[name][0]} to raise it"
+
+
+def _limit_from_env(name: str) -> float:
+    """One limit from its environment variable, else its default."""
+    variable, unit = _LIMIT_VARIABLES[name]
+    default = getattr(UploadLimits, name)
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    whole = not name.endswith("_mb")
+    if not (math.isfinite(value) and value > 0 and (not whole or value >= 1)):
+        raise ValueError(f"{variable} must be a positive number of {unit}, got {text!r}")
+    return int(value) if whole else value
 
 
 def upload_limit_mb() -> float:
@@ -328,18 +455,7 @@ def upload_limit_mb() -> float:
     ValueError
         When the variable is set to anything but a positive number.
     """
-    text = os.environ.get(UPLOAD_LIMIT_VARIABLE, "").strip()
-    if not text:
-        return MAX_UPLOAD_MB
-    try:
-        limit = float(text)
-    except ValueError:
-        limit = math.nan
-    if not (math.isfinite(limit) and limit > 0):
-        raise ValueError(
-            f"{UPLOAD_LIMIT_VARIABLE} must be a positive number of megabytes, got {text!r}"
-        )
-    return limit
+    return _limit_from_env("upload_mb")
 
 
 def check_upload_size(size: int | str | Path, name: str, *, limit_mb: float | None = None) -> None:
@@ -367,6 +483,80 @@ def check_upload_size(size: int | str | Path, name: str, *, limit_mb: float | No
             f"is {megabytes_text(size_bytes)} MB: the limit is {limit:,g} MB "
             f"(set {UPLOAD_LIMIT_VARIABLE} to raise it)",
         )
+
+
+def _check_rows(
+    path: str | Path, count: int, limits: UploadLimits | None, *, held: str | None = None
+) -> None:
+    """Refuse a table of more rows than the limit (``held`` says how, by default exactly)."""
+    if limits is not None and count > limits.rows:
+        held = held or f"holds {count:,} rows"
+        raise DataError(
+            path,
+            f"{held}: the limit is {limits.rows:,} rows per upload ({limits.hint('rows')})",
+        )
+
+
+def shape_sizes(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each shape's vertices and holes.
+
+    Parameters
+    ----------
+    geometries
+        Shapely geometries (None where there is none).
+
+    Returns
+    -------
+    The vertices (a ring's closing point repeats its first and is not counted) and the
+    holes (the interior rings of every polygon of a shape, however its collections nest)
+    of each, 0 and 0 for None or an empty shape.
+    """
+    n = len(geometries)
+    coordinates = shapely.get_num_coordinates(geometries).astype(np.int64)
+    parts, owner = shapely.get_parts(geometries, return_index=True)
+    multi = (4, 5, 6, 7)  # MultiPoint, MultiLineString, MultiPolygon, GeometryCollection
+    while len(parts) and np.isin(shapely.get_type_id(parts), multi).any():
+        parts, inner = shapely.get_parts(parts, return_index=True)
+        owner = owner[inner]
+    polygon = shapely.get_type_id(parts) == 3
+    interior = np.where(polygon, shapely.get_num_interior_rings(parts), 0)
+    holes = np.bincount(owner, weights=interior, minlength=n).astype(np.int64)
+    rings = np.bincount(owner, weights=np.where(polygon, interior + 1, 0), minlength=n)
+    return np.maximum(coordinates - rings.astype(np.int64), 0), holes
+
+
+def _bounded_shapes(table: RawTable, layer: Layer, limits: UploadLimits) -> RawTable:
+    """The table with each shape over the vertex or hole limit removed, and its row rejected.
+
+    The shape is dropped before validation, whose checks of a shape grow faster than its
+    size; the row's problem says which limit it passed.
+    """
+    geometry = table.geometry
+    vertices, holes = shape_sizes(geometry.to_numpy())
+    too_detailed, too_holed = vertices > limits.vertices, holes > limits.holes
+    over = too_detailed | too_holed
+    if not over.any():
+        return table
+    problems = []
+    for i in np.flatnonzero(over):
+        if too_detailed[i]:
+            message = (
+                f"has {vertices[i]:,} vertices: the limit is {limits.vertices:,} per geometry "
+                f"({limits.hint('vertices')})"
+            )
+        else:
+            message = (
+                f"has {holes[i]:,} holes: the limit is {limits.holes:,} per geometry "
+                f"({limits.hint('holes')})"
+            )
+        row = int(geometry.index[i]) + table.first_row
+        problems.append(
+            Problem(table.path, row, Column.GEOMETRY, message, str(layer), table.record_label)
+        )
+    kept = geometry.to_numpy().copy()
+    kept[over] = None
+    bounded = pd.Series(kept, index=geometry.index, dtype=object)
+    return replace(table, geometry=bounded, problems=table.problems + tuple(problems))
 
 
 # --- text: encodings, delimiters, CSV -------------------------------------------------
@@ -568,28 +758,32 @@ def csv_delimiter(sample: str, default: str) -> str:
         return default
 
 
-def _read_csv(path: Path, spec: LayerSpec, sep: str) -> RawTable:
+def _read_csv(
+    path: Path, spec: LayerSpec, sep: str, limits: UploadLimits | None = None
+) -> RawTable:
     with open(path, "rb") as f:
         kind = _file_kind(f.read(32))
     if kind is not None:
         raise DataError(path, f"is {kind}, not CSV text")
     encoding = text_encoding(path)
     sep = csv_delimiter(_check_text(path, encoding), sep)
-    cells, problems = _csv_cells(path, encoding, sep, spec)
+    cells, problems = _csv_cells(path, encoding, sep, spec, limits)
     table = RawTable(str(path), cells, problems=problems, encoding=encoding, delimiter=sep)
     return table if spec.point_columns else _with_wkt_geometry(table, spec)
 
 
 def _csv_cells(
-    path: Path, encoding: str, sep: str, spec: LayerSpec
+    path: Path, encoding: str, sep: str, spec: LayerSpec, limits: UploadLimits | None = None
 ) -> tuple[pd.DataFrame, tuple[Problem, ...]]:
     """A CSV's cells as text, each row labelled by its spreadsheet row number less 2.
 
     Blank rows are dropped but still counted, so that the rows after them keep their
     numbers; a row with more cells than the header is rejected on its own (see
-    :func:`_ragged_csv_cells`).
+    :func:`_ragged_csv_cells`).  With ``limits``, no more rows are parsed than one past
+    the row limit.
     """
     problems: tuple[Problem, ...] = ()
+    most = None if limits is None else limits.rows + 1
     try:
         cells = pd.read_csv(
             path,
@@ -598,6 +792,7 @@ def _csv_cells(
             keep_default_na=False,
             encoding=encoding,
             skip_blank_lines=False,
+            nrows=most,
         )
     except pd.errors.EmptyDataError as exc:
         raise DataError(path, "is empty: expected a header row and data rows") from exc
@@ -612,7 +807,7 @@ def _csv_cells(
             ) from exc
         if not re.search(r"Expected \d+ fields", message):
             raise DataError(path, f"is not a readable CSV: {message}") from exc
-        cells, problems = _ragged_csv_cells(path, encoding, sep, spec)
+        cells, problems = _ragged_csv_cells(path, encoding, sep, spec, most)
     except (UnicodeDecodeError, UnicodeError) as exc:
         raise DataError(
             path, f"is not {encoding} text throughout ({exc}): save it as UTF-8"
@@ -622,23 +817,25 @@ def _csv_cells(
     if not isinstance(cells.index, pd.RangeIndex):
         # the first row has one cell more than the header, and pandas took the first
         # column for an index (shifting every cell): read row by row instead
-        cells, problems = _ragged_csv_cells(path, encoding, sep, spec)
+        cells, problems = _ragged_csv_cells(path, encoding, sep, spec, most)
+    _check_rows(path, len(cells), limits, held=f"holds more than {len(cells) - 1:,} rows")
     return _without_blank_rows(cells, keep={p.row - 2 for p in problems}), problems
 
 
 def _ragged_csv_cells(
-    path: Path, encoding: str, sep: str, spec: LayerSpec
+    path: Path, encoding: str, sep: str, spec: LayerSpec, most: int | None = None
 ) -> tuple[pd.DataFrame, tuple[Problem, ...]]:
     """Read, row by row, a CSV in which some rows have more cells than the header.
 
     Pandas' fast parser stops at the first such row; here each is kept, blank, and
     rejected with its reason, so that the rest of the file still loads.  Shorter rows are
-    padded with blank cells, as pandas pads them.
+    padded with blank cells, as pandas pads them.  ``most`` rows at most are read after
+    the header.
     """
     with open(path, encoding=encoding, newline="") as f:
         reader = csv.reader(f, delimiter=sep)
         try:
-            records = list(reader)
+            records = list(itertools.islice(reader, None if most is None else most + 1))
         except csv.Error as exc:
             raise DataError(path, f"is not a readable CSV (line {reader.line_num}: {exc})") from exc
     if not records:
@@ -728,8 +925,15 @@ _WORKBOOK_ERRORS = (
 )
 
 
-def _read_excel(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
-    """An .xlsx workbook's sheets named after layers, or else its first sheet."""
+def _read_excel(
+    path: Path, layer: Layer | None, limits: UploadLimits | None = None
+) -> dict[Layer, RawTable]:
+    """An .xlsx workbook's sheets named after layers, or else its first sheet.
+
+    With ``limits``, the sizes its directory declares are checked before openpyxl parses a
+    byte (see :func:`_check_workbook_parts`), and a sheet is read only as far as the cell
+    and row limits allow.
+    """
     with open(path, "rb") as f:
         head = f.read(32)
     if not zipfile.is_zipfile(path):
@@ -741,16 +945,24 @@ def _read_excel(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
             else "is not an .xlsx workbook (those are zip archives, and this is not one): "
             "if it is CSV text, name it .csv",
         )
-    zip_members(path, what="Excel workbook")
+    members = zip_members(path, what="Excel workbook")
+    if limits is not None:
+        _check_workbook_parts(path, members, limits)
     try:
-        with pd.ExcelFile(path, engine="openpyxl", engine_kwargs=_OPENPYXL_SAFE) as book:
-            sheets, by_name = _layer_sheets([str(s) for s in book.sheet_names], layer, path)
+        book = load_workbook(path, **_OPENPYXL_SAFE)
+        try:
+            names = [str(sheet.title) for sheet in book.worksheets]
+            sheets, by_name = _layer_sheets(names, layer, path)
             # a sheet named after a layer may be empty (no routes yet); the first sheet of a
             # workbook without such names is the table, and must hold one
             tables = {
-                target: _sheet_table(path, book, sheet, LAYER_SPECS[target], empty_ok=by_name)
+                target: _sheet_table(
+                    path, book, sheet, LAYER_SPECS[target], empty_ok=by_name, limits=limits
+                )
                 for target, sheet in sheets.items()
             }
+        finally:
+            book.close()
     except _WORKBOOK_ERRORS as exc:
         cause = exc if isinstance(exc, DefusedXmlException) else exc.__cause__
         reason = (
@@ -760,6 +972,79 @@ def _read_excel(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
         )
         raise DataError(path, f"is not a readable Excel workbook ({reason})") from exc
     return tables
+
+
+_CSV_IS_FASTER = "a larger table reads far faster as CSV"
+
+
+def _check_workbook_parts(path: Path, members: list[zipfile.ZipInfo], limits: UploadLimits) -> None:
+    """Refuse a workbook too large for the limits before openpyxl parses a byte of it.
+
+    openpyxl parses every part but the sheets whole when it opens a workbook (the shared
+    strings above all: the text of every cell), and it parses a sheet that does not say
+    its size whole too, to find it.  So, from the zip directory, the parts other than
+    sheets are held to ``limits.shared_strings_mb`` and the sheets' XML to
+    :data:`SHEET_XML_BYTES_PER_CELL` bytes a cell; then the cells the sheets hold are
+    counted in their XML (fast: no parsing), all sheets together, against ``limits.cells``.
+    Every part counts, whatever its name claims: a part is what the workbook's content
+    types say it is, and they could call an ``image.png`` the shared strings.
+
+    Raises
+    ------
+    DataError
+        Naming the limit passed, its value and its variable.
+    """
+    files = [m for m in members if not m.is_dir()]
+    sheets = [m for m in files if member_path(m).parent.as_posix().lower() == "xl/worksheets"]
+    others = [m for m in files if m not in sheets]
+    whole = sum(m.file_size for m in others)
+    if others and whole > limits.shared_strings_mb * MB:
+        largest = max(others, key=lambda m: m.file_size)
+        raise DataError(
+            path,
+            f"its parts other than sheets (shared strings, styles, images...) are "
+            f"{megabytes_text(whole)} MB, the largest {member_path(largest)} "
+            f"({megabytes_text(largest.file_size)} MB): the limit is "
+            f"{limits.shared_strings_mb:,g} MB per workbook "
+            f"({limits.hint('shared_strings_mb')}; {_CSV_IS_FASTER})",
+        )
+    cells_limit = f"the limit is {limits.cells:,} cells per workbook ({limits.hint('cells')}"
+    xml = sum(m.file_size for m in sheets)
+    if xml > limits.cells * SHEET_XML_BYTES_PER_CELL:
+        raise DataError(
+            path,
+            f"its sheets are {megabytes_text(xml)} MB of XML, more than {limits.cells:,} "
+            f"cells take (allowing {SHEET_XML_BYTES_PER_CELL} bytes a cell): {cells_limit}; "
+            f"{_CSV_IS_FASTER})",
+        )
+    written = sum(_written_cells(path, member) for member in sheets)
+    if written > limits.cells:
+        raise DataError(
+            path, f"its sheets hold {written:,} cells: {cells_limit}; {_CSV_IS_FASTER})"
+        )
+
+
+#: The start of a cell element in a sheet's XML, whatever namespace prefix it has.
+_CELL_START = re.compile(rb"<(?:[^\s<>/:!?]+:)?c[\s/>]")
+
+
+def _written_cells(path: Path, member: zipfile.ZipInfo) -> int:
+    """How many cells a sheet's XML holds, counted in its text (at the speed of inflating).
+
+    Each chunk is cut at its last ``<``, which no cell's start straddles.  A comment or
+    CDATA holding ``<c `` counts too: an overcount errs towards refusing.
+    """
+    count, carry = 0, b""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as source:
+            while chunk := source.read(_CHUNK_BYTES):
+                text = carry + chunk
+                cut = max(text.rfind(b"<"), 0)
+                count += len(_CELL_START.findall(text, 0, cut))
+                carry = text[cut:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise DataError(path, f"is not a readable Excel workbook ({exc})") from exc
+    return count + len(_CELL_START.findall(carry))
 
 
 def _layer_sheets(
@@ -782,7 +1067,13 @@ def _layer_sheets(
 
 
 def _sheet_table(
-    path: Path, book: pd.ExcelFile, sheet: str, spec: LayerSpec, *, empty_ok: bool
+    path: Path,
+    book: Any,
+    sheet: str,
+    spec: LayerSpec,
+    *,
+    empty_ok: bool,
+    limits: UploadLimits | None = None,
 ) -> RawTable:
     """A sheet as text cells, each row labelled by its Excel row number less 1.
 
@@ -790,7 +1081,7 @@ def _sheet_table(
     counted, so that every problem names the row Excel shows.  An empty sheet is an empty
     table if ``empty_ok``, else a :class:`DataError`.
     """
-    raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    raw = _sheet_frame(path, book[sheet], sheet, limits)
     cells = raw.map(_cell_text) if not raw.empty else raw
     filled = cells.notna().any(axis=1)
     if not filled.any():
@@ -809,6 +1100,75 @@ def _sheet_table(
     table = RawTable(str(path), _without_blank_rows(body), None, "line", 1)
     table = _as_ours(table)
     return table if spec.point_columns else _with_wkt_geometry(table, spec)
+
+
+def _sheet_frame(path: Path, sheet: Any, name: str, limits: UploadLimits | None) -> pd.DataFrame:
+    """A sheet's cells as ``pandas.read_excel(header=None, dtype=object)`` gives them.
+
+    Read row by row as pandas reads them, but within ``limits``: pandas makes every row as
+    wide as the widest, and counts every row up to the last, so that two cells, at A1 and
+    XFD1048576, would make 17 billion.  Here the rows up to each row that holds something,
+    times the widest row so far, are counted before that row is kept, and the sheet is
+    refused as soon as they pass the cell or the row limit; blank rows after the last one
+    holding something cost nothing.
+
+    Raises
+    ------
+    DataError
+        When the sheet spans more cells than ``limits.cells`` or more rows than
+        ``limits.rows`` (its header row aside).
+    """
+    sheet.reset_dimensions()  # a declared size can be wrong: read what the sheet holds
+    rows: list[list[Any]] = []
+    blank, width = 0, 0
+    for row in sheet.rows:
+        values = [_excel_value(cell) for cell in row]
+        while values and values[-1] == "":
+            values.pop()
+        if not values:
+            blank += 1
+            continue
+        height, width = len(rows) + blank + 1, max(width, len(values))
+        if limits is not None:
+            _check_sheet_size(path, name, height, width, limits)
+        rows.extend([] for _ in range(blank))
+        rows.append(values)
+        blank = 0
+    if not rows:
+        return pd.DataFrame()
+    rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+    try:
+        return TextParser(rows, header=None, dtype=object, skip_blank_lines=False).read()
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+def _check_sheet_size(path: Path, name: str, height: int, width: int, limits: UploadLimits) -> None:
+    """Refuse a sheet spanning more cells, or more rows (the header aside), than the limits."""
+    if height * width > limits.cells:
+        raise DataError(
+            path,
+            f"sheet {name!r} holds more than {limits.cells:,} cells (rows × columns, blank "
+            f"ones included): the limit is {limits.cells:,} cells per workbook "
+            f"({limits.hint('cells')}; {_CSV_IS_FASTER})",
+        )
+    held = f"sheet {name!r} holds more than {limits.rows:,} rows"
+    _check_rows(path, height - 1, limits, held=held)
+
+
+def _excel_value(cell: Any) -> Any:
+    """A cell's value as pandas reads it: "" when blank, NaN for an error, whole numbers as int."""
+    value = cell.value
+    if value is None:
+        return ""
+    if cell.data_type == TYPE_ERROR:
+        return np.nan
+    if cell.data_type == TYPE_NUMERIC and isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return value
+        whole = int(value)
+        return whole if whole == value else float(value)
+    return value
 
 
 def _sheet_headers(values: list[Any]) -> list[str]:
@@ -873,11 +1233,14 @@ _SHAPEFILE_NEEDS = (".shx", ".dbf")
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
-def _read_zip(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
+def _read_zip(
+    path: Path, layer: Layer | None, limits: UploadLimits | None = None
+) -> dict[Layer, RawTable]:
     """A zip holding one shapefile, one table, or one file per layer named after it.
 
     Only the files read are extracted, into a temporary folder removed afterwards; their
-    problems name them inside the archive (``upload.zip/roads.shp``).
+    problems name them inside the archive (``upload.zip/roads.shp``).  ``limits`` apply
+    to the files inside as to the files themselves.
     """
     members = [m for m in zip_members(path) if not m.is_dir() and not _is_clutter(m)]
     shapefiles = [m for m in members if _suffix(m) == ".shp"]
@@ -890,7 +1253,9 @@ def _read_zip(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
         )
     if shapefiles:
         parts = _shapefile_parts(path, shapefiles[0], members)
-        return _read_extracted(path, parts, [shapefiles[0]], lambda p: _read_shapefile(p, layer))
+        return _read_extracted(
+            path, parts, [shapefiles[0]], lambda p: _read_shapefile(p, layer, limits)
+        )
     if not tables:
         raise DataError(
             path,
@@ -898,7 +1263,7 @@ def _read_zip(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
             f": it holds {_names(members) or 'nothing'}",
         )
     if len(tables) == 1:
-        return _read_extracted(path, tables, tables, lambda p: _read_raw(p, layer))
+        return _read_extracted(path, tables, tables, lambda p: _read_raw(p, layer, limits))
     layers = [_layer_from_name(Path(m.filename)) for m in tables]
     if None in layers or len(set(layers)) < len(layers):
         raise DataError(
@@ -907,7 +1272,9 @@ def _read_zip(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
             "layer named after it (events.csv, zones.geojson ...)",
         )
     wanted = [m for m, x in zip(tables, layers, strict=True) if layer is None or x == layer]
-    return _read_extracted(path, wanted, wanted, lambda p: _read_raw(p, _layer_from_name(p)))
+    return _read_extracted(
+        path, wanted, wanted, lambda p: _read_raw(p, _layer_from_name(p), limits)
+    )
 
 
 def _read_extracted(
@@ -924,10 +1291,14 @@ def _read_extracted(
         for member in read:
             inside = member_path(member)
             shown = f"{path}/{inside}"
+            extracted = folder.joinpath(*inside.parts)
             try:
-                found = reader(folder.joinpath(*inside.parts))
+                found = reader(extracted)
             except DataError as exc:
-                raise DataError(shown, exc.reason) from exc
+                # a message quoting the file (GDAL's do) names it inside the archive, never
+                # by the temporary folder it was extracted to
+                reason = exc.reason.replace(str(extracted), shown).replace(str(folder), str(path))
+                raise DataError(shown, reason) from exc
             for layer, table in found.items():
                 tables[layer] = replace(
                     table,
@@ -959,10 +1330,13 @@ def _shapefile_parts(
     return list(parts.values())
 
 
-def _read_shapefile(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
+def _read_shapefile(
+    path: Path, layer: Layer | None, limits: UploadLimits | None = None
+) -> dict[Layer, RawTable]:
     """A shapefile's features, in EPSG:4326, as the layer its name or geometry says.
 
     Each shape is parsed on its own, so that a damaged one rejects its row, not the file.
+    With ``limits``, the features are counted from the file's header before any is read.
     """
     for prj in path.parent.iterdir():
         if prj.stem != path.stem or prj.suffix.lower() != ".prj":
@@ -975,6 +1349,8 @@ def _read_shapefile(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
                 path, f"has a .prj file that is not text ({exc.reason}): zip a readable one"
             ) from exc
     try:
+        if limits is not None:
+            _check_rows(path, int(pyogrio.read_info(path)["features"]), limits)
         cells = pyogrio.read_dataframe(path, read_geometry=False)
         meta, _, shapes, _ = pyogrio.raw.read(path, columns=[])
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
@@ -1077,7 +1453,13 @@ def _json_int(text: str) -> int | float:
     return int(text) if len(text) <= 300 else float(text)
 
 
-def _read_geojson(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
+def _read_geojson(
+    path: Path, layer: Layer | None, limits: UploadLimits | None = None
+) -> dict[Layer, RawTable]:
+    """A GeoJSON FeatureCollection's features by layer (their ``layer`` property, or one).
+
+    With ``limits``, the features are counted before any shape is made.
+    """
     try:
         with open(path, encoding="utf-8-sig") as f:
             document = json.load(f, parse_int=_json_int)
@@ -1099,6 +1481,8 @@ def _read_geojson(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
         and isinstance(document.get("features"), list)
     ):
         raise DataError(path, "is not a GeoJSON FeatureCollection")
+    features = len(document["features"])
+    _check_rows(path, features, limits, held=f"holds {features:,} features")
     records: dict[Layer, list[tuple[int, dict[str, Any], Any, Problem | None]]] = {}
     default = layer or _layer_from_name(path) or Layer.EVENTS
     layer_names = {x.value for x in Layer}
@@ -1136,7 +1520,13 @@ def _geojson_geometry(feature: Any, path: Path, number: int, layer: Layer):
         return None, Problem(str(path), number, Column.GEOMETRY, message, str(layer), "feature")
 
 
-def _read_gpkg(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
+def _read_gpkg(
+    path: Path, layer: Layer | None, limits: UploadLimits | None = None
+) -> dict[Layer, RawTable]:
+    """A GeoPackage's tables named after layers, or its only table as events.
+
+    With ``limits``, the rows of the tables to read are counted before any is read.
+    """
     try:
         names = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
@@ -1146,6 +1536,16 @@ def _read_gpkg(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
         targets_named = {Layer.EVENTS: names[0]}
     else:
         targets_named = {x: x.value for x in targets}
+    if limits is not None:
+        try:
+            counts = [
+                int(pyogrio.read_info(path, layer=n)["features"]) for n in targets_named.values()
+            ]
+        except Exception as exc:
+            raise DataError(path, f"is not a readable GeoPackage: {exc}") from exc
+        rows = sum(counts)
+        held = f"holds {rows:,} rows" + (" in its layers" if len(counts) > 1 else "")
+        _check_rows(path, rows, limits, held=held)
     tables = {}
     for target, name in targets_named.items():
         try:
@@ -1156,11 +1556,17 @@ def _read_gpkg(path: Path, layer: Layer | None) -> dict[Layer, RawTable]:
     return tables
 
 
-def _read_parquet(path: Path, spec: LayerSpec) -> RawTable:
+def _read_parquet(path: Path, spec: LayerSpec, limits: UploadLimits | None = None) -> RawTable:
+    """A Parquet or GeoParquet table (a known layout's columns alone).
+
+    With ``limits``, the rows are counted from the file's footer before any is read.
+    """
     try:
         columns = pq.read_schema(path).names
+        rows = pq.read_metadata(path).num_rows if limits is not None else 0
     except Exception as exc:  # pyarrow raises many types on damage
         raise DataError(path, f"is not a readable Parquet file: {exc}") from exc
+    _check_rows(path, rows, limits)
     layout = detect_layout(columns)
     if layout is not None:
         # a known layout places points by latitude/longitude: read just the columns it maps

@@ -36,6 +36,9 @@ from geo.problems import DataError
 from geo.schema import EVENTS, Column
 
 FORMAT_VERSION = 1
+#: The largest mapping file read, in bytes.  A mapping is a few hundred bytes; a path such
+#: as ``/dev/zero`` or a table given by mistake is refused after this much, not read whole.
+MAX_MAPPING_BYTES = 1 << 20
 
 #: The columns a mapping may fill: the event layer's, and the country hint for geocoding.
 MAPPABLE: tuple[Column, ...] = tuple(EVENTS.columns)
@@ -210,10 +213,18 @@ class ColumnMapping:
         DataError
             When the text is not a mapping file, naming what is wrong.
         """
+        if len(text) > MAX_MAPPING_BYTES:
+            raise _too_large(path)
         try:
             document = json.loads(text)
         except ValueError as exc:
             raise DataError(path, f"is not JSON ({exc}): expected a mapping file") from exc
+        except RecursionError as exc:
+            raise DataError(
+                path,
+                "is nested too deeply to be a mapping file (lists or objects within each "
+                "other thousands deep)",
+            ) from exc
         if not isinstance(document, dict) or document.get("atlas_mapping") != FORMAT_VERSION:
             raise DataError(
                 path, f'is not a mapping file: expected {{"atlas_mapping": {FORMAT_VERSION}, ...}}'
@@ -237,22 +248,52 @@ def _string_map(value: Any, path: str, what: str) -> dict[str, str]:
     return dict(value)
 
 
-def read_mapping(path: str | Path) -> ColumnMapping:
-    """Read a mapping file (see the module docstring for its form).
+def _too_large(path: str | Path) -> DataError:
+    return DataError(
+        path,
+        f"is larger than {MAX_MAPPING_BYTES >> 20} MB, which no mapping file is (they are a "
+        "few hundred bytes): is it the right file?",
+    )
+
+
+def mapping_from_bytes(data: bytes, *, path: str = "mapping") -> ColumnMapping:
+    """A mapping from the bytes of a mapping file (UTF-8, with or without BOM).
 
     Raises
     ------
     DataError
-        When the file is missing or not a mapping file.
+        When the bytes are more than :data:`MAX_MAPPING_BYTES`, not UTF-8, or not a mapping
+        file, naming what is wrong.
+    """
+    if len(data) > MAX_MAPPING_BYTES:
+        raise _too_large(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(path, f"is not UTF-8 text ({exc.reason}): expected a mapping file") from exc
+    return ColumnMapping.from_json(text, path=path)
+
+
+def read_mapping(path: str | Path) -> ColumnMapping:
+    """Read a mapping file (see the module docstring for its form).
+
+    At most :data:`MAX_MAPPING_BYTES` (1 MB) are read: a larger file, or a device such as
+    ``/dev/zero`` that never ends, is refused without being read whole.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, too large or not a mapping file.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, "rb") as f:
+            data = f.read(MAX_MAPPING_BYTES + 1)
     except FileNotFoundError as exc:
         raise DataError(path, "no such mapping file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"cannot be read as a mapping file: {exc}") from exc
-    return ColumnMapping.from_json(text, path=str(path))
+    except OSError as exc:
+        raise DataError(path, f"cannot be read as a mapping file: {exc.strerror or exc}") from exc
+    return mapping_from_bytes(data, path=str(path))
 
 
 def needs_mapping(headers: Iterable[object]) -> bool:

@@ -28,6 +28,14 @@ _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 #: Pandas' date unit for every date column.
 DATE_DTYPE = "datetime64[ns]"
+#: The first and last dates accepted anywhere (both included).  Pandas' nanosecond dates
+#: hold 1677-09-21 to 2262-04-11, and the dashboard's date controls count microseconds
+#: since 1970 in a JavaScript number, which reaches 1684 to 2255: a date outside these two
+#: would silently wrap round to another century, or break the page.
+FIRST_DATE = pd.Timestamp("1700-01-01")
+LAST_DATE = pd.Timestamp("2250-12-31")
+#: What a date outside :data:`FIRST_DATE` .. :data:`LAST_DATE` is told.
+DATE_RANGE_TEXT = f"a date from {FIRST_DATE:%Y-%m-%d} to {LAST_DATE:%Y-%m-%d}"
 
 
 class InvalidValue(ValueError):
@@ -132,22 +140,50 @@ def _missing(value: Any) -> bool:
 
 
 def parse_dates(series: pd.Series) -> pd.Series:
-    """Parse ``YYYY-MM-DD`` text (or datetime values) into midnight timestamps, NaT if bad."""
+    """Parse ``YYYY-MM-DD`` text (or datetime values) into midnight timestamps, NaT if bad.
+
+    Dates outside :data:`FIRST_DATE` .. :data:`LAST_DATE` are NaT too (see
+    :func:`parse_dates_in_range`, which says which they are).
+    """
+    return parse_dates_in_range(series)[0]
+
+
+def parse_dates_in_range(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Like :func:`parse_dates`, and where a date was read but lies outside the range.
+
+    Returns
+    -------
+    The dates (NaT where blank, unreadable or out of range), and a boolean mask that is
+    True where a cell held a real date before :data:`FIRST_DATE` or after :data:`LAST_DATE`.
+    Either is compared in the unit it was read in, before any conversion to nanoseconds
+    (which would wrap such a date round to another century).
+    """
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         values = series
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_localize(None)
-        return values.dt.normalize().astype(DATE_DTYPE)
+        far = _outside_range(values)
+        values = values.mask(far) if far.any() else values
+        return values.dt.normalize().astype(DATE_DTYPE), far
     codes, uniques = factorized(series)
     text = uniques.map(lambda v: None if _missing(v) else str(v).strip()).astype("string")
     looks_iso = text.str.match(_ISO_DATE).fillna(False).astype(bool)
     parsed = pd.to_datetime(text.where(looks_iso), format="ISO8601", errors="coerce", utc=True)
     parsed = parsed.dt.tz_localize(None).dt.normalize()
-    day = pd.Series(parsed.to_numpy(dtype="datetime64[ns]"))
+    far_unique = _outside_range(parsed).to_numpy()
+    day = pd.Series(parsed.mask(far_unique).to_numpy(dtype="datetime64[ns]"))
     out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+    far = np.zeros(len(codes), dtype=bool)
     present = codes >= 0
     out[present] = day.to_numpy()[codes[present]]
-    return pd.Series(out, index=series.index).astype(DATE_DTYPE)
+    far[present] = far_unique[codes[present]]
+    index = series.index
+    return pd.Series(out, index=index).astype(DATE_DTYPE), pd.Series(far, index=index)
+
+
+def _outside_range(values: pd.Series) -> pd.Series:
+    """True where a datetime lies before FIRST_DATE or after LAST_DATE (False where NaT)."""
+    return ((values < FIRST_DATE) | (values >= LAST_DATE + pd.Timedelta(days=1))).fillna(False)
 
 
 def parse_numbers(series: pd.Series) -> pd.Series:
@@ -192,9 +228,14 @@ def _iso_date_text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
         raise InvalidValue(f"{what} must be a date as YYYY-MM-DD, got {value!r}")
     try:
-        return pd.Timestamp(value.strip()).strftime("%Y-%m-%d")
+        day = pd.Timestamp(value.strip())
     except ValueError as exc:
         raise InvalidValue(f"{what} must be a real date, got {value!r}") from exc
+    if day.tzinfo is not None:
+        day = day.tz_localize(None)
+    if not FIRST_DATE <= day.normalize() <= LAST_DATE:
+        raise InvalidValue(f"{what} must be {DATE_RANGE_TEXT}, got {value!r}")
+    return day.strftime("%Y-%m-%d")
 
 
 def _json_list(value: Any, what: str) -> list[Any]:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.parsing import neutralise_formula
 from geo.schema import OUR_LAYOUT
 
 
@@ -138,12 +139,19 @@ class LoadReport:
         return "\n".join(lines)
 
     def problems_csv(self) -> str:
-        """Every problem as CSV text (path, layer, row, column, message), for download."""
+        """Every problem as CSV text (path, layer, row, column, message), for download.
+
+        Like every CSV the atlas writes, no cell is one a spreadsheet would run as a
+        formula: a file named ``=1+2.csv``, or a reason quoting a cell that starts with
+        ``=``, ``+``, ``-`` or ``@``, gets a leading apostrophe
+        (:func:`~geo.parsing.neutralise_formula`).
+        """
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["path", "layer", "row", "column", "message"])
         for p in self.problems:
-            writer.writerow([p.path, p.layer, p.where, p.column, p.message])
+            cells = [p.path, p.layer, p.where, p.column, p.message]
+            writer.writerow([neutralise_formula(cell) for cell in cells])
         return buffer.getvalue()
 
 

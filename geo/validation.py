@@ -20,6 +20,7 @@ import shapely
 from geo.dataset import empty_layer
 from geo.parsing import (
     DATE_DTYPE,
+    DATE_RANGE_TEXT,
     canonical_people_moved,
     canonical_periods,
     canonical_sources,
@@ -28,6 +29,7 @@ from geo.parsing import (
     factorized,
     parse_booleans,
     parse_dates,
+    parse_dates_in_range,
     parse_integers,
     parse_numbers,
     parse_structured,
@@ -114,13 +116,25 @@ def parse_column(raw: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
     """Parse one column once: its values in the field's dtype, and where the raw cell was fine.
 
     A blank cell is fine here (whether it may be blank is the schema's ``nullable``); a cell
-    that does not parse is missing in the values and False in the mask.
+    that does not parse, or a date outside the accepted range, is missing in the values and
+    False in the mask.
+    """
+    values, ok, far = _parse_column(raw, field)
+    return values, ok if far is None else ok & ~far
+
+
+def _parse_column(raw: pd.Series, field: Field) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+    """:func:`parse_column`, with a date column's out-of-range cells apart (else None).
+
+    A date outside :data:`~geo.parsing.FIRST_DATE` .. :data:`~geo.parsing.LAST_DATE` is
+    well formed (True in the mask) and True in the third series, so that it gets its own
+    message.
     """
     t = field.type
     if t is FieldType.CHOICE:
         lowered = clean_category(raw, lower=True)
         values = clean_category(lowered, categories=field.choices)
-        return values, lowered.isna() | values.notna()
+        return values, lowered.isna() | values.notna(), None
     if t is FieldType.TEXT:
         values = clean_category(raw) if field.is_category else clean_text(raw)
         if field.is_category:
@@ -131,11 +145,12 @@ def parse_column(raw: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
             ok = (values.str.len() <= MAX_TEXT_LENGTH).fillna(True)
         if not ok.all():
             values = values.where(ok)
-        return values, ok.astype(bool)
+        return values, ok.astype(bool), None
     present = _present(raw)
     if t is FieldType.DATE:
-        values = parse_dates(raw)
-    elif t is FieldType.NUMBER:
+        values, far = parse_dates_in_range(raw)
+        return values, ~present | values.notna() | far, far
+    if t is FieldType.NUMBER:
         values = parse_numbers(raw)
         values = values.where(_in_range(values, field))
     elif t is FieldType.INTEGER:
@@ -147,7 +162,7 @@ def parse_column(raw: pd.Series, field: Field) -> tuple[pd.Series, pd.Series]:
         values = parse_structured(raw, _STRUCTURED[t])
     else:
         raise AssertionError(f"no parser for field type {t}")
-    return values, ~present | values.notna()
+    return values, ~present | values.notna(), None
 
 
 def _present(raw: pd.Series) -> pd.Series:
@@ -167,6 +182,15 @@ def _mask_check(field: Field, ok: pd.Series) -> pa.Check:
     # that is exactly the cell this check must see
     return pa.Check(
         lambda s: ok.reindex(s.index, fill_value=True), error=_message(field), ignore_na=False
+    )
+
+
+def _far_date_check(far: pd.Series) -> pa.Check:
+    """A pandera check failing the dates outside the accepted range."""
+    return pa.Check(
+        lambda s: ~far.reindex(s.index, fill_value=False),
+        error=f"expected {DATE_RANGE_TEXT}",
+        ignore_na=False,
     )
 
 
@@ -227,14 +251,25 @@ def _range_check(first: Column, last: Column) -> pa.Check:
 
 
 def build_schema(
-    spec: LayerSpec, masks: dict[str, pd.Series], *, with_geometry: bool
+    spec: LayerSpec,
+    masks: dict[str, pd.Series],
+    *,
+    with_geometry: bool,
+    far_dates: dict[str, pd.Series] | None = None,
 ) -> pa.DataFrameSchema:
-    """The pandera schema of ``spec`` for parsed columns whose cells' masks are given."""
+    """The pandera schema of ``spec`` for parsed columns whose cells' masks are given.
+
+    ``far_dates`` marks, per date column, the cells holding a date outside the accepted
+    range (see :func:`~geo.parsing.parse_dates_in_range`): they fail a check of their own.
+    """
     columns: dict[str, pa.Column] = {}
     for field in spec.fields:
         if field.column not in masks:
             continue
         checks = [_mask_check(field, masks[field.column])]
+        far = (far_dates or {}).get(field.column)
+        if far is not None:
+            checks.append(_far_date_check(far))
         if field.unique:
             checks.append(_unique_check())
         columns[field.column] = pa.Column(
@@ -429,14 +464,17 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
     if not has_geometry and not spec.point_columns:
         raise DataError(table.path, f"the {spec.layer} layer needs geometries")
 
-    parsed, masks = {}, {}
+    parsed, masks, far_dates = {}, {}, {}
     for field in spec.fields:
         if field.column in raw:
-            parsed[field.column], masks[field.column] = parse_column(raw[field.column], field)
+            values, ok, far = _parse_column(raw[field.column], field)
+            parsed[field.column], masks[field.column] = values, ok
+            if far is not None and far.any():
+                far_dates[field.column] = far
     frame = pd.DataFrame(parsed, index=raw.index)
     if has_geometry and not spec.point_columns:
         frame[Column.GEOMETRY] = table.geometry.to_numpy()
-    schema = build_schema(spec, masks, with_geometry=Column.GEOMETRY in frame)
+    schema = build_schema(spec, masks, with_geometry=Column.GEOMETRY in frame, far_dates=far_dates)
     try:
         schema.validate(frame, lazy=True)
         problems: list[Problem] = []

@@ -52,12 +52,19 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
         help="Events whose dates overlap this window are shown.",
     )
     window = st.session_state[S.K_WINDOW]
-    start = window[0] if window else choices.first_day
-    end = window[1] if len(window) > 1 else start
+    start = S.displayable(window[0] if window else choices.first_day)
+    end = max(S.displayable(window[1] if len(window) > 1 else start), start)
+    # the slider raises on a value outside its range: whatever the session holds, it fits
+    high = max(end, start + dt.timedelta(days=1))
+    as_of = st.session_state.get(S.K_AS_OF)
+    if not isinstance(as_of, dt.date):
+        st.session_state[S.K_AS_OF] = end
+    elif not start <= as_of <= high:
+        st.session_state[S.K_AS_OF] = min(max(as_of, start), end)
     sidebar.slider(
         "Zones and routes as of",
         min_value=start,
-        max_value=max(end, start + dt.timedelta(days=1)),
+        max_value=high,
         step=dt.timedelta(days=1),
         format="D MMM YYYY",
         key=S.K_AS_OF,

@@ -11,10 +11,16 @@ from dashboard.components.text import md_text
 from dashboard.context import RunContext, current
 from dashboard.state import OpenDataset, ViewState
 from geo.io import upload_limit_mb
-from geo.mapping import ColumnMapping, needs_mapping, suggest_mapping
+from geo.mapping import ColumnMapping, mapping_from_bytes, needs_mapping, suggest_mapping
 from geo.problems import DataError
 from geo.schema import Column
-from geo.uploads import UPLOAD_SUFFIXES, read_upload, upload_headers
+from geo.uploads import (
+    UPLOAD_SUFFIXES,
+    check_upload_name,
+    read_upload,
+    upload_headers,
+    upload_memory,
+)
 
 MAP_PAGE = "screens/map_page.py"
 K_UPLOADER = "upload_generation"  # bumped after each load, which empties the uploader
@@ -65,7 +71,7 @@ def _open(file_name: str, data: bytes, mapping: ColumnMapping | None) -> None:
         with st.spinner(f"Reading {file_name}…"):
             dataset, report = read_upload(file_name, data, mapping=mapping)
     except DataError as error:
-        st.error(md_text(f"{file_name}: {error.reason}"))
+        st.error(md_text(error))  # named as the user named the file, never by a server path
         return
     taken = [cache.load_dataset()[0].name, *(u.name for u in S.uploads())]
     name = S.unique_name(file_name, taken)
@@ -93,12 +99,14 @@ def _mapping_step(file_name: str, data: bytes, headers: list[str]) -> None:
         "Say which of its columns holds what; the guesses below come from the column names. "
         "Save the mapping to reuse it, here or with `atlas import --mapping FILE`."
     )
-    saved = st.file_uploader("Use a saved mapping (JSON)", type=["json"], key=K_MAPPING_FILE)
+    # no type=: Streamlit would fail the whole page on a name it refuses (one holding a NUL)
+    saved = st.file_uploader("Use a saved mapping (JSON)", key=K_MAPPING_FILE)
     mapping = suggest_mapping(headers)
     if saved is not None:
         try:
-            mapping = ColumnMapping.from_json(saved.getvalue().decode("utf-8-sig"), path=saved.name)
-        except (DataError, UnicodeDecodeError) as error:
+            check_upload_name(saved.name)
+            mapping = mapping_from_bytes(saved.getvalue(), path=saved.name)
+        except DataError as error:
             st.error(md_text(error))
     with st.form("mapping"):
         options = [NONE, *headers]
@@ -160,7 +168,7 @@ def _headers(file_id: str, file_name: str, data: bytes) -> list[str] | None:
         try:
             known = (file_id, upload_headers(file_name, data), None)
         except DataError as error:
-            known = (file_id, None, f"{file_name}: {error.reason}")
+            known = (file_id, None, str(error))
         st.session_state[K_HEADERS] = known
     if known[2] is not None:
         st.error(md_text(known[2]))
@@ -189,9 +197,16 @@ def _open_datasets() -> None:
             st.button(
                 "Close this dataset",
                 key=f"close_{opened.name}",
-                on_click=S.remove_upload,
-                args=(opened.name,),
+                on_click=_close,
+                args=(opened,),
             )
+
+
+def _close(opened: OpenDataset) -> None:
+    """Close an uploaded dataset: it stops counting against the server's upload memory."""
+    upload_memory().release(opened.dataset)
+    cache.forget_combined()
+    S.remove_upload(opened.name)
 
 
 def render(ctx: RunContext) -> None:
@@ -204,8 +219,12 @@ def render(ctx: RunContext) -> None:
         f"{upload_limit_mb():g} MB. The file stays in this browser session on this server: it "
         "is read, checked and never run, and closing the tab forgets it."
     )
+    # every file is offered and its type checked on reading: given type=, Streamlit fails
+    # the whole page, before this script runs, on a name holding a NUL byte
     uploaded = st.file_uploader(
-        "Add an event table", type=[s.lstrip(".") for s in UPLOAD_SUFFIXES], key=_uploader_key()
+        "Add an event table",
+        key=_uploader_key(),
+        help=f"One of: {', '.join(UPLOAD_SUFFIXES)}",
     )
     if uploaded is not None:
         data = uploaded.getvalue()
