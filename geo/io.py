@@ -1495,6 +1495,18 @@ def _read_geojson(
         if layer is not None and named is not None and target != layer:
             continue
         geometry, problem = _geojson_geometry(feature, path, number, target)
+        if named is not None and target.value != named:
+            # an unknown layer is refused, never read as the default layer in silence
+            shown = str(named) if len(str(named)) <= 80 else f"{str(named)[:80]}…"
+            geometry, problem = None, Problem(
+                str(path),
+                number,
+                Column.LAYER,
+                f"expected one of: {', '.join(x.value for x in DATASET_LAYERS)} "
+                f"(got {shown!r})",
+                str(target),
+                "feature",
+            )
         records.setdefault(target, []).append((number, props, geometry, problem))
     if not records:
         records[default] = []

@@ -19,11 +19,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import rendering
 from dashboard.maps import Palette, basemap_geojson, build_event_map, map_html
-from dashboard.snapshot import SnapshotRequest, snapshot_html
+from dashboard.snapshot import SnapshotRequest, read_metadata, snapshot_html
 from dashboard.views import VIEWS
 from geo.filters import Filters
 from geo.io import read_dataset
-from geo.story import load_basemap
+from geo.story import load_basemap, story_path
 from tests.payloads import EVALUATED, SCRIPT_PAYLOADS, poisoned_story, template_payloads
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
@@ -138,15 +138,29 @@ def test_the_command_line_evaluates_nothing_planted_in_a_file(poisoned, marker, 
         (["export", "--data", str(poisoned)], tmp_path / "out.geojson"),
         (["export", "--data", str(poisoned)], tmp_path / "out.csv"),
         (["snapshot", "--data", str(poisoned), "--view", "aleppo"], tmp_path / "out.html"),
+        (["snapshot", "--data", str(poisoned), "--view", "aleppo"], tmp_path / "out.png"),
         (["import", str(poisoned / "events.geojson")], tmp_path / "out.gpkg"),
         (["info", "--data", str(poisoned), "--json"], None),
         (["validate", str(poisoned)], None),
     ):
         done = atlas(*argv, *(["--out", str(out)] if out else []), cwd=tmp_path)
         assert done.returncode == 0, (argv, done.stderr)
-        text = done.stdout + done.stderr + (out.read_text(errors="replace") if out else "")
+        if out is not None and out.suffix == ".png":
+            text = done.stderr + json.dumps(read_metadata(out), ensure_ascii=False)
+        else:
+            text = done.stdout + done.stderr + (out.read_text(errors="replace") if out else "")
         assert_not_evaluated(text, marker)
-        assert CANARY in text or out is None or out.suffix == ".gpkg"
+        assert CANARY in text or out is None or out.suffix in (".gpkg", ".png")
+    # a series of PNGs and its GIF, rendered by one browser
+    frames = tmp_path / "frames"
+    done = atlas(
+        "snapshot", "--data", str(poisoned), "--as-of", "2016-12-13:2016-12-14",
+        "--out", f"{frames}/", "--gif", str(tmp_path / "series.gif"), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    metadata = [read_metadata(f) for f in sorted(frames.glob("*.png"))]
+    assert len(metadata) == 2
+    assert_not_evaluated(done.stderr + json.dumps(metadata, ensure_ascii=False), marker)
 
 
 def test_headers_file_and_layer_names_and_mapping_files_are_never_templates(tmp_path, marker):
@@ -184,6 +198,22 @@ def test_headers_file_and_layer_names_and_mapping_files_are_never_templates(tmp_
     assert done.returncode == 0, done.stderr
     assert_not_evaluated(done.stderr + out.read_text(encoding="utf-8"), marker)
     assert "{{lipsum.__name__}}" in out.read_text(encoding="utf-8")
+
+
+def test_a_layer_name_that_is_a_payload_is_refused_as_text(tmp_path, marker):
+    payload = "{{ cycler.__init__.__globals__.os.popen('touch " + str(marker) + "').read() }}"
+    story = json.loads((story_path() / "events.geojson").read_text(encoding="utf-8"))
+    good, bad = (json.loads(json.dumps(story["features"][0])) for _ in range(2))
+    good["properties"]["layer"] = "events"
+    bad["properties"]["layer"] = payload
+    bad["properties"]["id"] = "other"
+    tagged = tmp_path / "tagged.geojson"
+    tagged.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [good, bad]}), encoding="utf-8"
+    )
+    done = atlas("validate", str(tagged), cwd=tmp_path)
+    assert_not_evaluated(done.stdout + done.stderr, marker)
+    assert "cycler" in done.stdout + done.stderr, "the refused layer name is shown as text"
 
 
 def test_the_app_on_a_poisoned_dataset_and_link_evaluates_nothing(poisoned, marker, monkeypatch):
