@@ -216,17 +216,20 @@ async def _viewer(
     try:
         await page.goto(url, timeout=TIMEOUT_MS)
         await page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=TIMEOUT_MS)
-        label = page.locator("[data-testid='stMetricLabel']").filter(has_text="Zones on")
+        # the map page's status line names the as-of day ("... zones on 14 Dec 2016 ...")
+        label = page.locator("[data-testid='stMarkdownContainer']").filter(has_text="events shown")
         while time.monotonic() < deadline:
             before = (await label.inner_text()).strip()
-            button = "day ▶" if rng.random() < 0.5 else "◀ day"
+            button = (
+                ".st-key-day_forward button" if rng.random() < 0.5 else ".st-key-day_back button"
+            )
             start = time.perf_counter()
-            await page.get_by_role("button", name=button).click()
+            await page.locator(button).click()
             try:
                 await page.wait_for_function(
                     "(b) => { const l = [...document.querySelectorAll("
-                    "'[data-testid=\"stMetricLabel\"]')].find(e => e.innerText.includes("
-                    "'Zones on')); return l && l.innerText.trim() !== b; }",
+                    "'[data-testid=\"stMarkdownContainer\"]')].find(e => e.innerText.includes("
+                    "'events shown')); return l && l.innerText.trim() !== b; }",
                     arg=before,
                     timeout=60_000,
                 )

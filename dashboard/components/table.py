@@ -25,8 +25,8 @@ def event_table(events: gpd.GeoDataFrame, selected_id: str | None = None) -> pd.
     table = pd.DataFrame(
         {
             "selected": (events[Column.ID] == selected_id).map({True: "●", False: ""}),
-            "date": events[Column.DATE_START].dt.date,
-            "until": events[Column.DATE_END].dt.date,
+            "date": events[Column.DATE_START].dt.strftime("%Y-%m-%d"),
+            "until": events[Column.DATE_END].dt.strftime("%Y-%m-%d"),
             "event type": events[Column.EVENT_TYPE],
             "actors": [
                 " · ".join(str(v) for v in (a1, a2, assoc) if isinstance(v, str))
@@ -48,6 +48,9 @@ def event_table(events: gpd.GeoDataFrame, selected_id: str | None = None) -> pd.
             "id": events[Column.ID],
         }
     ).reset_index(drop=True)
+    # an empty cell reads as empty, not "None"
+    text = [c for c in table.columns if c != "first link"]
+    table[text] = table[text].astype("string").fillna("")
     if selected_id is not None:
         table = pd.concat([table[table["selected"] == "●"], table[table["selected"] != "●"]])
     return table.reset_index(drop=True)
@@ -86,7 +89,11 @@ def show_event_table(events: gpd.GeoDataFrame, selected_id: str | None) -> str |
         hide_index=True,
         width="stretch",
         column_config={
-            "selected": st.column_config.TextColumn("", width="small"),
+            "selected": st.column_config.TextColumn(
+                "On map", width="small", help="● the event selected on the map"
+            ),
+            "date": st.column_config.TextColumn("date", width=95),
+            "until": st.column_config.TextColumn("until", width=95),
             "first link": st.column_config.LinkColumn("first link", display_text="open"),
             "description": st.column_config.TextColumn("description", width="large"),
         },

@@ -11,6 +11,8 @@ import pandas as pd
 from geo.schema import Column
 
 TOP_ACTORS = 7
+#: The counts are per day: no tick between two days (a short window would show hours).
+DAY_AXIS = alt.Axis(tickMinStep=24 * 60 * 60 * 1000, title=None)
 
 
 def events_per_day(events: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -35,7 +37,7 @@ def events_chart(
         alt.Chart(counts)
         .mark_bar(size=4)
         .encode(
-            x=alt.X("day:T", title=None),
+            x=alt.X("day:T", axis=DAY_AXIS),
             y=alt.Y("events:Q", title="events per day", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color("actor:N", title="primary actor", scale=alt.Scale(scheme="tableau10")),
             tooltip=[alt.Tooltip("day:T"), "actor:N", "events:Q"],
@@ -61,7 +63,7 @@ def area_chart(areas: pd.DataFrame, as_of: dt.date) -> alt.LayerChart:
         alt.Chart(frame)
         .mark_line(interpolate="step-after", point=True)
         .encode(
-            x=alt.X("day:T", title=None),
+            x=alt.X("day:T", axis=DAY_AXIS),
             y=alt.Y("area_km2:Q", title="drawn area (km²)"),
             color=alt.Color("name:N", title="zone", scale=alt.Scale(scheme="dark2")),
             tooltip=["name:N", alt.Tooltip("day:T"), "area_km2:Q"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -14,7 +16,9 @@ from dashboard.components.text import md_text
 from dashboard.components.timeline import area_chart, events_chart
 from dashboard.context import RunContext, current
 from dashboard.maps import (
+    MAP_CSS,
     MAX_MARKERS,
+    Aggregation,
     build_base_map,
     build_data_layers,
     event_id_from_popup,
@@ -23,15 +27,20 @@ from dashboard.maps import (
     leaflet_bounds,
 )
 from dashboard.views import FIT, VIEWS, fit_bounds
-from geo.filters import describe_filters
+from geo.filters import Filters, describe_filters
 from geo.schema import Column
 
 K_MAP = "atlas_map"
 K_LAST_POPUP = "last_map_popup"
 K_LAST_TABLE = "last_table_choice"
-K_CENTER = "map_center"
 K_SEEN_BOUNDS = "map_bounds_seen"
 MAP_HEIGHT = 620
+#: The map fills the window below the heading (this far from the top), but never less than
+#: MIN_MAP_HEIGHT.
+MAP_TOP_PX = 200
+MIN_MAP_HEIGHT = 380
+#: Narrower maps (a laptop's) open with the legend folded to its title.
+LEGEND_FOLD_BELOW_PX = 1000
 SELECTED_ZOOM = 13
 
 
@@ -56,12 +65,84 @@ def _coverage_note(ctx: RunContext) -> str | None:
     return None
 
 
+#: The page's own layout: a compact heading, and a map that fills the window below it.
+#: Only constant CSS here (no data), through st.html, which places a lone <style> out of flow.
+PAGE_CSS = f"""<style>
+[data-testid="stMainBlockContainer"] {{ padding-top: 3.6rem; padding-bottom: 3rem; }}
+[data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 0.55rem; }}
+[data-testid="stMain"] h1 {{ font-size: 1.55rem; line-height: 1.3; padding: 0;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p {{ white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; margin: 0; }}
+iframe[title="streamlit_folium.st_folium"] {{
+  height: max({MIN_MAP_HEIGHT}px, calc(100vh - {MAP_TOP_PX}px)) !important; }}
+</style>"""
+
+
+def map_view(returned: object) -> tuple[float, float, float] | None:
+    """(latitude, longitude, zoom) from st_folium's returned ``center`` and ``zoom``.
+
+    Rounded as a link writes them (5 decimals: about a metre), so that a view that has not
+    moved gives the same link.
+
+    >>> map_view({"center": {"lat": 36.2012345, "lng": 37.1345678}, "zoom": 12})
+    (36.20123, 37.13457, 12.0)
+    >>> map_view({"center": None, "zoom": 12}) is None
+    True
+    """
+    try:
+        center, zoom = returned["center"], float(returned["zoom"])
+        lat, lon = round(float(center["lat"]), 5), round(float(center["lng"]), 5)
+    except (TypeError, KeyError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(zoom)):
+        return None
+    return lat, lon, zoom
+
+
+def heading(ctx: RunContext) -> tuple[str, str]:
+    """The page's title and subtitle: the story's name split at its colon, or the datasets.
+
+    With several datasets shown, the title counts them and the subtitle names them.
+    """
+    shown = list(ctx.state.datasets or ctx.choices.datasets)
+    if len(shown) > 1:
+        return f"{len(shown)} datasets", "; ".join(shown)
+    name = shown[0] if shown else (ctx.dataset.name or "conflict-atlas")
+    title, _, subtitle = name.partition(": ")
+    return title, subtitle
+
+
+def status_line(ctx: RunContext, aggregation: Aggregation) -> str:
+    """What the map shows, in one line: counts, the as-of day, the filters, how it is drawn.
+
+    Markdown; the filters' description (which holds the data's names) is escaped.
+    """
+    routes = len(ctx.filtered.routes)
+    parts = [
+        f"**{len(ctx.filtered.events):,} of {len(ctx.dataset.events):,} events** shown",
+        f"{len(ctx.filtered.zones)} zones on {ctx.state.effective_as_of:%-d %b %Y}",
+        f"{routes} route{'s' if routes != 1 else ''} in use",
+    ]
+    if ctx.state.actors or ctx.state.types:
+        narrowed = Filters.make(actors=ctx.state.actors, event_types=ctx.state.types)
+        parts.append(md_text(describe_filters(narrowed).split(";")[0]))
+    if aggregation.aggregated:
+        parts.append(
+            f"{aggregation.events:,} in view, counted per {aggregation.cell_degrees:g}° cell "
+            f"(zoom in for single events below {MAX_MARKERS:,})"
+        )
+    return " · ".join(parts)
+
+
 def render(ctx: RunContext) -> None:
     """Draw the map page."""
-    # with several datasets open, the title names those shown
-    st.title(md_text(" + ".join(ctx.state.datasets) or ctx.dataset.name or "conflict-atlas"))
-    filters = ctx.state.filters()
-    st.caption(md_text(describe_filters(filters)))
+    st.html(PAGE_CSS)
+    title, subtitle = heading(ctx)
+    head, tools = st.columns([5, 1], vertical_alignment="bottom")
+    head.title(md_text(title), anchor=False)
+    if subtitle:
+        head.caption(md_text(subtitle))
     for warning in st.session_state.get(S.K_WARNINGS, []):
         st.warning(md_text(f"Link: {warning}"))
     if ctx.asset_base_url is None:
@@ -71,13 +152,6 @@ def render(ctx: RunContext) -> None:
         )
 
     events = ctx.filtered.events
-    total = len(ctx.dataset.events)
-    zones_count, routes_count = len(ctx.filtered.zones), len(ctx.filtered.routes)
-    col1, col2, col3 = st.columns(3)
-    col1.metric("Events shown", f"{len(events)} of {total}")
-    col2.metric(f"Zones on {ctx.state.effective_as_of:%d %b %Y}", zones_count)
-    col3.metric("Routes in use", routes_count)
-
     if events.empty:
         note = _coverage_note(ctx) or "No event matches these filters."
         st.info(note, icon="🔎")
@@ -92,11 +166,14 @@ def render(ctx: RunContext) -> None:
         row = events[events[Column.ID] == chosen_row]
         if not row.empty:
             # kept until the next choice: st_folium moves the map only when this changes
-            st.session_state[K_CENTER] = (row.geometry.iloc[0].y, row.geometry.iloc[0].x)
+            st.session_state[S.K_GO_CENTER] = (row.geometry.iloc[0].y, row.geometry.iloc[0].x)
+            st.session_state[S.K_GO_ZOOM] = SELECTED_ZOOM
     st.session_state[K_LAST_TABLE] = chosen_row
-    center = st.session_state.get(K_CENTER)
-    zoom = SELECTED_ZOOM if center is not None else None
+    # where a link or a chosen row sends the map (None: the view's own extent)
+    center = st.session_state.get(S.K_GO_CENTER)
+    zoom = st.session_state.get(S.K_GO_ZOOM)
 
+    status = st.empty()  # filled once the layers are built (they say how events are drawn)
     bounds = _bounds(ctx)
     seen = st.session_state.get(K_SEEN_BOUNDS)
     base = build_base_map(
@@ -107,6 +184,7 @@ def render(ctx: RunContext) -> None:
         attribution=cache.basemap_attribution(),
         asset_base_url=ctx.asset_base_url,
         counts=len(ctx.dataset.events) > MAX_MARKERS,  # fixed per dataset: no remount
+        fold_legend_below_px=LEGEND_FOLD_BELOW_PX,
     )
     groups, aggregation = build_data_layers(
         ctx.filtered,
@@ -114,17 +192,19 @@ def render(ctx: RunContext) -> None:
         as_of=pd.Timestamp(ctx.state.effective_as_of),
         layers=ctx.state.layers,
         view=seen or bounds,
+        narrowed=bool(ctx.state.actors or ctx.state.types),
     )
-    if aggregation.aggregated:
-        st.info(f"Events are counted per cell: {aggregation.describe()}")
-    render_export_panel(ctx, seen or bounds)
+    status.markdown(status_line(ctx, aggregation))
+    with tools:
+        render_export_panel(ctx, seen or bounds)
     returned = st_folium(
         base,
         key=K_MAP,
         feature_group_to_add=groups,
         layer_control=layer_control(),
         # the bounds feed the PNG export ("the extent the user sees") and the detail shown
-        returned_objects=["last_object_clicked_popup", "bounds"],
+        # the extent also goes into the address bar, so a link reopens this very view
+        returned_objects=["last_object_clicked_popup", "bounds", "center", "zoom"],
         center=center,
         zoom=zoom,
         height=MAP_HEIGHT,
@@ -145,11 +225,9 @@ def render(ctx: RunContext) -> None:
     if selected != st.session_state.get(S.K_SELECTED):
         st.session_state[S.K_SELECTED] = selected
         st.session_state[S.K_RERUN] = True  # the table's mark follows on the next run
-    if selected is not None:
-        match = ctx.dataset.events[ctx.dataset.events[Column.ID] == selected]
-        if not match.empty:
-            st.markdown("**Selected event**")
-            st.html(event_popup_html(match.iloc[0]))
+    view = map_view(returned)
+    if view is not None:
+        st.session_state[S.K_MAP_VIEW] = view
 
     st.subheader("Timeline")
     counts = cache.events_per_day_for(
@@ -170,6 +248,14 @@ def render(ctx: RunContext) -> None:
         st.altair_chart(area_chart(areas, ctx.state.effective_as_of), width="stretch")
 
     st.subheader("Events")
+    if selected is not None:
+        match = ctx.dataset.events[ctx.dataset.events[Column.ID] == selected]
+        if not match.empty:
+            # a marker's popup shows it on the map; a row chosen here shows it here, where
+            # the user is looking, while the map moves to it
+            with st.container(border=True):
+                st.markdown("**Selected event**")
+                st.html(f"<style>{MAP_CSS}</style>{event_popup_html(match.iloc[0])}")
     show_event_table(events, selected)
 
 
