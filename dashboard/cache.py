@@ -169,10 +169,21 @@ def basemap_attribution() -> str:
     return attribution_text(basemap())
 
 
-@st.cache_resource(show_spinner=False)
-def palette(_dataset: Dataset, version: str) -> Palette:
-    """The dataset's colours (``version`` is its content hash, the cache key)."""
-    return Palette.for_dataset(_dataset)
+K_PALETTE = "palette"
+
+
+def palette(dataset: Dataset, version: str) -> Palette:
+    """The dataset's colours, each name keeping the colour it had in this session before.
+
+    ``version`` is the dataset's content hash: the palette is made again only when the
+    data change (an upload opened or closed), from the session's last one.
+    """
+    last = st.session_state.get(K_PALETTE)
+    if last is not None and last[0] == version:
+        return last[1]
+    made = Palette.for_dataset(dataset, kept=last[1] if last is not None else None)
+    st.session_state[K_PALETTE] = (version, made)
+    return made
 
 
 @st.cache_resource(show_spinner=False)

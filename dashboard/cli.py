@@ -397,6 +397,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             env[MAPPING_ENV] = str(Path(args.mapping).resolve())
     if args.view:
         env[VIEW_ENV] = args.view
+    if args.public_url:
+        env[PUBLIC_URL_ENV] = args.public_url  # the app's share links use it
     return serve(
         sharing,
         streamlit_command,
@@ -537,8 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snapshot.add_argument(
         "--link-base",
-        default="http://127.0.0.1:8501",
-        help="where the dashboard is served, for the link in the caption and metadata",
+        default=os.environ.get(PUBLIC_URL_ENV) or "http://127.0.0.1:8501",
+        help="where the dashboard is served, for the link in the caption and metadata "
+        f"(default: ${PUBLIC_URL_ENV}, else http://127.0.0.1:8501)",
     )
     snapshot.add_argument(
         "--gif", type=Path, metavar="FILE.gif", help="with a series: also an animated GIF"

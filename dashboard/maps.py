@@ -108,8 +108,11 @@ class Palette:
     datasets: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def for_dataset(cls, dataset: Dataset) -> Palette:
-        """Colours for every event type and zone controller of the (unfiltered) dataset."""
+    def for_dataset(cls, dataset: Dataset, *, kept: Palette | None = None) -> Palette:
+        """Colours for every event type and zone controller of the (unfiltered) dataset.
+
+        ``kept``: the palette of an earlier load, whose colours the same names keep.
+        """
         names = (
             list(dataset.events[Column.DATASET].cat.categories)
             if Column.DATASET in dataset.events
@@ -120,10 +123,14 @@ class Palette:
                 name: DATASET_OUTLINES[i % len(DATASET_OUTLINES)] for i, name in enumerate(names)
             },
             event_types=colour_map(
-                sorted(dataset.events[Column.EVENT_TYPE].dropna().unique()), EVENT_TYPE_COLOURS
+                sorted(dataset.events[Column.EVENT_TYPE].dropna().unique()),
+                EVENT_TYPE_COLOURS,
+                kept=kept.event_types if kept else None,
             ),
             controllers=colour_map(
-                sorted(dataset.zones[Column.CONTROLLER].dropna().unique()), CONTROLLER_COLOURS
+                sorted(dataset.zones[Column.CONTROLLER].dropna().unique()),
+                CONTROLLER_COLOURS,
+                kept=kept.controllers if kept else None,
             ),
         )
 

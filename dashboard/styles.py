@@ -59,15 +59,23 @@ _SPARE = [
 ]
 
 
-def colour_map(values: Iterable[str], fixed: dict[str, str]) -> dict[str, str]:
-    """A colour for each distinct value: its fixed colour, else the next spare one.
+def colour_map(
+    values: Iterable[str], fixed: dict[str, str], *, kept: dict[str, str] | None = None
+) -> dict[str, str]:
+    """A colour for each distinct value: its fixed colour, its ``kept`` one, else a spare one.
 
-    Spare colours skip those already used by fixed values present, so that two values in one
-    legend never share a colour while spare colours remain.
+    ``kept`` holds the colours an earlier load gave: a value keeps its colour from one load
+    to the next, whatever values come or go.  Spare colours skip those already used by the
+    values present, so that two values in one legend never share a colour while spare
+    colours remain.
+
+    >>> colour_map(["b"], {}, kept={"b": "#E69F00"})
+    {'b': '#E69F00'}
     """
+    kept = kept or {}
     distinct = list(dict.fromkeys(v for v in values if isinstance(v, str)))
-    colours = {v: fixed[v] for v in distinct if v in fixed}
+    colours = {v: fixed.get(v) or kept[v] for v in distinct if v in fixed or v in kept}
     spare = [c for c in _SPARE if c not in colours.values()] or _SPARE
     for i, value in enumerate(v for v in distinct if v not in colours):
         colours[value] = spare[i % len(spare)]
-    return colours
+    return {v: colours[v] for v in distinct}

@@ -1733,6 +1733,58 @@ def _iso_dates(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").astype("string")
 
 
+#: Two events in the atlas's own layout, for the template a person fills in (our own words).
+_TEMPLATE_EVENTS = (
+    {
+        Column.ID: "2016-12-13-ceasefire-announced",
+        Column.DATE_START: "2016-12-13",
+        Column.DATE_PRECISION: "day",
+        Column.EVENT_TYPE: "Strategic developments",
+        Column.SUB_EVENT_TYPE: "Agreement",
+        Column.ACTOR1: "Russia",
+        Column.ACTOR2: "Turkey",
+        Column.PLACE_NAME: "Aleppo",
+        Column.COUNTRY: "Syria",
+        Column.LATITUDE: "36.2021",
+        Column.LONGITUDE: "37.1343",
+        Column.LOCATION_PRECISION: "locality",
+        Column.ESTIMATE: "false",
+        Column.DESCRIPTION: "A ceasefire for east Aleppo is announced (replace with your own).",
+        Column.STATUS: "reported",
+        Column.SOURCES: "Your newsroom log; https://example.org/your-story",
+    },
+    {
+        Column.ID: "2016-12-15-first-convoy",
+        Column.DATE_START: "2016-12-15",
+        Column.DATE_END: "2016-12-16",
+        Column.DATE_PRECISION: "days",
+        Column.EVENT_TYPE: "Strategic developments",
+        Column.ACTOR1: "ICRC",
+        Column.PLACE_NAME: "Ramouseh",
+        Column.LATITUDE: "36.17",
+        Column.LONGITUDE: "37.13",
+        Column.LOCATION_PRECISION: "near",
+        Column.ESTIMATE: "true",
+        Column.UNCERTAINTY_KM: "2",
+        Column.FATALITIES: "",
+        Column.DESCRIPTION: "A place without coordinates may give place_name and country alone.",
+        Column.STATUS: "reported",
+        Column.SOURCES: "Reuters",
+    },
+)
+
+
+def template_events_csv() -> bytes:
+    """A small CSV in the atlas's own events layout: every column, two example rows.
+
+    >>> template_events_csv().decode().splitlines()[0].startswith("id,date_start,")
+    True
+    """
+    columns = [c.value for c in LAYER_SPECS[Layer.EVENTS].columns if c != Column.GEOCODE]
+    rows = [{c.value: v for c, v in row.items()} for row in _TEMPLATE_EVENTS]
+    return pd.DataFrame(rows, columns=columns).fillna("").to_csv(index=False).encode()
+
+
 def to_text_table(frame: gpd.GeoDataFrame, spec: LayerSpec) -> pd.DataFrame:
     """The layer as text cells, as CSV holds it (non-point geometry as WKT)."""
     out = pd.DataFrame(index=frame.index)

@@ -307,3 +307,27 @@ def test_the_timeline_counts_only_the_chosen_datasets(story):
     chosen = events_per_day_for(combined, version, (), (), ("five",))
     assert chosen["events"].sum() == 5
     assert every["events"].sum() == len(story.events) + 5
+
+
+def test_an_event_type_keeps_its_colour_when_another_upload_opens():
+    header = "id,date_start,event_type,actor1,latitude,longitude,sources\n"
+    first = header + "a1,2016-12-15,Shelling,Group A,36.2,37.1,Reuters\n"
+    at = _upload(_data_page(), "one.csv", first.encode())
+    assert not at.exception
+    colour = at.session_state["palette"][1].event_types["Shelling"]
+    # a second table whose type sorts first: the first one's colour stays
+    second = header + "b1,2016-12-15,Airstrike,Group B,36.2,37.1,Reuters\n"
+    at = _upload(at.switch_page("screens/data_page.py").run(), "two.csv", second.encode())
+    assert not at.exception
+    palette = at.session_state["palette"][1]
+    assert "Airstrike" in palette.event_types
+    assert palette.event_types["Shelling"] == colour
+    assert palette.event_types["Airstrike"] != colour
+
+
+def test_the_share_link_uses_the_public_address_when_one_is_set(monkeypatch):
+    monkeypatch.setenv("ATLAS_PUBLIC_URL", "https://atlas.example.org")
+    at = _app()
+    link = next(c.value for c in at.caption if "Link to this view" in c.value)
+    assert "https://atlas.example.org/?start=" in link
+    assert "127.0.0.1" not in link

@@ -66,3 +66,16 @@ def test_an_upload_named_after_a_layer_is_read_as_that_layer(story):
     zones_csv = to_text_table(story.zones, LAYER_SPECS[Layer.ZONES]).to_csv(index=False)
     dataset, report = read_upload("C:\\\\exports\\\\zones.csv", zones_csv.encode())
     assert report.ok and len(dataset.zones) == len(story.zones) and dataset.events.empty
+
+
+def test_the_template_csv_reads_back_as_two_valid_events(tmp_path):
+    from geo.io import read_dataset, template_events_csv
+
+    path = tmp_path / "template.csv"
+    path.write_bytes(template_events_csv())
+    dataset, report = read_dataset(path)
+    assert report.ok, report.problems
+    assert list(dataset.events["id"]) == [
+        "2016-12-13-ceasefire-announced",
+        "2016-12-15-first-convoy",
+    ]

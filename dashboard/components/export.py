@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 
 from dashboard import cache
+from dashboard.cli import PUBLIC_URL_ENV
 from dashboard.context import RunContext
 from dashboard.snapshot import SnapshotRequest, render_png, renderer, snapshot_html
 from dashboard.state import to_query
@@ -22,15 +24,20 @@ K_WIDTH, K_HEIGHT, K_SCALE = "export_width", "export_height", "export_scale"
 
 
 def share_link(ctx: RunContext) -> str:
-    """The URL of this view (the app's own address with the state's query string)."""
+    """The URL of this view, with the state's query string.
+
+    At the public address (``ATLAS_PUBLIC_URL``, which ``atlas run --public-url`` sets) if
+    there is one, else at the address the user reached the app at.
+    """
     query = urlencode(to_query(ctx.state), doseq=True)
+    public = os.environ.get(PUBLIC_URL_ENV, "").strip()
     try:
-        scheme, netloc, path, _, _ = urlsplit(st.context.url or "")
+        scheme, netloc, path, _, _ = urlsplit(public or st.context.url or "")
     except AttributeError:
         scheme = netloc = path = ""
     if not netloc:
         return f"?{query}"
-    return urlunsplit((scheme, netloc, path, query, ""))
+    return urlunsplit((scheme, netloc, path or "/", query, ""))
 
 
 def metadata_state(ctx: RunContext) -> dict[str, object]:

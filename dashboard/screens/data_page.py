@@ -10,7 +10,7 @@ from dashboard.components.report import show_report
 from dashboard.components.text import md_text
 from dashboard.context import RunContext, current
 from dashboard.state import OpenDataset, ViewState
-from geo.io import upload_limit_mb
+from geo.io import template_events_csv, upload_limit_mb
 from geo.mapping import ColumnMapping, mapping_from_bytes, needs_mapping, suggest_mapping
 from geo.problems import DataError
 from geo.schema import Column
@@ -218,6 +218,15 @@ def render(ctx: RunContext) -> None:
         f"(current or older) or UCDP GED's, or any other (you map its columns). Up to "
         f"{upload_limit_mb():g} MB. The file stays in this browser session on this server: it "
         "is read, checked and never run, and closing the tab forgets it."
+    )
+    st.download_button(
+        "Download a template CSV",
+        template_events_csv(),
+        file_name="conflict-atlas-template.csv",
+        mime="text/csv",
+        key="download_template",
+        on_click="ignore",
+        help="Every column of the atlas's own layout, with two example rows to replace.",
     )
     # every file is offered and its type checked on reading: given type=, Streamlit fails
     # the whole page, before this script runs, on a name holding a NUL byte
