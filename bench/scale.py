@@ -267,6 +267,8 @@ def viewers(rows: int, count: int, seconds: float) -> dict[str, float]:
         url = f"{server.url}/?view=region&start=2020-01-01&end=2020-12-31&as_of=2020-06-15"
         single, single_errors = asyncio.run(_viewers(url, 1, min(seconds, 30)))
         many, errors = asyncio.run(_viewers(url, count, seconds))
+    for error in single_errors + errors:
+        print(f"viewer error: {error}", file=sys.stderr)  # counted below; said here
     p95 = lambda xs: statistics.quantiles(xs, n=20)[18] if len(xs) >= 2 else float("nan")  # noqa: E731
     return {
         "viewers": float(count),

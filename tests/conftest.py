@@ -26,6 +26,28 @@ def story():
     return load_story()
 
 
+@pytest.fixture(scope="module")
+def server():
+    """The dashboard on the bundled story, served for one test module (tests/servers.py)."""
+    from tests.servers import dashboard_server
+
+    with dashboard_server() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a test module (one Playwright at a time per thread)."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def write_text(tmp_path: Path):
     """Write dedented text to a file under tmp_path and return its path."""

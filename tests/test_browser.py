@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 import pytest
-from playwright.sync_api import Frame, Page, sync_playwright
+from playwright.sync_api import Frame, Page
 
 from geo.filters import Filters, filter_dataset
-from tests.servers import HOST, dashboard_server, launch_chromium
+from tests.servers import HOST
 
 pytestmark = pytest.mark.browser
 
@@ -33,20 +33,6 @@ COUNT_LAYERS = """() => {
   });
   return [events, zones];
 }"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    with dashboard_server() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 class Watch:

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Frame, Page, sync_playwright
+from playwright.sync_api import Frame, Page
 
 from dashboard.maps import basemap_geojson
 from dashboard.snapshot import SnapshotRequest, snapshot_html
@@ -20,7 +20,7 @@ from geo.filters import Filters
 from geo.io import read_dataset
 from geo.story import load_basemap
 from tests.payloads import SCRIPT_PAYLOADS, poisoned_story, template_payloads
-from tests.servers import dashboard_server, launch_chromium
+from tests.servers import dashboard_server
 
 pytestmark = pytest.mark.browser
 
@@ -72,14 +72,6 @@ def poisoned(tmp_path_factory) -> Path:
 def server(poisoned):
     with dashboard_server(poisoned) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 class Guard:

@@ -11,10 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Frame, Page, expect, sync_playwright
+from playwright.sync_api import Frame, Page, expect
 
 from geo.filters import Filters, filter_dataset
-from tests.servers import dashboard_server, launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -32,20 +31,6 @@ MARKER_POINT = """() => { let p = null; const s = map_div.getSize();
     const q = map_div.latLngToContainerPoint(l.getLatLng());
     if (q.x > 80 && q.y > 80 && q.x < s.x - 260 && q.y < s.y - 80) p = {x: q.x, y: q.y}; } });
   return p; }"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    with dashboard_server() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(params=list(SIZES), ids=list(SIZES))

@@ -119,9 +119,10 @@ def status_line(ctx: RunContext, aggregation: Aggregation) -> str:
     Markdown; the filters' description (which holds the data's names) is escaped.
     """
     routes = len(ctx.filtered.routes)
+    as_of = ctx.state.effective_as_of
     parts = [
         f"**{len(ctx.filtered.events):,} of {len(ctx.dataset.events):,} events** shown",
-        f"{len(ctx.filtered.zones)} zones on {ctx.state.effective_as_of:%-d %b %Y}",
+        f"{len(ctx.filtered.zones)} zones on {as_of.day} {as_of:%b %Y}",
         f"{routes} route{'s' if routes != 1 else ''} in use",
     ]
     if ctx.state.actors or ctx.state.types:
@@ -173,7 +174,6 @@ def render(ctx: RunContext) -> None:
     center = st.session_state.get(S.K_GO_CENTER)
     zoom = st.session_state.get(S.K_GO_ZOOM)
 
-    status = st.empty()  # filled once the layers are built (they say how events are drawn)
     bounds = _bounds(ctx)
     seen = st.session_state.get(K_SEEN_BOUNDS)
     base = build_base_map(
@@ -194,7 +194,9 @@ def render(ctx: RunContext) -> None:
         view=seen or bounds,
         narrowed=bool(ctx.state.actors or ctx.state.types),
     )
-    status.markdown(status_line(ctx, aggregation))
+    # written once the layers are built (they say how events are drawn), never emptied
+    # first: a rerun leaves the line in place, and the map below it does not jump
+    st.markdown(status_line(ctx, aggregation))
     with tools:
         render_export_panel(ctx, seen or bounds)
     returned = st_folium(
