@@ -224,7 +224,8 @@ async def _viewer(
                 ".st-key-day_forward button" if rng.random() < 0.5 else ".st-key-day_back button"
             )
             start = time.perf_counter()
-            await page.locator(button).click()
+            # .first: while the app reruns, the sidebar may briefly hold a stale copy too
+            await page.locator(button).first.click()
             try:
                 await page.wait_for_function(
                     "(b) => { const l = [...document.querySelectorAll("

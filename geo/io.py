@@ -1782,7 +1782,8 @@ def template_events_csv() -> bytes:
     """
     columns = [c.value for c in LAYER_SPECS[Layer.EVENTS].columns if c != Column.GEOCODE]
     rows = [{c.value: v for c, v in row.items()} for row in _TEMPLATE_EVENTS]
-    return pd.DataFrame(rows, columns=columns).fillna("").to_csv(index=False).encode()
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return frame.fillna("").to_csv(index=False).encode()
 
 
 def to_text_table(frame: gpd.GeoDataFrame, spec: LayerSpec) -> pd.DataFrame:
