@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.assets import STATIC_DIR
-from dashboard.cli import DATA_ENV, MAPPING_ENV
+from dashboard.cli import COUNTRY_ENV, DATA_ENV, MAPPING_ENV
 from dashboard.components.timeline import events_per_day
 from dashboard.maps import Palette, attribution_text, basemap_geojson
 from dashboard.state import Choices
@@ -59,12 +59,18 @@ def mapping_path() -> Path | None:
 
 @st.cache_resource(show_spinner="Loading the dataset…")
 def _load(
-    path: str | None, mtime: float, mapping: str | None, mapping_mtime: float
+    path: str | None,
+    mtime: float,
+    mapping: str | None,
+    mapping_mtime: float,
+    country: str | None = None,
 ) -> tuple[Dataset, LoadReport]:
     if path is None:
         story = load_story()
         return replace(story, source=f"{story_path().name} (the bundled story)"), LoadReport()
-    dataset, report = read_dataset(path, mapping=read_mapping(mapping) if mapping else None)
+    dataset, report = read_dataset(
+        path, mapping=read_mapping(mapping) if mapping else None, country=country
+    )
     return replace(dataset, source=Path(path).name), without_folders(report, Path(path))
 
 
@@ -101,7 +107,11 @@ def load_dataset() -> tuple[Dataset, LoadReport]:
     mapping = mapping_path()
     mapping_mtime = modification_time(mapping) if mapping else 0.0
     return _load(
-        str(path), modification_time(path), str(mapping) if mapping else None, mapping_mtime
+        str(path),
+        modification_time(path),
+        str(mapping) if mapping else None,
+        mapping_mtime,
+        os.environ.get(COUNTRY_ENV, "").strip() or None,
     )
 
 

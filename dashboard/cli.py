@@ -36,7 +36,7 @@ from dashboard.serve import host_allow_list
 from dashboard.views import VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import Filters, describe_filters, filter_dataset
-from geo.io import atomic_path, read_dataset, read_headers, write_dataset
+from geo.io import atomic_path, read_dataset, read_preview, write_dataset
 from geo.mapping import ColumnMapping, read_mapping, suggest_mapping
 from geo.problems import DataError, LoadReport
 from geo.story import load_story
@@ -45,6 +45,8 @@ from geo.story import load_story
 DATA_ENV = "ATLAS_DATA"
 #: How ``atlas run --mapping`` tells the app how to read ``--data``.
 MAPPING_ENV = "ATLAS_MAPPING"
+#: How ``atlas run --country`` tells the app the country of ``--data``'s rows naming none.
+COUNTRY_ENV = "ATLAS_COUNTRY"
 #: How ``atlas run --view`` tells the app which view to open on.
 VIEW_ENV = "ATLAS_VIEW"
 #: The default of ``atlas run --public-url``: the address people use to reach it.
@@ -57,13 +59,19 @@ def _mapping(path: str | None) -> ColumnMapping | None:
     return read_mapping(path) if path else None
 
 
-def _load(path: str | None, mapping: str | None = None, *, err=sys.stderr) -> Dataset:
+def _load(
+    path: str | None,
+    mapping: str | None = None,
+    country: str | None = None,
+    *,
+    err=sys.stderr,
+) -> Dataset:
     """The dataset at ``path`` (invalid rows reported on ``err`` and left out), or the story."""
     if path is None:
-        if mapping:
-            raise ValueError("--mapping applies to a file given with --data")
+        if mapping or country:
+            raise ValueError("--mapping and --country apply to a file given with --data")
         return load_story()
-    dataset, report = read_dataset(path, mapping=_mapping(mapping))
+    dataset, report = read_dataset(path, mapping=_mapping(mapping), country=country)
     if not report.ok:
         print(report.summary(), file=err)
         print(
@@ -80,12 +88,19 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_mapping_argument(parser: argparse.ArgumentParser) -> None:
-    """``--mapping FILE``: how to read a table in a layout the atlas does not know."""
+    """``--mapping FILE --country C``: how to read a table in a layout the atlas does not know,
+    and where to look up the place names of rows that name no country."""
     parser.add_argument(
         "--mapping",
         metavar="FILE",
         help="a mapping file (from the app's mapping step or 'atlas mapping') naming which "
         "column holds the date, position, place, actors, type and source",
+    )
+    parser.add_argument(
+        "--country",
+        metavar="NAME|ISO",
+        help="the country of rows that name none: where their place names are looked up "
+        "(a name found in several countries is otherwise left unplaced)",
     )
 
 
@@ -130,7 +145,7 @@ def filters_from(args: argparse.Namespace) -> Filters:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print each layer's count, date span and actors."""
-    info = _load(args.data, args.mapping).info()
+    info = _load(args.data, args.mapping, args.country).info()
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -152,7 +167,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     mapping = _mapping(args.mapping)
     for path in args.paths:
         try:
-            report.extend(read_dataset(path, mapping=mapping)[1])
+            report.extend(read_dataset(path, mapping=mapping, country=args.country)[1])
         except DataError as error:
             print(error, file=sys.stderr)
             unreadable = True
@@ -168,7 +183,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the filtered dataset to .geojson, .gpkg, .csv (events) or .parquet (events)."""
     filters = filters_from(args)
-    dataset = filter_dataset(_load(args.data, args.mapping), filters)
+    dataset = filter_dataset(_load(args.data, args.mapping, args.country), filters)
     out = write_dataset(dataset, args.out)
     counts = ", ".join(
         f"{len(dataset.layer(name))} {name}" for name in ("events", "places", "zones", "routes")
@@ -185,7 +200,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     ``--report`` (by default ``OUT.report.csv`` beside it).  Exit 0 even with rejected rows:
     they are reported, and the import is what was asked for.
     """
-    dataset, report = read_dataset(args.file, mapping=_mapping(args.mapping))
+    dataset, report = read_dataset(args.file, mapping=_mapping(args.mapping), country=args.country)
     out = write_dataset(dataset, args.out)
     report_path = args.report or out.with_name(out.stem + ".report.csv")
     with atomic_path(report_path) as tmp:
@@ -199,8 +214,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_mapping(args: argparse.Namespace) -> int:
     """Write a first guess at a mapping file for a table, to check and edit."""
-    headers = read_headers(args.file)
-    mapping = suggest_mapping(headers)
+    mapping = suggest_mapping(*read_preview(args.file))
     text = mapping.to_json()
     if args.out is None:
         print(text, end="")
@@ -237,7 +251,7 @@ def _snapshot_request(args: argparse.Namespace):
     from dashboard.views import FIT, VIEWS, fit_bounds
 
     filters = filters_from(args)
-    dataset = _load(args.data, args.mapping)
+    dataset = _load(args.data, args.mapping, args.country)
     if args.view == FIT:
         shown = filter_dataset(dataset, filters)
         bounds = fit_bounds(shown.events, shown.zones, shown.routes) or VIEWS["region"].bounds
@@ -391,10 +405,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     env = dict(os.environ)
     if args.data:
-        _load(args.data, args.mapping)
+        _load(args.data, args.mapping, args.country)
         env[DATA_ENV] = str(Path(args.data).resolve())
         if args.mapping:
             env[MAPPING_ENV] = str(Path(args.mapping).resolve())
+        if args.country:
+            env[COUNTRY_ENV] = args.country
     if args.view:
         env[VIEW_ENV] = args.view
     if args.public_url:

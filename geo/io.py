@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree.ElementTree import ParseError
 
 import charset_normalizer
@@ -57,7 +57,7 @@ from geo.dates import MIXED, read_date_column
 from geo.layouts import detect_layout
 from geo.mapping import ColumnMapping
 from geo.parsing import decode_json_list, neutralise_formula
-from geo.placement import place_by_name
+from geo.placement import Placement, place_by_name
 from geo.problems import DataError, LayerReport, LoadReport, Problem, encoding_label
 from geo.schema import (
     CRS,
@@ -89,6 +89,8 @@ REFUSED_SUFFIXES = {
 #: Python pickles: loading one runs whatever code it names, so one is never opened.
 PICKLE_SUFFIXES = {".pkl", ".pickle", ".joblib"}
 _READABLE = ".csv, .tsv, .xlsx, .geojson, .json, .gpkg, .parquet or .zip (a zipped shapefile)"
+#: The layout of a table read through a user's column mapping.
+MAPPED_LAYOUT = "mapped"
 _JSON_TYPES = {FieldType.SOURCES, FieldType.PERIODS, FieldType.PEOPLE_MOVED}
 
 
@@ -101,6 +103,7 @@ def read_layer(
     *,
     mapping: ColumnMapping | None = None,
     limits: UploadLimits | None = None,
+    country: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Read and validate one layer from a file.
 
@@ -121,6 +124,10 @@ def read_layer(
     limits
         What the file may make the reader do (an upload's, see :class:`UploadLimits`);
         None reads it whole.
+
+    country
+        The country (a name or ISO code) of events that name none: the hint for placing
+        their place names.
 
     Events with a place name and no coordinates are placed offline (see
     :mod:`geo.placement`).
@@ -144,7 +151,7 @@ def read_layer(
         found = ", ".join(str(k) for k in tables) or "none"
         raise DataError(path, f"holds no {wanted} layer (layers found: {found})")
     _check_rows(path, len(tables[wanted].cells), limits)
-    return _validate(tables[wanted], wanted, mapping, limits)
+    return _validate(tables[wanted], wanted, mapping, limits, country)
 
 
 def read_dataset(
@@ -152,6 +159,7 @@ def read_dataset(
     *,
     mapping: ColumnMapping | None = None,
     limits: UploadLimits | None = None,
+    country: str | None = None,
 ) -> tuple[Dataset, LoadReport]:
     """Read and validate every layer of a dataset.
 
@@ -160,7 +168,8 @@ def read_dataset(
     FeatureCollection whose features carry a ``layer`` property, an Excel workbook with a
     sheet per layer, a zip of layer files, or any single-layer file (taken as events unless
     its name or content says otherwise).  Layers not found are empty.  All geometry is
-    EPSG:4326.  ``mapping``, ``limits`` and placing by name work as in :func:`read_layer`;
+    EPSG:4326.  ``mapping``, ``limits``, ``country`` and placing by name work as in
+    :func:`read_layer`;
     the row limit counts every layer together.
     """
     path = Path(path)
@@ -186,14 +195,27 @@ def read_dataset(
     report = LoadReport()
     frames: dict[Layer, gpd.GeoDataFrame] = {}
     for layer, table in tables:
-        frame, layer_report = _validate(table, layer, mapping, limits)
+        frame, layer_report = _validate(table, layer, mapping, limits, country)
         frames[layer] = frame
         report.layers.append(layer_report)
     return Dataset.from_layers(frames, name=path.stem, source=str(path)), report
 
 
-def read_headers(path: str | Path, *, limits: UploadLimits | None = None) -> list[str]:
-    """The column headers of a file's events table (``geometry`` too, where it has shapes).
+#: How many of a table's first rows a preview holds: enough to tell sentences from names.
+PREVIEW_ROWS = 200
+
+
+class TablePreview(NamedTuple):
+    """A file's events table as the mapping step sees it, before any mapping."""
+
+    #: The column headers (``geometry`` too, where the table has shapes).
+    headers: list[str]
+    #: The first :data:`PREVIEW_ROWS` rows' cells, as read (no geometry).
+    rows: pd.DataFrame
+
+
+def read_preview(path: str | Path, *, limits: UploadLimits | None = None) -> TablePreview:
+    """The headers and first rows of a file's events table.
 
     Known layouts (ACLED, UCDP GED) come back as our columns: they need no mapping.
     ``limits`` bound the reading as in :func:`read_layer`.
@@ -208,7 +230,12 @@ def read_headers(path: str | Path, *, limits: UploadLimits | None = None) -> lis
     headers = [str(c) for c in table.cells.columns]
     if table.geometry is not None:
         headers.append(Column.GEOMETRY.value)
-    return headers
+    return TablePreview(headers, table.cells.head(PREVIEW_ROWS))
+
+
+def read_headers(path: str | Path, *, limits: UploadLimits | None = None) -> list[str]:
+    """The column headers of a file's events table (see :func:`read_preview`)."""
+    return read_preview(path, limits=limits).headers
 
 
 def _validate(
@@ -216,6 +243,7 @@ def _validate(
     layer: Layer,
     mapping: ColumnMapping | None,
     limits: UploadLimits | None = None,
+    country: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Validate one raw table; an events table is mapped and placed by name first.
 
@@ -223,7 +251,7 @@ def _validate(
     looks at it.
     """
     notes: list[str] = []
-    geocoded = 0
+    placement = Placement()
     if limits is not None and table.geometry is not None:
         table = _bounded_shapes(table, layer, limits)
     if layer is Layer.EVENTS:
@@ -231,9 +259,16 @@ def _validate(
             table, notes = _mapped(table, mapping)
         elif table.layout == OUR_LAYOUT:
             table, notes = _date_forms(table)
-        table, geocoded = place_by_name(table)
+        table, placement = place_by_name(table, country=country)
     frame, report = validate_table(table, LAYER_SPECS[layer])
-    report.geocoded, report.notes = geocoded, notes
+    report.geocoded, report.notes = placement.placed, notes
+    report.placed_countries = dict(placement.countries)
+    report.names_in_several_countries = dict(placement.in_several_countries)
+    report.rows_in_several_countries = placement.rows_in_several_countries
+    if country and placement.placed:
+        notes.append(f"rows naming no country had their places looked up in {country}")
+    if mapping is not None and table.layout == MAPPED_LAYOUT:
+        report.problems = mapping.in_table_terms(report.problems)
     return frame, report
 
 
@@ -266,7 +301,7 @@ def _mapped(table: RawTable, mapping: ColumnMapping) -> tuple[RawTable, list[str
     positioned = {Column.LATITUDE.value, Column.LONGITUDE.value} & set(mapping.columns)
     # shapes (GeoJSON, shapefile) place rows unless the mapping names coordinate columns
     geometry = None if positioned else table.geometry
-    return replace(table, cells=cells, geometry=geometry, layout="mapped"), notes
+    return replace(table, cells=cells, geometry=geometry, layout=MAPPED_LAYOUT), notes
 
 
 def _layer_files(folder: Path) -> dict[Layer, Path]:

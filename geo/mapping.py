@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,8 @@ import pandas as pd
 
 from geo.dates import MIXED, read_date_column
 from geo.layouts import detect_layout
-from geo.problems import DataError
-from geo.schema import EVENTS, Column
+from geo.problems import DataError, Problem
+from geo.schema import EVENTS, Column, column_label
 
 FORMAT_VERSION = 1
 #: The largest mapping file read, in bytes.  A mapping is a few hundred bytes; a path such
@@ -151,6 +151,25 @@ class ColumnMapping:
         if not has_position and Column.PLACE_NAME.value not in given:
             gaps.append(Column.LATITUDE)
         return gaps
+
+    def column_words(self, column: str) -> str:
+        """How a message names one of our columns: the table's header, and our label.
+
+        >>> ColumnMapping({"event_type": "What"}).column_words("event_type")
+        'What (Event type)'
+        >>> ColumnMapping({}, {"sources": "Newsroom log"}).column_words("sources")
+        'Source'
+        """
+        header = self.columns.get(column)
+        label = column_label(column)
+        return label if header is None else f"{header} ({label})"
+
+    def in_table_terms(self, problems: Iterable[Problem]) -> list[Problem]:
+        """Problems found in the mapped table, naming its columns (see :meth:`column_words`).
+
+        A spreadsheet's user finds ``Town`` in the file; ``place_name`` is only ours.
+        """
+        return [replace(p, column=self.column_words(p.column)) if p.column else p for p in problems]
 
     # --- applying --------------------------------------------------------------------
 
@@ -296,6 +315,22 @@ def read_mapping(path: str | Path) -> ColumnMapping:
     return mapping_from_bytes(data, path=str(path))
 
 
+def still_needed(mapping: ColumnMapping) -> str | None:
+    """What a mapping still lacks, in the words of the app's mapping step (None: nothing).
+
+    >>> still_needed(ColumnMapping({"date_start": "D", "place_name": "P"}))
+    'Still needed: Event type, Actor, Source (a column, or a value for every row).'
+    """
+    gaps = mapping.gaps()
+    if not gaps:
+        return None
+    words = [
+        "Latitude and Longitude, or a Place name" if gap is Column.LATITUDE else column_label(gap)
+        for gap in gaps
+    ]
+    return f"Still needed: {', '.join(words)} (a column, or a value for every row)."
+
+
 def needs_mapping(headers: Iterable[object]) -> bool:
     """True when a table is in no layout the atlas knows: ours, ACLED's or UCDP GED's.
 
@@ -311,23 +346,76 @@ def needs_mapping(headers: Iterable[object]) -> bool:
     return not required <= present
 
 
-def suggest_mapping(headers: Iterable[object]) -> ColumnMapping:
+#: Our columns whose values are categories (legend entries, filter choices): a column of
+#: sentences is never guessed as one of them.
+CATEGORY_COLUMNS = frozenset(
+    {
+        Column.EVENT_TYPE,
+        Column.SUB_EVENT_TYPE,
+        Column.ACTOR1,
+        Column.ACTOR2,
+        Column.ASSOC_ACTORS,
+        Column.COUNTRY,
+    }
+)
+#: A column is free text when its typical value has this many words or more...
+FREE_TEXT_WORDS = 5
+#: ...and at least this share of its values differ from one another.  Category names are
+#: short ("Violence against civilians") and repeat; a reporter's notes are sentences that do
+#: not.
+FREE_TEXT_DISTINCT = 0.8
+
+
+def is_free_text(values: pd.Series) -> bool:
+    """True when a column holds sentences rather than names of categories.
+
+    Blank cells are left out.  A column is free text when its median value has at least
+    :data:`FREE_TEXT_WORDS` words and at least :data:`FREE_TEXT_DISTINCT` of its values
+    are distinct.
+
+    >>> is_free_text(pd.Series(["Battles", "Battles", "Strategic developments", None]))
+    False
+    >>> is_free_text(pd.Series(["Shelling hit the old city at dawn.", "Buses left at noon today."]))
+    True
+    """
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty:
+        return False
+    words = text.str.split().str.len()
+    return bool(
+        words.median() >= FREE_TEXT_WORDS and text.nunique() >= FREE_TEXT_DISTINCT * len(text)
+    )
+
+
+def suggest_mapping(headers: Iterable[object], sample: pd.DataFrame | None = None) -> ColumnMapping:
     """A first guess at a mapping from a table's headers, for the user to check.
 
     Each of our columns takes the first header (in table order) whose squashed spelling is
-    one of its synonyms; a header is used once.
+    one of its synonyms; a header is used once.  With ``sample`` (the table's first rows,
+    its columns named by ``headers``), a column of sentences (see :func:`is_free_text`) is
+    not guessed as a category such as the event type or an actor; the first such column
+    is the description, unless a header spelled as one was found.
 
     >>> suggest_mapping(["Date", "Town", "Lat", "Lng", "Who", "Link"]).columns["latitude"]
     'Lat'
     """
     squashed = [(_squash(h), str(h).strip()) for h in headers]
+    by_header = {} if sample is None else {str(c).strip(): c for c in sample.columns}
+    free_text = {h for _, h in squashed if h in by_header and is_free_text(sample[by_header[h]])}
     used: set[str] = set()
     columns: dict[str, str] = {}
     for ours, spellings in SYNONYMS.items():
+        fits = [h for _, h in squashed if ours not in CATEGORY_COLUMNS or h not in free_text]
         for spelling in spellings:
-            match = next((h for s, h in squashed if s == spelling and h not in used), None)
+            match = next(
+                (h for s, h in squashed if s == spelling and h in fits and h not in used), None
+            )
             if match is not None:
                 columns[ours.value] = match
                 used.add(match)
                 break
+    prose = [h for _, h in squashed if h in free_text and h not in used]
+    if Column.DESCRIPTION.value not in columns and prose:
+        columns[Column.DESCRIPTION.value] = prose[0]
     return ColumnMapping(columns)

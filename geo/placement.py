@@ -10,12 +10,14 @@ candidates in its reason, for the user to add coordinates or a clearer name.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-from geo.geocode import MATCHED, Match, geocode_places
+from geo.geocode import AMBIGUOUS, MATCHED, Match, geocode_places
 from geo.parsing import blank_to_na, factorized
 from geo.problems import Problem
 from geo.schema import EVENTS, Column, Layer
@@ -41,26 +43,48 @@ def _our_headers(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.rename(columns=renames) if renames else cells
 
 
-def place_by_name(table: RawTable) -> tuple[RawTable, int]:
-    """The table with unplaced rows geocoded; and how many rows were placed.
+@dataclass(frozen=True)
+class Placement:
+    """What placing a table's rows by name did."""
+
+    #: How many rows were placed.
+    placed: int = 0
+    #: How many placed rows lie in each country (ISO code): where the table's places are.
+    countries: Mapping[str, int] = field(default_factory=dict)
+    #: The names, in rows naming no country, that several countries have: name -> their
+    #: ISO codes.  Those rows are left unplaced; a country for them would place them.
+    in_several_countries: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: How many rows those names left unplaced.
+    rows_in_several_countries: int = 0
+
+
+def place_by_name(table: RawTable, *, country: str | None = None) -> tuple[RawTable, Placement]:
+    """The table with unplaced rows geocoded; and what was placed.
 
     ``table.cells`` holds our event columns (names as in ``geo.schema.Column``); rows that
     cannot be placed get a problem on ``place_name`` (their latitude and longitude are
-    then not reported again as missing).
+    then not reported again as missing).  ``country`` (a name or ISO code) is the hint for
+    rows whose own country is blank, or for every row of a table without one.
     """
     if table.geometry is not None:
-        return table, 0  # shapes place the rows (a missing one is reported by validation)
+        return table, Placement()  # shapes place the rows (validation reports a missing one)
     cells = _our_headers(table.cells)
     if Column.PLACE_NAME not in cells:
-        return table, 0
+        return table, Placement()
     unplaced = _blank(cells, Column.LATITUDE) & _blank(cells, Column.LONGITUDE)
     if not unplaced.any():
-        return table, 0
+        return table, Placement()
     named = unplaced & ~_blank(cells, Column.PLACE_NAME)
     if not named.any():
-        return table, 0
+        return table, Placement()
     rows = cells[named]
     countries = rows.get(Column.COUNTRY)
+    if country is not None and country.strip():
+        if countries is None:
+            countries = pd.Series(country.strip(), index=rows.index, dtype=object)
+        else:
+            own = _blank(rows, Column.COUNTRY)
+            countries = countries.astype(object).where(~own, country.strip())
     matches = geocode_places(rows[Column.PLACE_NAME], countries)
     placed = np.array([m is not None and m.status == MATCHED for m in matches], dtype=bool)
     cells = cells.copy()
@@ -80,7 +104,28 @@ def place_by_name(table: RawTable) -> tuple[RawTable, int]:
         _problem(table, label, match)
         for label, match in zip(rows.index[~placed], matches[~placed], strict=True)
     ]
-    return replace(table, cells=cells, problems=(*table.problems, *problems)), int(placed.sum())
+    several = [m for m in matches[~placed] if _in_several_countries(m)]
+    placement = Placement(
+        int(placed.sum()),
+        dict(Counter(c.country_code for c in chosen)),
+        {m.query: _countries_of(m) for m in several},
+        len(several),
+    )
+    return replace(table, cells=cells, problems=(*table.problems, *problems)), placement
+
+
+def _countries_of(match: Match) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.country_code for c in match.candidates))
+
+
+def _in_several_countries(match: Match | None) -> bool:
+    """True for a name in a row naming no country that places in several countries have."""
+    return (
+        match is not None
+        and match.status == AMBIGUOUS
+        and match.country is None
+        and len(_countries_of(match)) > 1
+    )
 
 
 def _problem(table: RawTable, label: object, match: Match) -> Problem:

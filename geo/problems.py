@@ -74,6 +74,12 @@ class LayerReport:
     delimiter: str | None = None
     #: Rows placed from their place name (offline GeoNames), not from coordinates.
     geocoded: int = 0
+    #: How many rows placed by name lie in each country (ISO code).
+    placed_countries: dict[str, int] = field(default_factory=dict)
+    #: Place names, in rows naming no country, that several countries have: name -> ISO
+    #: codes; and how many rows they left unplaced.
+    names_in_several_countries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rows_in_several_countries: int = 0
     #: What the user should know about how the file was read (an ambiguous date form...).
     notes: list[str] = field(default_factory=list)
 
@@ -108,6 +114,25 @@ class LoadReport:
     def notes(self) -> list[str]:
         """Every layer's notes, each naming its file."""
         return [f"{r.path}: {note}" for r in self.layers for note in r.notes]
+
+    @property
+    def names_in_several_countries(self) -> dict[str, tuple[str, ...]]:
+        """Place names given no country that several countries have (rows left unplaced)."""
+        return {n: c for r in self.layers for n, c in r.names_in_several_countries.items()}
+
+    @property
+    def rows_in_several_countries(self) -> int:
+        """How many rows name no country and a place that several countries have."""
+        return sum(r.rows_in_several_countries for r in self.layers)
+
+    @property
+    def placed_countries(self) -> list[str]:
+        """The countries rows were placed in by name (ISO codes), most rows first."""
+        counts: dict[str, int] = {}
+        for r in self.layers:
+            for code, rows in r.placed_countries.items():
+                counts[code] = counts.get(code, 0) + rows
+        return sorted(counts, key=lambda code: (-counts[code], code))
 
     def extend(self, other: LoadReport) -> None:
         """Add another load's layer reports to this one."""

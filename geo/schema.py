@@ -82,6 +82,34 @@ class Column(StrEnum):
     DATASET = "dataset"
 
 
+#: The words the app shows for a column where they are not its name with spaces.  A file
+#: says ``event_type``; a person reads "Event type" on the screen and in its messages.
+_COLUMN_LABELS: dict[Column, str] = {
+    Column.ID: "Row id",
+    Column.DATE_START: "Date",
+    Column.DATE_END: "Last possible date",
+    Column.SUB_EVENT_TYPE: "Sub-type",
+    Column.ACTOR1: "Actor",
+    Column.ACTOR2: "Second actor",
+    Column.ASSOC_ACTORS: "Associated actors",
+    Column.SOURCES: "Source",
+    Column.UNCERTAINTY_KM: "Uncertainty (km)",
+}
+
+
+def column_label(column: Column | str) -> str:
+    """The words a person reads for a column, on the screen and in messages.
+
+    >>> [column_label(c) for c in (Column.EVENT_TYPE, Column.DATE_START, "place_name")]
+    ['Event type', 'Date', 'Place name']
+    """
+    try:
+        column = Column(column)
+    except ValueError:
+        return str(column)
+    return _COLUMN_LABELS.get(column) or column.value.replace("_", " ").capitalize()
+
+
 class FieldType(StrEnum):
     """How a column's values are parsed and stored."""
 

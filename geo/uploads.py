@@ -41,10 +41,11 @@ from geo.io import (
     GPKG_SUFFIXES,
     PARQUET_SUFFIXES,
     ZIP_SUFFIXES,
+    TablePreview,
     UploadLimits,
     check_upload_size,
     read_dataset,
-    read_headers,
+    read_preview,
 )
 from geo.mapping import ColumnMapping
 from geo.problems import DataError, LoadReport
@@ -162,19 +163,32 @@ def upload_headers(name: str, data: bytes) -> list[str]:
     Raises
     ------
     DataError
+        As :func:`upload_preview`.
+    """
+    return upload_preview(name, data).headers
+
+
+def upload_preview(name: str, data: bytes) -> TablePreview:
+    """The headers and first rows of an uploaded file's events table (``geo.io.read_preview``).
+
+    Raises
+    ------
+    DataError
         When the file's name holds a control character, when it is too large, of an
         unknown type, passes a limit, or cannot be read at all.
     """
     check_upload_name(name)
     limits = upload_limits(name)
     with _saved(name, data, limits) as path:
-        return _as_named(path, name, lambda: read_headers(path, limits=limits))
+        return _as_named(path, name, lambda: read_preview(path, limits=limits))
 
 
 def read_upload(
-    name: str, data: bytes, *, mapping: ColumnMapping | None = None
+    name: str, data: bytes, *, mapping: ColumnMapping | None = None, country: str | None = None
 ) -> tuple[Dataset, LoadReport]:
     """Read and validate an uploaded file as a dataset (EPSG:4326), named after the file.
+
+    ``mapping`` and ``country`` work as in ``geo.io.read_dataset``.
 
     The report's rows name the file as ``name`` (its problems' paths too).  The dataset
     is counted in :func:`upload_memory` until it is freed or released.
@@ -191,7 +205,7 @@ def read_upload(
     upload_memory().check_room(name, 0, limits.memory_mb)
     with _saved(name, data, limits) as path:
         dataset, report = _as_named(
-            path, name, lambda: read_dataset(path, mapping=mapping, limits=limits)
+            path, name, lambda: read_dataset(path, mapping=mapping, limits=limits, country=country)
         )
     temporary = str(path)
     for layer in report.layers:

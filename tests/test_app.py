@@ -262,7 +262,17 @@ def test_a_mapping_without_what_a_row_needs_says_what_is_missing():
     at.selectbox(key="map_event_type").set_value("(not in this table)")
     next(b for b in at.button if b.label == "Load with this mapping").click().run()
     assert not at.exception
-    assert "Still needed: event_type" in at.error[0].value
+    # the words on the screen, not the names in our files
+    assert at.error[0].value.startswith("Still needed: Event type (")
+    assert "event_type" not in at.error[0].value
+
+
+def test_the_rejected_rows_of_a_mapped_upload_name_the_files_own_columns():
+    at = _upload(_data_page(), "newsroom.csv", (DATA / "newsroom_log.csv").read_bytes())
+    at.text_input(key="const_sources").set_value("Newsroom log, December 2016")
+    next(b for b in at.button if b.label == "Load with this mapping").click().run()
+    rejected = at.dataframe[0].value
+    assert list(rejected["column"]) == ["Town (Place name)", "Lat (Latitude)"]
 
 
 def test_an_unreadable_upload_is_one_clear_error_naming_the_file():
@@ -286,8 +296,8 @@ def test_an_upload_is_read_for_its_headers_once_while_its_mapping_step_is_open(m
     import geo.uploads
 
     calls = []
-    read = geo.uploads.upload_headers
-    monkeypatch.setattr(geo.uploads, "upload_headers", lambda *a: calls.append(a[0]) or read(*a))
+    read = geo.uploads.upload_preview
+    monkeypatch.setattr(geo.uploads, "upload_preview", lambda *a: calls.append(a[0]) or read(*a))
     at = _upload(_data_page(), "newsroom.csv", (DATA / "newsroom_log.csv").read_bytes())
     at.run()
     at.run()

@@ -187,3 +187,22 @@ def test_the_atlas_console_script_is_installed():
     done = subprocess.run([atlas, "info"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "events:" in done.stdout
+
+
+def test_validate_and_import_take_a_country_for_rows_naming_none(tmp_path, capsys):
+    from tests.test_geocode import PALMYRA_LOG
+
+    lines = PALMYRA_LOG.splitlines()
+    log = tmp_path / "log.csv"  # our own layout: an id on every row
+    log.write_text(
+        "\n".join([f"id,{lines[0]}", *(f"e{n},{line}" for n, line in enumerate(lines[1:]))]),
+        encoding="utf-8",
+    )
+    assert main(["validate", str(log)]) == 1
+    assert "named Palmyra (exact name, no country hint)" in capsys.readouterr().out
+    assert main(["validate", "--country", "SY", str(log)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "log.gpkg"
+    assert main(["import", str(log), "--country", "Syria", "--out", str(out)]) == 0
+    assert "rows naming no country had their places looked up in Syria" in capsys.readouterr().out
+    assert len(read_dataset(out)[0].events) == 4

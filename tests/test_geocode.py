@@ -399,3 +399,47 @@ def test_geocode_places_needs_countries_on_the_same_rows():
         ValueError, match="countries must have the same index as names, row for row"
     ):
         geocode_places(pd.Series(["Idlib"]), pd.Series(["SY"], index=[5]))
+
+
+# --- a country for rows that name none ------------------------------------------------------
+
+#: Palmyra in Syria is Tadmur in GeoNames; without a country, "Palmyra" is a dozen American
+#: and Australian towns.  Rows 3 and 4 place in Syria by their own names, row 5 in Russia.
+PALMYRA_LOG = (
+    "date_start,event_type,actor1,sources,place_name,country\n"
+    "2016-12-11,Battles,ISIS,https://example.org/a,Palmyra,\n"
+    "2016-12-12,Battles,ISIS,https://example.org/b,Aleppo,\n"
+    "2016-12-13,Battles,ISIS,https://example.org/c,Idlib,\n"
+    "2016-12-14,Strategic developments,Russia,https://example.org/d,Moscow,RU\n"
+)
+
+
+def _palmyra(tmp_path, **options):
+    from geo.io import read_dataset
+    from geo.mapping import ColumnMapping
+
+    path = tmp_path / "log.csv"
+    path.write_text(PALMYRA_LOG, encoding="utf-8")
+    names = ["date_start", "event_type", "actor1", "sources", "place_name", "country"]
+    return read_dataset(path, mapping=ColumnMapping({n: n for n in names}), **options)
+
+
+def test_a_name_several_countries_have_is_reported_beside_where_the_rest_was_placed(tmp_path):
+    dataset, report = _palmyra(tmp_path)
+    assert len(dataset.events) == 3
+    assert [p.row for p in report.problems] == [2]
+    assert set(report.names_in_several_countries) == {"Palmyra"}
+    assert {"US", "AU"} <= set(report.names_in_several_countries["Palmyra"])
+    assert report.rows_in_several_countries == 1
+    assert report.placed_countries == ["SY", "RU"]
+
+
+def test_a_country_for_rows_naming_none_places_them_and_leaves_the_others_alone(tmp_path):
+    dataset, report = _palmyra(tmp_path, country="Syria")
+    assert report.ok and report.rows_in_several_countries == 0
+    events = dataset.events.set_index("id")
+    assert "Tadmur, SY" in events.loc["row-2", "geocode"]
+    assert "Moscow, RU" in events.loc["row-5", "geocode"], "a row's own country wins"
+    assert report.notes == [
+        f"{tmp_path / 'log.csv'}: rows naming no country had their places looked up in Syria"
+    ]

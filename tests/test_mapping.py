@@ -53,6 +53,46 @@ def test_the_mapping_is_guessed_from_common_header_spellings():
     assert guess.gaps() == []
 
 
+#: A reporter's log: "What" holds a sentence per row, not a category.
+FREE_TEXT_LOG = pd.DataFrame(
+    {
+        "Date": ["2016-12-15", "2016-12-16", "2016-12-16", "2016-12-20"],
+        "Town": ["Aleppo", "Idlib", "Aleppo", "Ankara"],
+        "Who": ["Syrian government", "ICRC", "ICRC", "Turkey"],
+        "What": [
+            "Clashes on the last front line of the east Aleppo enclave.",
+            "Buses carrying evacuees from Aleppo arrive in western countryside camps.",
+            "The evacuation stalls at the Ramouseh crossing for a second day.",
+            "Turkey, Russia and Iran meet in Moscow to back the ceasefire.",
+        ],
+        "Kind": ["Battles", "Strategic developments", "Strategic developments", "Battles"],
+        "Link": ["https://example.org/1", "https://example.org/2", "", ""],
+    }
+)
+
+
+def test_a_column_of_sentences_is_guessed_as_the_description_not_the_event_type():
+    headers = list(FREE_TEXT_LOG.columns)
+    guess = suggest_mapping(headers, FREE_TEXT_LOG)
+    assert guess.columns["description"] == "What"
+    assert guess.columns["event_type"] == "Kind", "the next header spelling a type is used"
+    assert guess.columns["actor1"] == "Who", "repeated short names are categories"
+
+
+def test_without_a_sample_the_guess_comes_from_the_headers_alone():
+    headers = [h for h in FREE_TEXT_LOG.columns if h != "Kind"]
+    assert suggest_mapping(headers).columns["event_type"] == "What"
+
+
+def test_a_free_text_column_under_no_known_spelling_becomes_the_description():
+    log = FREE_TEXT_LOG.rename(columns={"What": "What happened"}).drop(columns="Kind")
+    guess = suggest_mapping(list(log.columns), log)
+    assert guess.columns["description"] == "What happened"
+    assert "event_type" not in guess.columns
+    # nothing else is guessed as a description: short names, dates, links
+    assert suggest_mapping(["Date", "Who"], log[["Date", "Who"]]).columns.get("description") is None
+
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
@@ -167,8 +207,10 @@ def test_a_newsroom_table_loads_through_its_mapping_with_names_placed_offline():
         2,
     )
     reasons = {p.row: p for p in report.problems}
-    assert reasons[5].column == Column.PLACE_NAME and "no place named" in reasons[5].message
-    assert reasons[6].column == Column.LATITUDE
+    # a mapped table's problems name its own column, then ours as the app's screen says it
+    assert reasons[5].column == "Town (Place name)" and "no place named" in reasons[5].message
+    assert reasons[6].column == "Lat (Latitude)"
+    assert str(reasons[6]).startswith(f"{NEWSROOM}:6: Lat (Latitude): ")
 
 
 def test_the_command_line_guesses_a_mapping_then_imports_with_it(tmp_path, capsys):

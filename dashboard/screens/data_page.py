@@ -10,22 +10,28 @@ from dashboard.components.report import show_report
 from dashboard.components.text import md_text
 from dashboard.context import RunContext, current
 from dashboard.state import OpenDataset, ViewState
-from geo.io import template_events_csv, upload_limit_mb
-from geo.mapping import ColumnMapping, mapping_from_bytes, needs_mapping, suggest_mapping
+from geo.io import TablePreview, template_events_csv, upload_limit_mb
+from geo.mapping import (
+    ColumnMapping,
+    mapping_from_bytes,
+    needs_mapping,
+    still_needed,
+    suggest_mapping,
+)
 from geo.problems import DataError
-from geo.schema import Column
+from geo.schema import Column, column_label
 from geo.uploads import (
     UPLOAD_SUFFIXES,
     check_upload_name,
     read_upload,
-    upload_headers,
     upload_memory,
+    upload_preview,
 )
 
 MAP_PAGE = "screens/map_page.py"
 K_UPLOADER = "upload_generation"  # bumped after each load, which empties the uploader
 K_MAPPING_FILE = "mapping_upload"
-K_HEADERS = "upload_headers"  # (file id, headers or None, error or None) of the last upload
+K_PREVIEW = "upload_preview"  # (file id, TablePreview or None, error or None) of the last upload
 NONE = "(not in this table)"
 DAY_ORDER = {
     "Decide from the data (day first when it cannot tell)": None,
@@ -33,30 +39,34 @@ DAY_ORDER = {
     "Month first: 03/04/2016 is 4 March": False,
 }
 
-#: The columns offered in the mapping step, in the order a person thinks of them.
+#: The columns offered in the mapping step, in the order a person thinks of them, each with
+#: a word on what it is for.
 MAPPING_FIELDS: tuple[tuple[Column, str], ...] = (
-    (Column.DATE_START, "Date (or first possible date)"),
-    (Column.DATE_END, "Last possible date"),
-    (Column.LATITUDE, "Latitude"),
-    (Column.LONGITUDE, "Longitude"),
-    (Column.PLACE_NAME, "Place name (placed from GeoNames where there are no coordinates)"),
-    (Column.COUNTRY, "Country (a hint for placing names)"),
-    (Column.ACTOR1, "Actor"),
-    (Column.ACTOR2, "Second actor"),
-    (Column.EVENT_TYPE, "Event type"),
-    (Column.SUB_EVENT_TYPE, "Sub-type"),
-    (Column.SOURCES, "Source (text or a link)"),
-    (Column.DESCRIPTION, "Description"),
-    (Column.FATALITIES, "Fatalities"),
-    (Column.ID, "Row id"),
-    (Column.NOTES, "Notes"),
+    (Column.DATE_START, "The day of the event, or the first day it may have happened on."),
+    (Column.DATE_END, "The last day it may have happened on (blank: the same day)."),
+    (Column.LATITUDE, "In degrees, north positive."),
+    (Column.LONGITUDE, "In degrees, east positive."),
+    (
+        Column.PLACE_NAME,
+        "A town or village's name: rows without coordinates are placed from GeoNames, offline.",
+    ),
+    (Column.COUNTRY, "A hint for placing names: a name or ISO code."),
+    (Column.ACTOR1, "Who acted."),
+    (Column.ACTOR2, "Who it was against, or with."),
+    (Column.EVENT_TYPE, "A category (battles, protests...): each one gets a colour."),
+    (Column.SUB_EVENT_TYPE, "A finer category."),
+    (Column.SOURCES, "Where it was reported: text or a link."),
+    (Column.DESCRIPTION, "What happened, in words."),
+    (Column.FATALITIES, "A whole number, blank where unknown."),
+    (Column.ID, "A row's own reference (blank: numbered by its row)."),
+    (Column.NOTES, "Anything else."),
 )
 #: Columns a whole table may share one value for (typed once in the mapping step).
-CONSTANT_FIELDS: tuple[tuple[Column, str], ...] = (
-    (Column.SOURCES, "Source for rows that name none"),
-    (Column.EVENT_TYPE, "Event type for rows that name none"),
-    (Column.ACTOR1, "Actor for rows that name none"),
-    (Column.COUNTRY, "Country for rows that name none"),
+CONSTANT_FIELDS: tuple[Column, ...] = (
+    Column.SOURCES,
+    Column.EVENT_TYPE,
+    Column.ACTOR1,
+    Column.COUNTRY,
 )
 
 
@@ -91,17 +101,19 @@ def _open(file_name: str, data: bytes, mapping: ColumnMapping | None) -> None:
     st.rerun()
 
 
-def _mapping_step(file_name: str, data: bytes, headers: list[str]) -> None:
+def _mapping_step(file_name: str, data: bytes, preview: TablePreview) -> None:
     st.subheader("Which column is which?")
     st.markdown(
         f"**{md_text(file_name)}** is not in a layout the atlas knows (its own, ACLED "
         "or UCDP GED). "
-        "Say which of its columns holds what; the guesses below come from the column names. "
+        "Say which of its columns holds what; the guesses below come from the column names "
+        "and the first rows. "
         "Save the mapping to reuse it, here or with `atlas import --mapping FILE`."
     )
     # no type=: Streamlit would fail the whole page on a name it refuses (one holding a NUL)
     saved = st.file_uploader("Use a saved mapping (JSON)", key=K_MAPPING_FILE)
-    mapping = suggest_mapping(headers)
+    headers = preview.headers
+    mapping = suggest_mapping(headers, preview.rows)
     if saved is not None:
         try:
             check_upload_name(saved.name)
@@ -112,21 +124,24 @@ def _mapping_step(file_name: str, data: bytes, headers: list[str]) -> None:
         options = [NONE, *headers]
         chosen: dict[str, str] = {}
         left, right = st.columns(2)
-        for i, (column, label) in enumerate(MAPPING_FIELDS):
+        for i, (column, hint) in enumerate(MAPPING_FIELDS):
             guess = mapping.columns.get(column.value)
             box = (left if i % 2 == 0 else right).selectbox(
-                label,
+                column_label(column),
                 options,
                 index=options.index(guess) if guess in options else 0,
                 key=f"map_{column.value}",
+                help=hint,
             )
             if box != NONE:
                 chosen[column.value] = box
         st.markdown("**Values for every row** (optional)")
         constants: dict[str, str] = {}
-        for column, label in CONSTANT_FIELDS:
+        for column in CONSTANT_FIELDS:
             value = st.text_input(
-                label, value=mapping.constants.get(column.value, ""), key=f"const_{column.value}"
+                f"{column_label(column)} for rows that name none",
+                value=mapping.constants.get(column.value, ""),
+                key=f"const_{column.value}",
             )
             if value.strip():
                 constants[column.value] = value.strip()
@@ -145,31 +160,26 @@ def _mapping_step(file_name: str, data: bytes, headers: list[str]) -> None:
         mime="application/json",
     )
     if submitted:
-        gaps = built.gaps()
-        if gaps:
-            st.error(
-                "Still needed: "
-                + ", ".join(str(g) for g in gaps)
-                + " (a column, or a value for every row; a place name can stand for latitude "
-                "and longitude)."
-            )
+        missing = still_needed(built)
+        if missing:
+            st.error(missing)
             return
         _open(file_name, data, built)
 
 
-def _headers(file_id: str, file_name: str, data: bytes) -> list[str] | None:
-    """The upload's headers (None, with the error shown, when it cannot be read).
+def _preview(file_id: str, file_name: str, data: bytes) -> TablePreview | None:
+    """The upload's headers and first rows (None, with the error shown, when unreadable).
 
     Read once per uploaded file: the page reruns while the mapping step is open (a saved
     mapping chosen, the mapping downloaded), and reading is the slow part.
     """
-    known = st.session_state.get(K_HEADERS)
+    known = st.session_state.get(K_PREVIEW)
     if known is None or known[0] != file_id:
         try:
-            known = (file_id, upload_headers(file_name, data), None)
+            known = (file_id, upload_preview(file_name, data), None)
         except DataError as error:
             known = (file_id, None, str(error))
-        st.session_state[K_HEADERS] = known
+        st.session_state[K_PREVIEW] = known
     if known[2] is not None:
         st.error(md_text(known[2]))
     return known[1]
@@ -237,10 +247,10 @@ def render(ctx: RunContext) -> None:
     )
     if uploaded is not None:
         data = uploaded.getvalue()
-        headers = _headers(uploaded.file_id, uploaded.name, data)
-        if headers is not None:
-            if needs_mapping(headers):
-                _mapping_step(uploaded.name, data, headers)
+        preview = _preview(uploaded.file_id, uploaded.name, data)
+        if preview is not None:
+            if needs_mapping(preview.headers):
+                _mapping_step(uploaded.name, data, preview)
             else:
                 _open(uploaded.name, data, None)
     _open_datasets()
