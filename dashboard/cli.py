@@ -88,8 +88,10 @@ def add_data_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_mapping_argument(parser: argparse.ArgumentParser) -> None:
-    """``--mapping FILE --country C``: how to read a table in a layout the atlas does not know,
-    and where to look up the place names of rows that name no country."""
+    """``--mapping FILE --country C``: how to read a table in a layout the atlas does not know.
+
+    ``--country`` says where to look up the place names of rows that name no country.
+    """
     parser.add_argument(
         "--mapping",
         metavar="FILE",

@@ -236,7 +236,11 @@ def test_an_acled_upload_opens_beside_the_story_and_the_map_shows_it(story):
     assert at.multiselect(key="datasets").value == ["acled old.csv"]
     assert _shown(at) == f"6 of {len(story.events) + 6}"
     assert "acled old\\.csv" in at.title[0].value
-    at.multiselect(key="datasets").set_value([]).run()  # none chosen: every open dataset
+    assert "1 other open dataset is hidden" in at.caption[0].value
+    # one click back to every open dataset
+    next(b for b in at.button if b.label == "Show all 2 datasets").click().run()
+    assert at.multiselect(key="datasets").value == []
+    assert not any(b.label == "Show all 2 datasets" for b in at.button)
     window = at.date_input(key="window").value
     assert _shown(at) == (
         f"{6 + _expected(story, start=window[0], end=window[1])} of {len(story.events) + 6}"
@@ -273,6 +277,37 @@ def test_the_rejected_rows_of_a_mapped_upload_name_the_files_own_columns():
     next(b for b in at.button if b.label == "Load with this mapping").click().run()
     rejected = at.dataframe[0].value
     assert list(rejected["column"]) == ["Town (Place name)", "Lat (Latitude)"]
+
+
+def _palmyra_log() -> bytes:
+    from tests.test_geocode import PALMYRA_LOG
+
+    lines = PALMYRA_LOG.splitlines()  # our own layout, with an id on every row
+    rows = [f"id,{lines[0]}", *(f"e{n},{line}" for n, line in enumerate(lines[1:]))]
+    return "\n".join(rows).encode()
+
+
+def test_names_several_countries_have_make_the_page_ask_for_a_country_then_place_them():
+    at = _upload(_data_page(), "palmyra.csv", _palmyra_log())
+    assert not at.exception
+    assert at.subheader[0].value == "Which country are these places in?"
+    assert any("**Palmyra** (" in m.value for m in at.markdown)
+    country = at.selectbox(key="upload_country")
+    assert country.value == "SY", "where the other rows were placed comes first"
+    assert country.options[:2] == ["Syria (SY)", "Russia (RU)"]
+    next(b for b in at.button if b.label == "Place them in this country").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Accepted"], metrics["Rejected"], metrics["Placed by name"]) == ("4", "0", "4")
+    assert any("looked up in Syria" in i.value for i in at.info)
+
+
+def test_the_country_question_can_be_declined_and_the_rows_stay_rejected():
+    at = _upload(_data_page(), "palmyra.csv", _palmyra_log())
+    next(b for b in at.button if b.label.startswith("Open without a country")).click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Accepted"], metrics["Rejected"]) == ("3", "1")
 
 
 def test_an_unreadable_upload_is_one_clear_error_naming_the_file():

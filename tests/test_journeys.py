@@ -291,3 +291,72 @@ def test_a_tile_basemap_that_cannot_load_says_so_and_offers_the_outlines(page, s
     )
     assert state[0] == 0 and state[1] > 0, state
     shoot(page, "13-outlines-instead")
+
+
+# --- bringing a file, as a person does -----------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+#: A reporter's log (written for these tests): a sentence per row under "What", places by
+#: name and no country column; "Palmyra" is a dozen American and Australian towns too.
+REPORTER_NOTES = DATA / "reporter_notes.csv"
+
+
+def choose_file(page: Page, path: Path) -> None:
+    """Click the uploader's button and pick ``path`` in the file chooser it opens."""
+    with page.expect_file_chooser() as chooser:
+        dropzone = page.get_by_test_id("stFileUploaderDropzone").first
+        dropzone.get_by_role("button", name="Upload", exact=True).click()
+    chooser.value.set_files(path)
+
+
+def selected(page: Page, label: str) -> str:
+    """The value a selectbox labelled ``label`` shows."""
+    return page.get_by_role("combobox", name=label, exact=True).input_value()
+
+
+def test_a_reporters_log_is_brought_through_the_file_chooser_mapped_placed_and_shown(page, server):
+    page.goto(server.url)
+    map_frame(page)
+    page.get_by_role("link", name="Your data").click()
+    page.get_by_text("Add an event table").first.wait_for()
+    choose_file(page, REPORTER_NOTES)
+    page.get_by_text("Which column is which?").wait_for()
+    idle(page)
+    shoot(page, "20-mapping-step")
+    # the sentences under "What" are the description, not a legend category per row
+    assert selected(page, "Description") == "What"
+    assert selected(page, "Event type") == "(not in this table)"
+    assert selected(page, "Place name") == "Place"
+    # loading now says what is missing in the words on the screen
+    page.get_by_role("button", name="Load with this mapping").click()
+    error = page.get_by_test_id("stAlertContentError").first
+    expect(error).to_contain_text("Still needed: Event type")
+    assert "event_type" not in error.inner_text()
+    shoot(page, "21-mapping-still-needed")
+    page.get_by_label("Event type for rows that name none").fill("Reported incident")
+    page.get_by_role("button", name="Load with this mapping").click()
+    # Palmyra is in several countries and the log names none: the page asks
+    page.get_by_text("Which country are these places in?").wait_for()
+    idle(page)
+    expect(page.get_by_text("Palmyra", exact=False).first).to_be_visible()
+    assert selected(page, "Country for rows that name none") == "Syria (SY)"
+    shoot(page, "22-country-question")
+    page.get_by_role("button", name="Place them in this country").click()
+    page.get_by_text("5 read, 5 accepted, 0 rejected, 5 placed by name").wait_for()
+    idle(page)
+    shoot(page, "23-loaded")
+    page.get_by_role("link", name="Show them on the map").click()
+    map_frame(page)
+    idle(page)
+    # the map shows the new file alone, says so, and is one click from every dataset
+    expect(page.get_by_text("1 other open dataset is hidden")).to_be_visible()
+    expect(page.get_by_text("5 of ", exact=False).first).to_be_visible()
+    shoot(page, "24-new-file-alone")
+    page.get_by_role("button", name="Show all 2 datasets").click()
+    expect(page.get_by_text("1 other open dataset is hidden")).to_have_count(0)
+    expect(page.locator("h1").first).to_contain_text("2 datasets")
+    map_frame(page)
+    idle(page)
+    shoot(page, "25-all-datasets")
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.errors == []

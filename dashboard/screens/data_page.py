@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from dashboard import cache
@@ -10,6 +12,8 @@ from dashboard.components.report import show_report
 from dashboard.components.text import md_text
 from dashboard.context import RunContext, current
 from dashboard.state import OpenDataset, ViewState
+from geo.dataset import Dataset
+from geo.geocode import country_names
 from geo.io import TablePreview, template_events_csv, upload_limit_mb
 from geo.mapping import (
     ColumnMapping,
@@ -18,7 +22,7 @@ from geo.mapping import (
     still_needed,
     suggest_mapping,
 )
-from geo.problems import DataError
+from geo.problems import DataError, LoadReport
 from geo.schema import Column, column_label
 from geo.uploads import (
     UPLOAD_SUFFIXES,
@@ -31,6 +35,8 @@ from geo.uploads import (
 MAP_PAGE = "screens/map_page.py"
 K_UPLOADER = "upload_generation"  # bumped after each load, which empties the uploader
 K_MAPPING_FILE = "mapping_upload"
+K_COUNTRY_QUESTION = "country_question"  # a CountryQuestion while the page asks
+K_COUNTRY = "upload_country"
 K_PREVIEW = "upload_preview"  # (file id, TablePreview or None, error or None) of the last upload
 NONE = "(not in this table)"
 DAY_ORDER = {
@@ -74,15 +80,48 @@ def _uploader_key() -> str:
     return f"upload_{st.session_state.get(K_UPLOADER, 0)}"
 
 
-def _open(file_name: str, data: bytes, mapping: ColumnMapping | None) -> None:
-    """Read an upload; on success open it beside the others and show its span on the map."""
+@dataclass(frozen=True)
+class CountryQuestion:
+    """An upload read, held back while the page asks the country of rows naming none."""
+
+    file_id: str
+    file_name: str
+    mapping: ColumnMapping | None
+    dataset: Dataset
+    report: LoadReport
+
+
+def _open(
+    file_id: str,
+    file_name: str,
+    data: bytes,
+    mapping: ColumnMapping | None,
+    country: str | None = None,
+) -> None:
+    """Read an upload; open it beside the others and show it on the map.
+
+    When rows name a place that several countries have and no country, the page first
+    asks which country they are in (see :func:`_ask_country`).
+    """
     try:
         # the first place name to geocode loads the gazetteer (a few seconds, once)
         with st.spinner(f"Reading {file_name}…"):
-            dataset, report = read_upload(file_name, data, mapping=mapping)
+            dataset, report = read_upload(file_name, data, mapping=mapping, country=country)
     except DataError as error:
         st.error(md_text(error))  # named as the user named the file, never by a server path
         return
+    if country is None and report.rows_in_several_countries:
+        st.session_state[K_COUNTRY_QUESTION] = CountryQuestion(
+            file_id, file_name, mapping, dataset, report
+        )
+        st.rerun()
+    _add(file_name, dataset, report, mapping)
+
+
+def _add(
+    file_name: str, dataset: Dataset, report: LoadReport, mapping: ColumnMapping | None
+) -> None:
+    st.session_state.pop(K_COUNTRY_QUESTION, None)
     taken = [cache.load_dataset()[0].name, *(u.name for u in S.uploads())]
     name = S.unique_name(file_name, taken)
     S.add_upload(
@@ -101,7 +140,76 @@ def _open(file_name: str, data: bytes, mapping: ColumnMapping | None) -> None:
     st.rerun()
 
 
-def _mapping_step(file_name: str, data: bytes, preview: TablePreview) -> None:
+def country_choices(report: LoadReport) -> list[str]:
+    """ISO codes to offer as the country of rows that name none.
+
+    Where the other rows were placed comes first, then the countries the ambiguous names
+    lie in, then every other country by name.
+    """
+    first = [*report.placed_countries]
+    for codes in report.names_in_several_countries.values():
+        first.extend(codes)
+    first = list(dict.fromkeys(first))
+    return [*first, *(code for code in country_names() if code not in first)]
+
+
+def _ask_country(question: CountryQuestion, data: bytes) -> None:
+    report = question.report
+    names = report.names_in_several_countries
+    rows = report.rows_in_several_countries
+    listed = "; ".join(
+        f"**{md_text(name)}** ({', '.join(codes)})" for name, codes in list(names.items())[:5]
+    )
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    st.subheader("Which country are these places in?")
+    st.markdown(
+        f"{rows:,} row{'s' if rows != 1 else ''} of **{md_text(question.file_name)}** "
+        f"name{'s' if rows == 1 else ''} no country and a place that several countries "
+        f"have: {listed}{more}. Choose the country of rows that name none and they are "
+        "looked up there (rows that name a country keep it)."
+    )
+    placed = report.placed_countries
+    if placed:
+        st.caption(f"The rows placed so far lie in {_country(placed[0])} most of all.")
+    names_by_code = country_names()
+    with st.form("country_form"):
+        code = st.selectbox(
+            "Country for rows that name none",
+            country_choices(report),
+            format_func=_country,
+            key=K_COUNTRY,
+        )
+        place = st.form_submit_button("Place them in this country", type="primary")
+    stay = f"{rows:,} rows stay" if rows != 1 else "1 row stays"
+    without = st.button(
+        f"Open without a country ({stay} rejected)",
+        key="open_without_country",
+    )
+    if place:
+        country = names_by_code.get(code, code)
+        mapping = question.mapping
+        if mapping is not None:
+            # the saved mapping then reproduces this load
+            constants = {**mapping.constants, Column.COUNTRY.value: code}
+            _open(
+                question.file_id,
+                question.file_name,
+                data,
+                ColumnMapping(mapping.columns, constants, mapping.day_first),
+                country=country,
+            )
+        else:
+            _open(question.file_id, question.file_name, data, None, country=country)
+    elif without:
+        _add(question.file_name, question.dataset, report, question.mapping)
+
+
+def _country(code: str) -> str:
+    name = country_names().get(code)
+    return f"{name} ({code})" if name else code
+
+
+def _mapping_step(file_id: str, file_name: str, data: bytes, preview: TablePreview) -> None:
     st.subheader("Which column is which?")
     st.markdown(
         f"**{md_text(file_name)}** is not in a layout the atlas knows (its own, ACLED "
@@ -164,7 +272,7 @@ def _mapping_step(file_name: str, data: bytes, preview: TablePreview) -> None:
         if missing:
             st.error(missing)
             return
-        _open(file_name, data, built)
+        _open(file_id, file_name, data, built)
 
 
 def _preview(file_id: str, file_name: str, data: bytes) -> TablePreview | None:
@@ -245,14 +353,17 @@ def render(ctx: RunContext) -> None:
         key=_uploader_key(),
         help=f"One of: {', '.join(UPLOAD_SUFFIXES)}",
     )
-    if uploaded is not None:
+    question = st.session_state.get(K_COUNTRY_QUESTION)
+    if uploaded is not None and question is not None and question.file_id == uploaded.file_id:
+        _ask_country(question, uploaded.getvalue())
+    elif uploaded is not None:
         data = uploaded.getvalue()
         preview = _preview(uploaded.file_id, uploaded.name, data)
         if preview is not None:
             if needs_mapping(preview.headers):
-                _mapping_step(uploaded.name, data, preview)
+                _mapping_step(uploaded.file_id, uploaded.name, data, preview)
             else:
-                _open(uploaded.name, data, None)
+                _open(uploaded.file_id, uploaded.name, data, None)
     _open_datasets()
 
 

@@ -113,6 +113,16 @@ def heading(ctx: RunContext) -> tuple[str, str]:
     return title, subtitle
 
 
+def hidden_datasets(ctx: RunContext) -> list[str]:
+    """The open datasets the datasets filter leaves off the map (none: all are shown)."""
+    chosen = ctx.state.datasets
+    return [name for name in ctx.choices.datasets if chosen and name not in chosen]
+
+
+def _show_all_datasets() -> None:
+    st.session_state[S.K_DATASETS] = []
+
+
 def status_line(ctx: RunContext, aggregation: Aggregation) -> str:
     """What the map shows, in one line: counts, the as-of day, the filters, how it is drawn.
 
@@ -140,7 +150,22 @@ def render(ctx: RunContext) -> None:
     """Draw the map page."""
     st.html(PAGE_CSS)
     title, subtitle = heading(ctx)
-    head, tools = st.columns([5, 1], vertical_alignment="bottom")
+    hidden = hidden_datasets(ctx)
+    if hidden:
+        # after an upload the map shows the new file alone: say so, one click from all
+        head, show_all, tools = st.columns([4, 1.4, 1], vertical_alignment="bottom")
+        show_all.button(
+            f"Show all {len(ctx.choices.datasets)} datasets",
+            key="show_all_datasets",
+            on_click=_show_all_datasets,
+            icon=":material/layers:",
+            width="stretch",
+            help="Also hidden: " + "; ".join(hidden),
+        )
+        others = f"{len(hidden)} other open dataset{'s are' if len(hidden) > 1 else ' is'}"
+        subtitle = f"{subtitle + ' · ' if subtitle else ''}{others} hidden"
+    else:
+        head, tools = st.columns([5, 1], vertical_alignment="bottom")
     head.title(md_text(title), anchor=False)
     if subtitle:
         head.caption(md_text(subtitle))
