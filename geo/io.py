@@ -59,6 +59,7 @@ from geo.mapping import ColumnMapping
 from geo.parsing import decode_json_list, neutralise_formula
 from geo.placement import place_by_name
 from geo.problems import DataError, LayerReport, LoadReport, Problem, encoding_label
+from geo.raw import RawTable
 from geo.schema import (
     CRS,
     DATASET_LAYERS,
@@ -69,7 +70,7 @@ from geo.schema import (
     Layer,
     LayerSpec,
 )
-from geo.validation import RawTable, match_columns, validate_table
+from geo.validation import match_columns, validate_table
 
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 EXCEL_SUFFIXES = {".xlsx"}
