@@ -79,7 +79,7 @@ def test_a_failed_write_leaves_the_existing_file_untouched(story, tmp_path, monk
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("geo.io.feature_collection", explode)
+    monkeypatch.setattr("geo.io.geojson.feature_collection", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         write_layer(story.events, path, Layer.EVENTS)
     assert path.read_text() == "precious"

@@ -15,11 +15,11 @@ from geo.mapping import ColumnMapping, mapping_from_bytes, needs_mapping, sugges
 from geo.problems import DataError
 from geo.schema import Column
 from geo.uploads import (
-    UPLOAD_SUFFIXES,
     check_upload_name,
     read_upload,
     upload_headers,
     upload_memory,
+    upload_suffixes,
 )
 
 MAP_PAGE = "screens/map_page.py"
@@ -233,7 +233,7 @@ def render(ctx: RunContext) -> None:
     uploaded = st.file_uploader(
         "Add an event table",
         key=_uploader_key(),
-        help=f"One of: {', '.join(UPLOAD_SUFFIXES)}",
+        help=f"One of: {', '.join(upload_suffixes())}",
     )
     if uploaded is not None:
         data = uploaded.getvalue()
