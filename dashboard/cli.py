@@ -36,7 +36,7 @@ from dashboard.serve import host_allow_list
 from dashboard.views import VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import Filters, describe_filters, filter_dataset
-from geo.io import atomic_path, read_dataset, read_preview, write_dataset
+from geo.io import atomic_path, dataset_outputs, read_dataset, read_preview, write_dataset
 from geo.mapping import ColumnMapping, read_mapping, suggest_mapping
 from geo.problems import DataError, LoadReport
 from geo.story import load_story
@@ -512,9 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("file", metavar="FILE")
     add_mapping_argument(importer)
-    importer.add_argument(
-        "--out", required=True, type=Path, metavar="FILE", help=".gpkg, .geojson, .csv, .parquet"
-    )
+    importer.add_argument("--out", required=True, type=Path, metavar="FILE", help=dataset_outputs())
     importer.add_argument(
         "--report", type=Path, metavar="FILE.csv", help="rejected rows (default OUT.report.csv)"
     )
@@ -535,7 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         type=Path,
         metavar="FILE",
-        help=".geojson (all layers), .gpkg (a table per layer), .csv or .parquet (events)",
+        help=dataset_outputs(),
     )
     export.set_defaults(func=cmd_export)
 

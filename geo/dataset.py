@@ -16,17 +16,7 @@ from pandas.api.types import union_categoricals
 
 from geo.parsing import decode_json_list
 from geo.schema import CRS, DATASET_LAYERS, LAYER_SPECS, Column, FieldType, Layer, LayerSpec
-
-
-def empty_layer(layer: Layer | str) -> gpd.GeoDataFrame:
-    """An empty GeoDataFrame (EPSG:4326) with the layer's columns and canonical dtypes."""
-    from geo.validation import normalise  # validation builds on this module's neighbours
-
-    spec: LayerSpec = LAYER_SPECS[Layer(layer)]
-    cells = pd.DataFrame({c.value: pd.Series(dtype=object) for c in spec.columns})
-    if not spec.point_columns:
-        cells[Column.GEOMETRY] = pd.Series(dtype=object)
-    return normalise(cells, spec)
+from geo.validation import empty_layer
 
 
 @dataclass(frozen=True)

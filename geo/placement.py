@@ -20,8 +20,9 @@ import pandas as pd
 from geo.geocode import AMBIGUOUS, MATCHED, Match, geocode_places
 from geo.parsing import blank_to_na, factorized
 from geo.problems import Problem
+from geo.raw import RawTable
 from geo.schema import EVENTS, Column, Layer
-from geo.validation import RawTable, match_columns
+from geo.validation import match_columns
 
 
 def _blank(cells: pd.DataFrame, column: Column) -> np.ndarray:

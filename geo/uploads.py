@@ -35,31 +35,17 @@ import shapely
 from geo.archives import MB, megabytes_text
 from geo.dataset import Dataset
 from geo.io import (
-    CSV_SUFFIXES,
-    EXCEL_SUFFIXES,
-    GEOJSON_SUFFIXES,
-    GPKG_SUFFIXES,
-    PARQUET_SUFFIXES,
-    ZIP_SUFFIXES,
     TablePreview,
     UploadLimits,
     check_upload_size,
     read_dataset,
     read_preview,
+    upload_suffixes,
 )
 from geo.mapping import ColumnMapping
 from geo.problems import DataError, LoadReport
 from geo.schema import DATASET_LAYERS
 
-#: The suffixes an upload may have.
-UPLOAD_SUFFIXES = (
-    *CSV_SUFFIXES,
-    *EXCEL_SUFFIXES,
-    *GEOJSON_SUFFIXES,
-    *GPKG_SUFFIXES,
-    *PARQUET_SUFFIXES,
-    *ZIP_SUFFIXES,
-)
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,10}$")
 #: Characters that change how the text around them shows (right-to-left overrides make
 #: ``evil\u202ecsv.exe`` read as ``evilexe.csv``): refused in a name, like control characters.
@@ -130,10 +116,11 @@ def _saved(name: str, data: bytes, limits: UploadLimits) -> Iterator[Path]:
     """The upload as a file in a temporary folder, removed afterwards."""
     check_upload_size(len(data), name, limit_mb=limits.upload_mb)
     suffix = _suffix(name)
-    if suffix not in UPLOAD_SUFFIXES:
+    accepted = upload_suffixes()
+    if suffix not in accepted:
         raise DataError(
             name,
-            f"unknown file type {suffix or '(none)'}: expected one of {', '.join(UPLOAD_SUFFIXES)}",
+            f"unknown file type {suffix or '(none)'}: expected one of {', '.join(accepted)}",
         )
     # a layer's name (zones.csv) says which layer the file holds; any other name is unused
     stem = name.strip().lower()[: -len(suffix)].rsplit("/", 1)[-1].rsplit("\\", 1)[-1]

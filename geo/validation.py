@@ -3,12 +3,15 @@
 The rules are declared once per field type and run by pandera, lazily, so every bad cell of
 every row is found in one pass.  Each failure becomes a :class:`~geo.problems.Problem` that
 names the file, the row, the column and what was expected.
+
+The readers' :class:`~geo.raw.RawTable` comes in; a layer in its canonical form goes out
+(:func:`normalise`, :func:`assemble`, and :func:`empty_layer` for a layer with no rows,
+which :class:`~geo.dataset.Dataset` uses for the layers it lacks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -17,7 +20,6 @@ import pandas as pd
 import pandera.pandas as pa
 import shapely
 
-from geo.dataset import empty_layer
 from geo.parsing import (
     DATE_DTYPE,
     DATE_RANGE_TEXT,
@@ -36,7 +38,17 @@ from geo.parsing import (
     structured_error,
 )
 from geo.problems import DataError, LayerReport, Problem
-from geo.schema import CRS, OUR_LAYOUT, Column, Field, FieldType, Layer, LayerSpec
+from geo.raw import RawTable
+from geo.schema import (
+    CRS,
+    LAYER_SPECS,
+    OUR_LAYOUT,
+    Column,
+    Field,
+    FieldType,
+    Layer,
+    LayerSpec,
+)
 
 #: Longest text accepted in one cell: long enough for any description, short enough that a
 #: hostile file cannot make one cell a megabyte of popup.
@@ -50,29 +62,6 @@ _STRUCTURED: dict[FieldType, Callable[[Any], str]] = {
 
 #: Pairs (first, last) whose last must not come before its first.
 _DATE_RANGES = ((Column.DATE_START, Column.DATE_END), (Column.VALID_FROM, Column.VALID_TO))
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """A table as read from a file, before validation.
-
-    ``cells`` holds the attribute columns as found (text, or typed values from typed
-    formats); ``geometry`` holds shapely geometries (None where missing or unreadable) for
-    formats that carry geometry; ``problems`` are those found while reading (for example a
-    GeoJSON feature whose geometry could not be parsed, or a CSV row with too many cells:
-    a problem without a column rejects its record whatever else is wrong with it).
-    ``encoding`` and ``delimiter`` say how a text file was read.
-    """
-
-    path: str
-    cells: pd.DataFrame
-    geometry: pd.Series | None = None
-    record_label: str = "line"
-    first_row: int = 2
-    problems: tuple[Problem, ...] = ()
-    layout: str = OUR_LAYOUT
-    encoding: str | None = None
-    delimiter: str | None = None
 
 
 def _describe_range(field: Field, whole: bool) -> str:
@@ -523,6 +512,15 @@ def normalise(cells: pd.DataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
     if not spec.point_columns:
         frame[Column.GEOMETRY] = cells[Column.GEOMETRY].to_numpy()
     return assemble(frame, spec)
+
+
+def empty_layer(layer: Layer | str) -> gpd.GeoDataFrame:
+    """An empty GeoDataFrame (EPSG:4326) with the layer's columns and canonical dtypes."""
+    spec: LayerSpec = LAYER_SPECS[Layer(layer)]
+    cells = pd.DataFrame({c.value: pd.Series(dtype=object) for c in spec.columns})
+    if not spec.point_columns:
+        cells[Column.GEOMETRY] = pd.Series(dtype=object)
+    return normalise(cells, spec)
 
 
 def _missing_column(field: Field, index: pd.Index) -> pd.Series:

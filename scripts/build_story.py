@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from geo.io import write_layer  # noqa: E402
+from geo.raw import RawTable  # noqa: E402
 from geo.schema import LAYER_SPECS, Column, Layer  # noqa: E402
-from geo.validation import RawTable, validate_table  # noqa: E402
+from geo.validation import validate_table  # noqa: E402
 from geo.zones import area_km2, district_cells, shrinking_zone  # noqa: E402
 
 STORY = ROOT / "geo" / "data" / "aleppo_2016"

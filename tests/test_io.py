@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 
 import geopandas as gpd
 import pandas as pd
@@ -79,7 +80,7 @@ def test_a_failed_write_leaves_the_existing_file_untouched(story, tmp_path, monk
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("geo.io.feature_collection", explode)
+    monkeypatch.setattr("geo.io.geojson.feature_collection", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         write_layer(story.events, path, Layer.EVENTS)
     assert path.read_text() == "precious"
@@ -294,3 +295,62 @@ def test_a_workbook_whose_only_sheet_is_empty_is_a_data_error(tmp_path):
     with pytest.raises(DataError) as raised:
         read_layer(path)
     assert raised.value.reason == "sheet 'Sheet1' is empty: expected a header row and data rows"
+
+
+def _read_json_lines(path, layer, limits):
+    """A toy reader: one JSON object per line, its keys the columns."""
+    from geo.raw import RawTable
+
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    cells = pd.DataFrame.from_records(records).astype(object)
+    return {layer or Layer.EVENTS: RawTable(str(path), cells, record_label="line", first_row=1)}
+
+
+def test_a_format_registered_in_the_table_is_read_listed_and_uploaded(story, tmp_path, monkeypatch):
+    from geo.io import formats, to_text_table
+    from geo.schema import LAYER_SPECS
+    from geo.uploads import read_upload
+
+    toy = formats.Format("jsonl", (".jsonl",), _read_json_lines)
+    monkeypatch.setattr(formats, "FORMATS", (*formats.FORMATS, toy))
+    lines = to_text_table(story.events, LAYER_SPECS[Layer.EVENTS]).to_json(
+        orient="records", lines=True
+    )
+    path = tmp_path / "events.jsonl"
+    path.write_text(lines)
+
+    # read, alone, as a dataset folder's layer file and inside a zip
+    frame, report = read_layer(path)
+    assert report.problems == [] and len(frame) == len(story.events)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "events.jsonl").write_text(lines)
+    assert len(read_dataset(folder)[0].events) == len(story.events)
+    zipped = tmp_path / "events.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.write(path, "events.jsonl")
+    assert len(read_dataset(zipped)[0].events) == len(story.events)
+
+    # named in every message that lists what is read
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(DataError) as unknown:
+        read_layer(tmp_path / "notes.txt")
+    assert str(unknown.value).endswith(
+        "unknown file type .txt: expected .csv, .tsv, .xlsx, .geojson, .json, .gpkg, "
+        ".parquet, .zip (a zipped shapefile) or .jsonl"
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(
+        DataError, match=r"\(\.csv, \.xlsx, \.geojson, \.gpkg, \.parquet or \.jsonl\)"
+    ):
+        read_dataset(empty)
+    # never written: it has no writer
+    with pytest.raises(DataError, match=r"cannot write \.jsonl"):
+        write_layer(story.events, tmp_path / "out.jsonl", Layer.EVENTS)
+
+    # accepted as an upload, and listed where an upload is refused
+    dataset, upload_report = read_upload("mine.jsonl", lines.encode())
+    assert upload_report.ok and len(dataset.events) == len(story.events)
+    with pytest.raises(DataError, match=r"expected one of .*\.geoparquet, \.zip, \.jsonl$"):
+        read_upload("mine.txt", b"hello")

@@ -198,7 +198,7 @@ def test_the_command_line_reads_what_its_user_names_without_the_upload_limits(
 def test_a_workbook_whose_sheets_hold_more_cells_than_the_limit_is_refused_unparsed(
     story, monkeypatch
 ):
-    import geo.io
+    import geo.io.excel
 
     cells = to_text_table(story.events, LAYER_SPECS[Layer.EVENTS])
     data = _workbook_bytes(cells)
@@ -207,7 +207,7 @@ def test_a_workbook_whose_sheets_hold_more_cells_than_the_limit_is_refused_unpar
     limit = len(xml) // 256 + 1  # its XML passes the directory's check; its cells do not
     assert limit < written
     opened = []
-    monkeypatch.setattr(geo.io, "load_workbook", lambda *a, **k: opened.append(a))
+    monkeypatch.setattr(geo.io.excel, "load_workbook", lambda *a, **k: opened.append(a))
     monkeypatch.setenv("ATLAS_MAX_UPLOAD_CELLS", str(limit))
     with pytest.raises(DataError) as raised:
         read_upload("events.xlsx", data)
@@ -259,12 +259,12 @@ def test_two_cells_spanning_a_whole_sheet_are_refused_without_exhausting_memory(
 
 
 def test_a_workbook_too_large_for_its_cells_is_refused_from_its_directory(story, monkeypatch):
-    import geo.io
+    import geo.io.excel
 
     cells = to_text_table(story.events, LAYER_SPECS[Layer.EVENTS])
     data = _workbook_bytes(cells)
     opened = []
-    monkeypatch.setattr(geo.io, "load_workbook", lambda *a, **k: opened.append(a))
+    monkeypatch.setattr(geo.io.excel, "load_workbook", lambda *a, **k: opened.append(a))
     monkeypatch.setenv("ATLAS_MAX_UPLOAD_CELLS", "10")
     with pytest.raises(DataError) as raised:
         read_upload("events.xlsx", data)
@@ -360,11 +360,11 @@ def test_a_workbook_in_shared_strings_reads_as_the_same_table(story):
 def test_a_workbook_with_too_many_shared_strings_is_refused_before_they_are_parsed(
     story, monkeypatch
 ):
-    import geo.io
+    import geo.io.excel
 
     data = _shared_strings_workbook(_story_rows(story, description="x" * 2_000))
     opened = []
-    monkeypatch.setattr(geo.io, "load_workbook", lambda *a, **k: opened.append(a))
+    monkeypatch.setattr(geo.io.excel, "load_workbook", lambda *a, **k: opened.append(a))
     monkeypatch.setenv("ATLAS_MAX_SHARED_STRINGS_MB", "0.05")
     with pytest.raises(DataError) as raised:
         read_upload("events.xlsx", data)

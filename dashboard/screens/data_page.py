@@ -25,11 +25,11 @@ from geo.mapping import (
 from geo.problems import DataError, LoadReport
 from geo.schema import Column, column_label
 from geo.uploads import (
-    UPLOAD_SUFFIXES,
     check_upload_name,
     read_upload,
     upload_memory,
     upload_preview,
+    upload_suffixes,
 )
 
 MAP_PAGE = "screens/map_page.py"
@@ -351,7 +351,7 @@ def render(ctx: RunContext) -> None:
     uploaded = st.file_uploader(
         "Add an event table",
         key=_uploader_key(),
-        help=f"One of: {', '.join(UPLOAD_SUFFIXES)}",
+        help=f"One of: {', '.join(upload_suffixes())}",
     )
     question = st.session_state.get(K_COUNTRY_QUESTION)
     if uploaded is not None and question is not None and question.file_id == uploaded.file_id:

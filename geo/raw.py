@@ -1,0 +1,41 @@
+"""The readers' contract with the validator: a table as read from a file, not yet checked.
+
+Every reader (:mod:`geo.io`) makes a :class:`RawTable`; :mod:`geo.placement` fills in
+positions by place name; :mod:`geo.validation` turns it into a layer and a report.  It
+lives here, beneath all three, so that none of them imports another for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geo.problems import Problem
+from geo.schema import OUR_LAYOUT
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as read from a file, before validation.
+
+    ``cells`` holds the attribute columns as found (text, or typed values from typed
+    formats); ``geometry`` holds shapely geometries (None where missing or unreadable) for
+    formats that carry geometry; ``problems`` are those found while reading (for example a
+    GeoJSON feature whose geometry could not be parsed, or a CSV row with too many cells:
+    a problem without a column rejects its record whatever else is wrong with it).
+    ``encoding`` and ``delimiter`` say how a text file was read.
+    """
+
+    path: str
+    cells: pd.DataFrame
+    geometry: pd.Series | None = None
+    record_label: str = "line"
+    first_row: int = 2
+    problems: tuple[Problem, ...] = ()
+    layout: str = OUR_LAYOUT
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+__all__ = ["RawTable"]
