@@ -35,7 +35,13 @@ from dashboard.proxy import hash_password, set_password
 from dashboard.serve import host_allow_list
 from dashboard.views import VIEW_NAMES
 from geo.dataset import Dataset
-from geo.filters import Filters, describe_filters, filter_dataset
+from geo.filters import (
+    FILTER_FIELDS,
+    Filters,
+    describe_filters,
+    filter_dataset,
+    filters_from_text,
+)
 from geo.io import atomic_path, dataset_outputs, read_dataset, read_preview, write_dataset
 from geo.mapping import ColumnMapping, read_mapping, suggest_mapping
 from geo.problems import DataError, LoadReport
@@ -106,42 +112,34 @@ def add_mapping_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
-    """The filter options shared by every command that filters."""
-    parser.add_argument("--start", metavar="YYYY-MM-DD", help="first day of the date window")
-    parser.add_argument("--end", metavar="YYYY-MM-DD", help="last day of the date window")
-    parser.add_argument(
-        "--as-of",
-        metavar="YYYY-MM-DD",
-        help="day for zones and routes (default: the window's end); for snapshots also "
-        "START:END[:STEP], a series of days",
-    )
-    parser.add_argument(
-        "--actor",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="keep events naming this actor in any role (repeatable; aliases understood)",
-    )
-    parser.add_argument(
-        "--event-type",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="keep events of this type or sub-type (repeatable)",
-    )
-    parser.add_argument("--bbox", metavar="W,S,E,N", help="keep what lies inside, in degrees")
+def add_filter_arguments(
+    parser: argparse.ArgumentParser, *, more_help: dict[str, str] | None = None
+) -> None:
+    """The filter options (see ``geo.filters.FILTER_FIELDS``) of a command that filters.
+
+    ``more_help`` adds to a field's help, by field name (the snapshot's series of days).
+    """
+    for spec in FILTER_FIELDS:
+        if spec.flag is None:
+            continue
+        help_text = spec.help + (more_help or {}).get(spec.field, "")
+        if spec.many:
+            parser.add_argument(
+                spec.flag,
+                dest=spec.field,
+                action="append",
+                default=[],
+                metavar=spec.metavar,
+                help=help_text,
+            )
+        else:
+            parser.add_argument(spec.flag, dest=spec.field, metavar=spec.metavar, help=help_text)
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
     """The :class:`Filters` named by parsed filter options (raises ValueError)."""
-    return Filters.make(
-        start=args.start,
-        end=args.end,
-        as_of=args.as_of,
-        actors=args.actor,
-        event_types=args.event_type,
-        bbox=args.bbox,
+    return filters_from_text(
+        {spec.field: getattr(args, spec.field) for spec in FILTER_FIELDS if spec.flag}
     )
 
 
@@ -542,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_data_argument(snapshot)
     snapshot.add_argument("--view", choices=VIEW_NAMES, default="fit", help="preset view")
-    add_filter_arguments(snapshot)
+    add_filter_arguments(snapshot, more_help={"as_of": "; also START:END[:STEP], a series of days"})
     snapshot.add_argument("--layers", metavar="L1,L2", help="events,places,zones,routes")
     snapshot.add_argument("--width", type=int, default=1600, help="CSS pixels (default 1600)")
     snapshot.add_argument("--height", type=int, default=1000, help="CSS pixels (default 1000)")

@@ -19,7 +19,7 @@ import socket
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,14 @@ from dashboard.maps import (
     tile_hosts,
 )
 from geo.dataset import Dataset
-from geo.filters import Filters, describe_filters, filter_dataset, format_day
+from geo.filters import (
+    FILTER_FIELDS,
+    Filters,
+    describe_filters,
+    filter_dataset,
+    filters_to_text,
+    format_day,
+)
 from geo.parsing import decode_json_list
 from geo.schema import Column, Layer
 
@@ -81,14 +88,7 @@ class SnapshotRequest:
 
     def with_as_of(self, day: dt.date) -> SnapshotRequest:
         """The same snapshot on another as-of day (for series)."""
-        filters = Filters(
-            start=self.filters.start,
-            end=self.filters.end,
-            as_of=pd.Timestamp(day),
-            actors=self.filters.actors,
-            event_types=self.filters.event_types,
-            bbox=self.filters.bbox,
-        )
+        filters = replace(self.filters, as_of=pd.Timestamp(day))
         link = re.sub(r"as_of=\d{4}-\d{2}-\d{2}", f"as_of={day:%Y-%m-%d}", self.link)
         state = {**self.state, "as_of": f"{day:%Y-%m-%d}"} if self.state else {}
         return SnapshotRequest(
@@ -374,14 +374,16 @@ def png_metadata(request: SnapshotRequest, facts: dict[str, str]) -> dict[str, s
 
 
 def _state_of(request: SnapshotRequest) -> dict[str, Any]:
-    f = request.filters
-    day = lambda d: None if d is None else f"{d:%Y-%m-%d}"  # noqa: E731
+    """Every filter by its link name (lists for the repeatable ones), and how it was drawn."""
+    texts = filters_to_text(request.filters)
+    state: dict[str, Any] = {
+        spec.query: texts.get(spec.query, [])
+        if spec.many
+        else next(iter(texts.get(spec.query, [])), None)
+        for spec in FILTER_FIELDS
+    }
     return {
-        "start": day(f.start),
-        "end": day(f.end),
-        "as_of": day(f.effective_as_of),
-        "actor": list(f.actors),
-        "type": list(f.event_types),
+        **state,
         "layers": list(request.layers),
         "bounds": request.bounds,
         "basemap": request.tiles,

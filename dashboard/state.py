@@ -1,8 +1,9 @@
 """The dashboard's state: what the user chose, in the URL (shareable) and in the session.
 
-The query string names are part of the product (people share links):
-``start``, ``end``, ``as_of`` (YYYY-MM-DD), ``actor``, ``type`` and ``dataset``
-(repeatable), ``view`` and ``layers`` (comma-separated).  :func:`parse_query` and
+The query string names are part of the product (people share links): the filters' are
+declared in ``geo.filters.FILTER_FIELDS`` (``start``, ``end``, ``as_of`` as YYYY-MM-DD;
+``actor``, ``type`` and ``dataset``, repeatable; ``bbox`` as W,S,E,N), the map's here
+(``view``; ``layers``, comma-separated; ``center``, ``zoom``, ``event``).  :func:`parse_query` and
 :func:`to_query` are pure and tested alone; the functions below them connect them to
 Streamlit's session state.
 """
@@ -20,7 +21,7 @@ from dashboard.maps import DATA_LAYERS
 from dashboard.views import VIEW_NAMES
 from geo.actors import actor_key
 from geo.dataset import Dataset, actor_counts
-from geo.filters import Filters, to_day
+from geo.filters import FILTER_FIELD, BoundingBox, Filters, filters_to_text
 from geo.parsing import FIRST_DATE, LAST_DATE
 from geo.problems import LoadReport
 from geo.schema import Column
@@ -50,6 +51,8 @@ class ViewState:
     zoom: float | None = None
     #: The selected event's id.
     event: str | None = None
+    #: An area the events, places and zones must lie in (a link's ``bbox``; None: anywhere).
+    bbox: BoundingBox | None = None
 
     @property
     def effective_as_of(self) -> dt.date:
@@ -65,6 +68,7 @@ class ViewState:
             actors=self.actors,
             event_types=self.types,
             datasets=self.datasets,
+            bbox=self.bbox,
         )
 
 
@@ -143,14 +147,17 @@ def parse_query(
     warnings: list[str] = []
     state = defaults
 
-    def day(name: str) -> dt.date | None:
-        text = _one(params, name)
+    def day(field: str) -> dt.date | None:
+        spec = FILTER_FIELD[field]
+        text = _one(params, spec.query)
         if text is None:
             return None
         try:
-            return to_day(text).date()
+            return spec.parse(text).date()
         except ValueError:
-            warnings.append(f"'{name}={text}' is not a date as YYYY-MM-DD; using the default.")
+            warnings.append(
+                f"'{spec.query}={text}' is not a date as YYYY-MM-DD; using the default."
+            )
             return None
 
     asked_start, asked_end = day("start"), day("end")
@@ -194,26 +201,33 @@ def parse_query(
 
     known_actors = {actor_key(a): a for a in choices.actors}
     actors = []
-    for name in _many(params, "actor"):
+    for name in _many(params, FILTER_FIELD["actors"].query):
         if actor_key(name) in known_actors:
             actors.append(known_actors[actor_key(name)])
         else:
             warnings.append(f"No actor '{name}' in this dataset; it is ignored.")
     known_types = {t.casefold(): t for t in choices.types}
     types = []
-    for name in _many(params, "type"):
+    for name in _many(params, FILTER_FIELD["event_types"].query):
         if name.casefold() in known_types:
             types.append(known_types[name.casefold()])
         else:
             warnings.append(f"No event type '{name}' in this dataset; it is ignored.")
     state = replace(state, actors=tuple(dict.fromkeys(actors)), types=tuple(dict.fromkeys(types)))
     datasets = []
-    for name in params.get("dataset", []):
+    for name in params.get(FILTER_FIELD["datasets"].query, []):
         if name.strip() in choices.datasets:
             datasets.append(name.strip())
         elif name.strip():
             warnings.append(f"No dataset '{name.strip()}' is open here; it is ignored.")
     state = replace(state, datasets=tuple(dict.fromkeys(datasets)))
+    bbox_spec = FILTER_FIELD["bbox"]
+    bbox = _one(params, bbox_spec.query)
+    if bbox is not None:
+        try:
+            state = replace(state, bbox=bbox_spec.parse(bbox))
+        except ValueError as error:
+            warnings.append(f"'{bbox_spec.query}={bbox}': {error}; it is ignored.")
 
     view = _one(params, "view")
     if view is not None:
@@ -270,18 +284,10 @@ def _map_view(
 def to_query(state: ViewState) -> dict[str, list[str]]:
     """The query string of a state; every value explicit, so a link never depends on defaults."""
     query: dict[str, list[str]] = {
-        "start": [state.start.isoformat()],
-        "end": [state.end.isoformat()],
-        "as_of": [state.effective_as_of.isoformat()],
+        **filters_to_text(state.filters()),
         "view": [state.view],
         "layers": [",".join(state.layers)],
     }
-    if state.actors:
-        query["actor"] = list(state.actors)
-    if state.types:
-        query["type"] = list(state.types)
-    if state.datasets:
-        query["dataset"] = list(state.datasets)
     if state.center is not None:
         query["center"] = [f"{state.center[0]:.5f},{state.center[1]:.5f}"]
     if state.zoom is not None:
@@ -312,6 +318,8 @@ K_UPLOADS = "uploaded_datasets"
 K_GO_CENTER, K_GO_ZOOM = "map_go_center", "map_go_zoom"
 #: Where the map is now, as the browser last reported it: (latitude, longitude, zoom).
 K_MAP_VIEW = "map_view"
+#: The area a link keeps the data to (no widget: the link's, until the filters are reset).
+K_BBOX = "link_bbox"
 
 
 def layer_key(layer: str) -> str:
@@ -333,6 +341,7 @@ def apply_to_session(state: ViewState) -> None:
     ss[K_GO_CENTER], ss[K_GO_ZOOM] = state.center, state.zoom
     ss.pop(K_MAP_VIEW, None)
     ss[K_SELECTED] = state.event
+    ss[K_BBOX] = state.bbox
     ss[K_AS_OF_MOVED] = False  # the preset's or the default: not the user's choice
 
 
@@ -353,7 +362,8 @@ def init_session(dataset_key: str, choices: Choices, defaults: ViewState) -> Non
         warnings = []  # the user changed the data: what no longer fits falls back quietly
     apply_to_session(state)
     # an as-of day the link names is its author's choice: it stays when the window moves
-    ss[K_AS_OF_MOVED] = bool(params.get("as_of")) and state.as_of not in (None, state.end)
+    asked_as_of = params.get(FILTER_FIELD["as_of"].query)
+    ss[K_AS_OF_MOVED] = bool(asked_as_of) and state.as_of not in (None, state.end)
     ss[K_WARNINGS] = warnings
     ss[K_READY] = True
     ss[K_DATASET] = dataset_key
@@ -399,6 +409,7 @@ def session_state() -> ViewState:
         center=center,
         zoom=zoom,
         event=ss.get(K_SELECTED),
+        bbox=ss.get(K_BBOX),
     )
 
 

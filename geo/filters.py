@@ -9,9 +9,9 @@ parameters in, data out.  Geometry is EPSG:4326; bounding boxes are in degrees.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -214,6 +214,14 @@ class BoundingBox:
             inside_x = (x >= self.west) | (x <= self.east)
         return (inside_x & (y >= self.south) & (y <= self.north)).fillna(False)
 
+    def text(self) -> str:
+        """``W,S,E,N``, as :meth:`parse` reads it.
+
+        >>> BoundingBox.parse("36, 35.5, 37.5, 36.5").text()
+        '36,35.5,37.5,36.5'
+        """
+        return ",".join(f"{v:.10g}" for v in (self.west, self.south, self.east, self.north))
+
     def describe(self) -> str:
         """'within 36°E to 37.5°E, 35.5°N to 36.5°N'."""
         return (
@@ -306,19 +314,172 @@ class Filters:
         return self.as_of if self.as_of is not None else self.end
 
     def event_filters(self) -> list[EventFilter]:
-        """The active filters on events, in the order they are described."""
-        active: list[EventFilter] = []
-        if self.datasets:
-            active.append(DatasetMatch(self.datasets))
-        if self.start is not None or self.end is not None:
-            active.append(DateWindow(self.start, self.end))
-        if self.actors:
-            active.append(ActorMatch(self.actors))
-        if self.event_types:
-            active.append(EventTypeMatch(self.event_types))
-        if self.bbox is not None:
-            active.append(self.bbox)
-        return active
+        """The active filters on events, in the order they are described (see FILTER_FIELDS)."""
+        built = (spec.event_filter(self) for spec in FILTER_FIELDS if spec.event_filter)
+        return [event_filter for event_filter in built if event_filter is not None]
+
+
+# --- each filter as people name it: in links, on the command line, on screen -------------
+
+
+def _iso_day(day: pd.Timestamp) -> str:
+    return f"{day:%Y-%m-%d}"
+
+
+def _name(text: str) -> str:
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """One field of :class:`Filters` as people name it, declared once.
+
+    The URL codec (``dashboard.state``), the command line's options (``atlas``), the
+    sidebar's labels and the snapshot's state all iterate over :data:`FILTER_FIELDS`.
+    """
+
+    #: The attribute of :class:`Filters`.
+    field: str
+    #: Its name in a link's query string (``?actor=Russia``) and in a snapshot's state.
+    query: str
+    #: Its command-line option (None: not offered there).
+    flag: str | None
+    metavar: str
+    #: What it does, for ``--help`` and the sidebar's tooltip.
+    help: str
+    #: One text to one value (raises ValueError with a message for people).
+    parse: Callable[[str], Any]
+    #: One value back to the text :attr:`parse` reads.
+    format: Callable[[Any], str]
+    #: True for a list of values (repeated in links, repeatable on the command line).
+    many: bool = False
+    #: The sidebar's label (None: drawn by hand, or not in the sidebar).
+    label: str | None = None
+    #: The event filter this field stands for, given every field (None: none of its own).
+    event_filter: Callable[[Filters], EventFilter | None] | None = None
+
+    def text(self, filters: Filters) -> list[str]:
+        """The field's value in ``filters`` as texts (empty: not set)."""
+        value = getattr(filters, self.field)
+        if value is None:
+            return []
+        return [self.format(v) for v in value] if self.many else [self.format(value)]
+
+
+def _window(filters: Filters) -> EventFilter | None:
+    if filters.start is None and filters.end is None:
+        return None
+    return DateWindow(filters.start, filters.end)
+
+
+#: Every filter, in the order they are described ("Events from the dataset ..., from 13 to
+#: 22 December 2016, involving Russia ...").
+FILTER_FIELDS: tuple[FilterField, ...] = (
+    FilterField(
+        "datasets",
+        "dataset",
+        None,  # the command line reads one dataset
+        "NAME",
+        "Show the rows of these datasets only (none chosen: all of them).",
+        _name,
+        str,
+        many=True,
+        label="Datasets",
+        event_filter=lambda f: DatasetMatch(f.datasets) if f.datasets else None,
+    ),
+    FilterField(
+        "start",
+        "start",
+        "--start",
+        "YYYY-MM-DD",
+        "first day of the date window",
+        to_day,
+        _iso_day,
+        event_filter=_window,
+    ),
+    FilterField(
+        "end", "end", "--end", "YYYY-MM-DD", "last day of the date window", to_day, _iso_day
+    ),
+    FilterField(
+        "as_of",
+        "as_of",
+        "--as-of",
+        "YYYY-MM-DD",
+        "day for zones and routes (default: the window's end)",
+        to_day,
+        _iso_day,
+    ),
+    FilterField(
+        "actors",
+        "actor",
+        "--actor",
+        "NAME",
+        "keep events naming this actor in any role (repeatable; aliases understood)",
+        _name,
+        str,
+        many=True,
+        label="Actors (any role)",
+        event_filter=lambda f: ActorMatch(f.actors) if f.actors else None,
+    ),
+    FilterField(
+        "event_types",
+        "type",
+        "--event-type",
+        "NAME",
+        "keep events of this type or sub-type (repeatable)",
+        _name,
+        str,
+        many=True,
+        label="Event types",
+        event_filter=lambda f: EventTypeMatch(f.event_types) if f.event_types else None,
+    ),
+    FilterField(
+        "bbox",
+        "bbox",
+        "--bbox",
+        "W,S,E,N",
+        "keep what lies inside, in degrees",
+        lambda text: BoundingBox.parse(text),
+        lambda box: box.text(),
+        event_filter=lambda f: f.bbox,
+    ),
+)
+#: The declaration of each filter by its field's name.
+FILTER_FIELD: dict[str, FilterField] = {spec.field: spec for spec in FILTER_FIELDS}
+
+
+def filters_from_text(values: Mapping[str, str | Sequence[str] | None]) -> Filters:
+    """Filters from texts by field name (``{"start": "2016-12-13", "actors": ["Russia"]}``).
+
+    Unset fields (None, empty) are open.  Raises ValueError as :meth:`Filters.make` does.
+
+    >>> filters_from_text({"start": "2016-12-13", "actors": ["Russia"], "bbox": None}).actors
+    ('Russia',)
+    """
+    loose: dict[str, Any] = {}
+    for name, value in values.items():
+        spec = FILTER_FIELD[name]
+        if value is None or value == "" or value == []:
+            continue
+        texts = [value] if isinstance(value, str) else list(value)
+        parsed = [spec.parse(text) for text in texts if text.strip()]
+        if parsed:
+            loose[name] = parsed if spec.many else parsed[-1]
+    return Filters.make(**loose)
+
+
+def filters_to_text(filters: Filters) -> dict[str, list[str]]:
+    """The set filters as texts by query name (``{"start": ["2016-12-13"], ...}``).
+
+    ``as_of`` is written as the day zones and routes are shown for (the window's end when
+    not set), so that the text never depends on a default.
+
+    >>> filters_to_text(Filters.make(end="2016-12-22", actors=["Russia"]))
+    {'end': ['2016-12-22'], 'as_of': ['2016-12-22'], 'actor': ['Russia']}
+    """
+    shown = replace(filters, as_of=filters.effective_as_of)
+    texts = {spec.query: spec.text(shown) for spec in FILTER_FIELDS}
+    return {name: values for name, values in texts.items() if values}
 
 
 def filter_events(events: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:

@@ -206,3 +206,15 @@ def test_validate_and_import_take_a_country_for_rows_naming_none(tmp_path, capsy
     assert main(["import", str(log), "--country", "Syria", "--out", str(out)]) == 0
     assert "rows naming no country had their places looked up in Syria" in capsys.readouterr().out
     assert len(read_dataset(out)[0].events) == 4
+
+
+def test_every_filter_with_a_flag_is_an_option_of_export_and_snapshot(capsys):
+    from geo.filters import FILTER_FIELDS
+
+    for command in ("export", "snapshot"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        usage = capsys.readouterr().out
+        for spec in FILTER_FIELDS:
+            if spec.flag:
+                assert spec.flag in usage, f"{command} lacks {spec.flag}"

@@ -372,3 +372,46 @@ def test_the_dataset_filter_keeps_the_chosen_datasets_rows_in_every_layer(story)
 
 def test_the_dataset_filter_keeps_every_row_of_a_lone_dataset(story):
     assert DatasetMatch(("anything",)).mask(story.events).all()
+
+
+# --- each filter declared once: links, the command line, snapshots ------------------------
+
+
+def _snapshot(story, filters):
+    from dashboard.snapshot import SnapshotRequest
+    from dashboard.views import VIEWS
+
+    return SnapshotRequest(dataset=story, filters=filters, bounds=VIEWS["aleppo"].bounds)
+
+
+CHOSEN = dict(
+    start="2016-12-13",
+    end="2016-12-22",
+    as_of="2016-12-15",
+    actors=["Russia"],
+    event_types=["Battles"],
+    bbox="36,35.5,37.5,36.5",
+    datasets=["story", "acled.csv"],
+)
+
+
+def test_a_snapshot_series_keeps_every_filter_but_the_day(story):
+    later = _snapshot(story, Filters.make(**CHOSEN)).with_as_of(pd.Timestamp("2016-12-18").date())
+    assert later.filters == Filters.make(**{**CHOSEN, "as_of": "2016-12-18"})
+
+
+def test_a_snapshots_state_names_every_filter_it_was_drawn_with(story):
+    from dashboard.snapshot import png_metadata
+
+    facts = dict.fromkeys(
+        ("title", "filters", "shown", "dataset", "link", "made_at", "attribution"), ""
+    )
+    state = json.loads(png_metadata(_snapshot(story, Filters.make(**CHOSEN)), facts)["atlas:state"])
+    assert state["bbox"] == "36,35.5,37.5,36.5"
+    assert state["dataset"] == ["story", "acled.csv"]
+    assert (state["start"], state["end"], state["as_of"]) == (
+        "2016-12-13",
+        "2016-12-22",
+        "2016-12-15",
+    )
+    assert (state["actor"], state["type"]) == (["Russia"], ["Battles"])

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from dashboard.state import ALL_LAYERS, Choices, ViewState, parse_query, to_query
+from geo.filters import BoundingBox
 
 CHOICES = Choices(
     first_day=dt.date(2015, 11, 24),
@@ -172,6 +173,7 @@ def test_a_bad_value_in_a_link_is_warned_about_and_replaced(params, warning, fie
         ViewState(D(2016, 12, 1), D(2016, 12, 31), D(2016, 12, 31), view="fit"),
         ViewState(D(2016, 12, 1), D(2016, 12, 31), view="corridor", layers=ALL_LAYERS),
         ViewState(D(2016, 12, 1), D(2016, 12, 31), datasets=("upload.csv",)),
+        ViewState(D(2016, 12, 1), D(2016, 12, 31), bbox=BoundingBox(36.9, 36.1, 37.3, 36.3)),
     ],
 )
 def test_a_state_round_trips_through_its_query_string(state):
@@ -188,7 +190,29 @@ def test_a_state_round_trips_through_its_query_string(state):
         restored.view,
         restored.layers,
         restored.datasets,
-    ) == (state.actors, state.types, state.view, state.layers, state.datasets)
+        restored.bbox,
+    ) == (state.actors, state.types, state.view, state.layers, state.datasets, state.bbox)
+
+
+def test_a_links_filter_names_are_the_declared_ones_and_a_bad_area_is_named():
+    from geo.filters import FILTER_FIELDS
+
+    everything = ViewState(
+        D(2016, 12, 1),
+        D(2016, 12, 31),
+        D(2016, 12, 5),
+        ("Turkey",),
+        ("Battles",),
+        datasets=("upload.csv",),
+        bbox=BoundingBox(36.9, 36.1, 37.3, 36.3),
+    )
+    assert {spec.query for spec in FILTER_FIELDS} <= set(to_query(everything))
+    state, warnings = parse_query({"bbox": ["36,37,35,36"]}, CHOICES, DEFAULTS)
+    assert state.bbox is None
+    assert warnings == [
+        "'bbox=36,37,35,36': bounding box latitudes must be from -90 to 90 with south ≤ "
+        "north, got south 37.0, north 36.0; it is ignored."
+    ]
 
 
 def test_the_query_uses_the_documented_names():

@@ -11,6 +11,7 @@ from dashboard import state as S
 from dashboard.maps import LAYER_TITLES, TILE_LABELS
 from dashboard.state import Choices, ViewState
 from dashboard.views import VIEW_LABELS, VIEW_NAMES
+from geo.filters import FILTER_FIELD
 from geo.schema import Layer
 
 K_TILES = "tiles"
@@ -37,11 +38,11 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
     sidebar.header("Filters")
     if len(choices.datasets) > 1:
         sidebar.multiselect(
-            "Datasets",
+            FILTER_FIELD["datasets"].label,
             options=list(choices.datasets),
             key=S.K_DATASETS,
             placeholder="All open datasets",
-            help="Show the rows of these datasets only (none chosen: all of them).",
+            help=FILTER_FIELD["datasets"].help,
         )
     sidebar.date_input(
         "Date window",
@@ -75,12 +76,14 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
     with sidebar:
         _play_control(start, end)
     sidebar.multiselect(
-        "Actors (any role)",
+        FILTER_FIELD["actors"].label,
         options=list(choices.actors),
         key=S.K_ACTORS,
         help="Events naming any of these actors as primary, second or associated actor.",
     )
-    sidebar.multiselect("Event types", options=list(choices.types), key=S.K_TYPES)
+    sidebar.multiselect(
+        FILTER_FIELD["event_types"].label, options=list(choices.types), key=S.K_TYPES
+    )
     sidebar.markdown("**Layers**")
     for layer in (Layer.EVENTS, Layer.PLACES, Layer.ZONES, Layer.ROUTES):
         sidebar.checkbox(LAYER_TITLES[layer], key=S.layer_key(str(layer)))

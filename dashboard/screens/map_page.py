@@ -135,8 +135,10 @@ def status_line(ctx: RunContext, aggregation: Aggregation) -> str:
         f"{len(ctx.filtered.zones)} zones on {as_of.day} {as_of:%b %Y}",
         f"{routes} route{'s' if routes != 1 else ''} in use",
     ]
-    if ctx.state.actors or ctx.state.types:
-        narrowed = Filters.make(actors=ctx.state.actors, event_types=ctx.state.types)
+    if ctx.state.actors or ctx.state.types or ctx.state.bbox:
+        narrowed = Filters.make(
+            actors=ctx.state.actors, event_types=ctx.state.types, bbox=ctx.state.bbox
+        )
         parts.append(md_text(describe_filters(narrowed).split(";")[0]))
     if aggregation.aggregated:
         parts.append(
@@ -217,7 +219,7 @@ def render(ctx: RunContext) -> None:
         as_of=pd.Timestamp(ctx.state.effective_as_of),
         layers=ctx.state.layers,
         view=seen or bounds,
-        narrowed=bool(ctx.state.actors or ctx.state.types),
+        narrowed=bool(ctx.state.actors or ctx.state.types or ctx.state.bbox),
     )
     # written once the layers are built (they say how events are drawn), never emptied
     # first: a rerun leaves the line in place, and the map below it does not jump
