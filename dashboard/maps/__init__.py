@@ -91,7 +91,7 @@ COARSE_PRECISIONS = {"near", "region", "area", "country"}
 EVENT_ID_LABEL = "Event id: "
 SEA = "#dce9f2"
 #: The styles of the legend, popups and labels, inlined into every map (no extra request).
-MAP_CSS = (Path(__file__).parent / "map_style.css").read_text(encoding="utf-8")
+MAP_CSS = (Path(__file__).parents[1] / "map_style.css").read_text(encoding="utf-8")
 LAND = "#f6f4ef"
 
 # folium re-reads rendered text as Jinja source unless this is in force: data would run
