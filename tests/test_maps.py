@@ -15,12 +15,14 @@ from dashboard.maps import (
     arrow_bearings,
     attribution_text,
     basemap_geojson,
+    build_base_map,
     build_data_layers,
     build_event_map,
     event_id_from_popup,
     event_popup_html,
     legend_html,
     map_html,
+    outline_styles,
     safe_url,
 )
 from dashboard.views import VIEWS, fit_bounds
@@ -335,3 +337,20 @@ def test_a_geocoded_event_says_what_its_name_matched(story):
     html = event_popup_html(event)
     assert "Placed by name: GeoNames 170063: Aleppo, SY" in html
     assert HOSTILE not in html
+
+
+def test_the_outlines_fetched_by_the_browser_are_styled_by_the_python_styles(story):
+    """One source for the outline styles: the JavaScript receives the Python dicts as JSON."""
+    palette = Palette.for_dataset(story)
+    for tiles, filled in (("offline", True), ("osm", False)):
+        html = map_html(
+            build_base_map(
+                "/app/basemap.json", bounds=VIEWS["aleppo"].bounds, palette=palette, tiles=tiles
+            )
+        )
+        styles = re.search(r"var styles = (\{.*\});\n", html)
+        assert json.loads(styles.group(1)) == outline_styles(filled=filled)
+        assert "styles.country : styles.region" in html
+    # the tile-failure notice's button fills the countries as the offline outlines are
+    filled = re.search(r"l\.setStyle\((\{.*\})\);\n", html)
+    assert json.loads(filled.group(1)) == outline_styles(filled=True)["country"]

@@ -1,12 +1,13 @@
 """The base map: what the map shows whatever the filters, built once per view and basemap.
 
 Tiles or the offline outlines, the scale bar, the fullscreen control and the legend; the
-data layers (:mod:`dashboard.maps.layers`) go on top.
+data layers (:mod:`dashboard.maps.layers`) go on top.  The outlines are drawn with the
+styles of :func:`dashboard.maps.palette.outline_styles`, whether inline or fetched by the
+browser (which receives them as JSON).
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 import folium
@@ -20,7 +21,7 @@ from dashboard.assets import localize_assets
 from dashboard.maps.layers import legend_html
 from dashboard.maps.legend import Legend
 from dashboard.maps.notices import TileFailureNotice
-from dashboard.maps.palette import LAND, Palette, outline_style
+from dashboard.maps.palette import Palette, outline_style, outline_styles
 from geo.schema import Column
 
 TILES = {
@@ -148,15 +149,13 @@ class OutlinesFromUrl(MacroElement):
   var map = {{ this._parent.get_name() }};
   var pane = map.createPane("atlasOutlines");
   pane.style.zIndex = 350;  // under the data (overlayPane is 400)
-  fetch({{ this.url_json }}).then(function (r) { return r.json(); }).then(function (data) {
+  var styles = {{ this.styles|tojson }};
+  fetch({{ this.url|tojson }}).then(function (r) { return r.json(); }).then(function (data) {
     L.geoJSON(data, {
       pane: "atlasOutlines",
       interactive: false,
       style: function (f) {
-        return f.properties.kind === "country"
-          ? {color: "#8a8a8a", weight: 1, fillColor: "{{ this.land }}",
-             fillOpacity: {{ 1 if this.filled else 0 }}}
-          : {color: "#b5b5b5", weight: 0.7, dashArray: "3 3", fillOpacity: 0};
+        return f.properties.kind === "country" ? styles.country : styles.region;
       }
     }).addTo(map);
   });
@@ -168,6 +167,6 @@ class OutlinesFromUrl(MacroElement):
     def __init__(self, url: str, *, filled: bool):
         super().__init__()
         self._name = "OutlinesFromUrl"
-        self.url_json = json.dumps(url)
-        self.land = LAND
-        self.filled = filled
+        self.url = url
+        # the styles as data (JSON in the page), the same dict the inline outlines use
+        self.styles = outline_styles(filled=filled)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from branca.element import MacroElement
 from folium.template import Template
 
-from dashboard.maps.palette import LAND
+from dashboard.maps.palette import outline_styles
 
 
 class OffViewNotice(MacroElement):
@@ -91,7 +91,7 @@ class TileFailureNotice(MacroElement):
     tiles.forEach(function (t) { map.removeLayer(t); });
     map.eachLayer(function (l) {
       if (l.feature && l.feature.properties && l.feature.properties.kind === "country") {
-        l.setStyle({fillColor: {{ this.land|tojavascript }}, fillOpacity: 1});
+        l.setStyle({{ this.filled_style|tojson }});
       }
     });
     box.firstChild.textContent = "Showing the offline outlines (choose them under Basemap " +
@@ -125,4 +125,5 @@ class TileFailureNotice(MacroElement):
         super().__init__()
         self._name = "TileFailureNotice"
         self.failures = int(failures)
-        self.land = LAND
+        # the offline basemap's country style, as JSON: the same as the outlines' own
+        self.filled_style = outline_styles(filled=True)["country"]

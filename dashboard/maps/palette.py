@@ -1,6 +1,10 @@
 """The map's own colours: the dataset's palette, the basemap's land, sea and outline styles.
 
-The palette is fixed for a session (a name keeps its colour from load to load).
+The palette is fixed for a session (a name keeps its colour from load to load).  The
+outline styles are the one source for every way the outlines are drawn: inline as GeoJSON
+(:mod:`dashboard.maps.base`), fetched by the browser from a URL (ditto) and filled in by the
+tile-failure notice's button (:mod:`dashboard.maps.notices`); the browser-side ones
+receive them as JSON.
 """
 
 from __future__ import annotations
