@@ -45,6 +45,7 @@ from geo.filters import (
 from geo.io import atomic_path, dataset_outputs, read_dataset, read_preview, write_dataset
 from geo.mapping import ColumnMapping, read_mapping, suggest_mapping
 from geo.problems import DataError, LoadReport
+from geo.schema import DATASET_LAYERS
 from geo.story import load_story
 
 #: How ``atlas run --data`` tells the app which dataset to open (read by dashboard.cache).
@@ -185,9 +186,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     filters = filters_from(args)
     dataset = filter_dataset(_load(args.data, args.mapping, args.country), filters)
     out = write_dataset(dataset, args.out)
-    counts = ", ".join(
-        f"{len(dataset.layer(name))} {name}" for name in ("events", "places", "zones", "routes")
-    )
+    counts = ", ".join(f"{len(dataset.layer(name))} {name}" for name in DATASET_LAYERS)
     print(f"wrote {out}: {counts}", file=sys.stderr)
     print(describe_filters(filters), file=sys.stderr)
     return EXIT_OK
@@ -246,6 +245,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def _snapshot_request(args: argparse.Namespace):
+    from dashboard.maps import MAP_LAYERS
     from dashboard.snapshot import SnapshotRequest
     from dashboard.state import ViewState, to_query
     from dashboard.views import FIT, VIEWS, fit_bounds
@@ -257,9 +257,7 @@ def _snapshot_request(args: argparse.Namespace):
         bounds = fit_bounds(shown.events, shown.zones, shown.routes) or VIEWS["region"].bounds
     else:
         bounds = VIEWS[args.view].bounds
-    layers = (
-        tuple(args.layers.split(",")) if args.layers else ("events", "places", "zones", "routes")
-    )
+    layers = tuple(args.layers.split(",")) if args.layers else MAP_LAYERS.names()
     state = ViewState(
         start=(filters.start or dataset.events["date_start"].min()).date(),
         end=(filters.end or dataset.events["date_start"].max()).date(),
@@ -541,7 +539,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_argument(snapshot)
     snapshot.add_argument("--view", choices=VIEW_NAMES, default="fit", help="preset view")
     add_filter_arguments(snapshot, more_help={"as_of": "; also START:END[:STEP], a series of days"})
-    snapshot.add_argument("--layers", metavar="L1,L2", help="events,places,zones,routes")
+    # the dataset's tables, not the map's layers: naming those would import folium here
+    snapshot.add_argument("--layers", metavar="L1,L2", help=",".join(DATASET_LAYERS))
     snapshot.add_argument("--width", type=int, default=1600, help="CSS pixels (default 1600)")
     snapshot.add_argument("--height", type=int, default=1000, help="CSS pixels (default 1000)")
     snapshot.add_argument("--scale", type=float, default=1.0, help="pixel density (2 = retina)")

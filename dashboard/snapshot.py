@@ -31,13 +31,11 @@ from PIL import Image, PngImagePlugin
 from dashboard.assets import STATIC_DIR, assets_installed
 from dashboard.browser import launch_chromium
 from dashboard.maps import (
-    DATA_LAYERS,
+    MAP_LAYERS,
     MAX_MARKERS,
     Palette,
     build_event_map,
-    cell_size,
     esc,
-    in_bounds,
     map_html,
     tile_hosts,
 )
@@ -50,8 +48,9 @@ from geo.filters import (
     filters_to_text,
     format_day,
 )
+from geo.grid import cell_size, in_bounds
 from geo.parsing import decode_json_list
-from geo.schema import Column, Layer
+from geo.schema import DATASET_LAYERS, Column, Layer
 
 READY_ATTRIBUTE = "data-atlas-ready"
 DEFAULT_SIZE = (1600, 1000)
@@ -77,7 +76,7 @@ class SnapshotRequest:
     dataset: Dataset
     filters: Filters
     bounds: list[list[float]]
-    layers: Sequence[str] = tuple(str(layer) for layer in DATA_LAYERS)
+    layers: Sequence[str] = field(default_factory=MAP_LAYERS.names)
     tiles: str = "offline"
     link: str = ""
     title: str = ""
@@ -119,9 +118,12 @@ def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> di
     if filters.start is not None or filters.end is not None:
         window = " – ".join(format_day(d) for d in (filters.start, filters.end) if d is not None)
     as_of = filters.effective_as_of
-    shown_layers = [str(layer) for layer in DATA_LAYERS if str(layer) in request.layers]
+    # the tables' rows shown, in the map's order (a layer drawing no table of its own: none)
+    shown_layers = [
+        name for name in MAP_LAYERS.names() if name in request.layers and name in DATASET_LAYERS
+    ]
     counts = ", ".join(f"{len(shown.layer(layer))} {layer}" for layer in shown_layers)
-    if "events" in shown_layers and len(shown.events) > MAX_MARKERS:
+    if Layer.EVENTS in shown_layers and len(shown.events) > MAX_MARKERS:
         visible = in_bounds(shown.events, request.bounds)
         if len(visible) > MAX_MARKERS:
             size = cell_size(request.bounds)

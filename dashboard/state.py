@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from dashboard.maps import DATA_LAYERS
+from dashboard.maps import MAP_LAYERS
 from dashboard.views import VIEW_NAMES
 from geo.actors import actor_key
 from geo.dataset import Dataset, actor_counts
@@ -26,7 +26,7 @@ from geo.parsing import FIRST_DATE, LAST_DATE
 from geo.problems import LoadReport
 from geo.schema import Column
 
-ALL_LAYERS = tuple(str(layer) for layer in DATA_LAYERS)
+ALL_LAYERS = MAP_LAYERS.names()
 #: Leaflet's zoom levels a link may ask for.
 MIN_ZOOM, MAX_ZOOM = 0, 19
 #: An event id in a link is cut at this length (ids are short; a link is no place for more).

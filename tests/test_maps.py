@@ -15,12 +15,14 @@ from dashboard.maps import (
     arrow_bearings,
     attribution_text,
     basemap_geojson,
+    build_base_map,
     build_data_layers,
     build_event_map,
     event_id_from_popup,
     event_popup_html,
     legend_html,
     map_html,
+    outline_styles,
     safe_url,
 )
 from dashboard.views import VIEWS, fit_bounds
@@ -29,6 +31,7 @@ from geo.filters import Filters, filter_dataset
 from geo.schema import LAYER_SPECS, Column, Layer
 from geo.story import load_basemap
 from geo.validation import normalise
+from tests.map_parts import children, event_features, options, rendered
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -40,23 +43,16 @@ def basemap_json():
 
 def _events_drawn(group: folium.FeatureGroup) -> int:
     """How many event markers a group draws (one GeoJSON layer of points)."""
-    layer = next(
-        c
-        for c in group._children.values()
-        if isinstance(c, folium.GeoJson)
-        and c.get_name().startswith("geo_json")
-        and c.layer_name == "events"
-    )
-    return len(layer.data["features"])
+    return len(event_features(group))
 
 
-def _count(group: folium.FeatureGroup, kind: type, class_name: str | None = None) -> int:
-    return sum(
-        1
-        for child in group._children.values()
-        if type(child) is kind
-        and (class_name is None or child.options.get("className") == class_name)
-    )
+def _count(group: folium.FeatureGroup, kind: str, class_name: str | None = None) -> int:
+    """How many of the group's children are drawn as ``kind`` (with that class)."""
+    names = children(group, kind)
+    if class_name is None:
+        return len(names)
+    html = rendered(group)
+    return sum(1 for name in names if options(html, name).get("className") == class_name)
 
 
 @pytest.mark.parametrize("as_of", ["2016-11-20", "2016-12-13", "2016-12-16", "2016-12-22"])
@@ -67,10 +63,9 @@ def test_data_layers_hold_the_filtered_features_as_of_the_day(story, as_of):
         data, palette=Palette.for_dataset(story), as_of=pd.Timestamp(as_of)
     )
     assert _events_drawn(events) == len(data.events) > 0
-    assert _count(zones, folium.GeoJson) == len(data.zones)
-    assert _count(places, folium.CircleMarker, "atlas-place") == len(story.places)
-    route_lines = [c for c in routes._children.values() if isinstance(c, folium.PolyLine)]
-    assert len(route_lines) == sum(
+    assert _count(zones, "GeoJson") == len(data.zones)
+    assert _count(places, "CircleMarker", "atlas-place") == len(story.places)
+    assert _count(routes, "PolyLine") == sum(
         len(__import__("shapely").get_parts(g)) for g in data.routes.geometry
     )
     enclave = [z for z in data.zones[Column.ID] if z.startswith("east-aleppo-enclave")]
@@ -83,8 +78,8 @@ def test_route_lines_are_styled_by_their_status_on_the_day(story):
     def route_style(as_of: str):
         data = filter_dataset(story, Filters.make(as_of=as_of))
         (_, routes, _, _), _ = build_data_layers(data, palette=palette, as_of=pd.Timestamp(as_of))
-        line = next(c for c in routes._children.values() if isinstance(c, folium.PolyLine))
-        return line.options.get("dashArray"), line.options["color"]
+        line = options(rendered(routes), children(routes, "PolyLine")[0])
+        return line.get("dashArray"), line["color"]
 
     active, suspended = route_style("2016-12-15"), route_style("2016-12-17")
     assert active[0] is None
@@ -163,10 +158,7 @@ def test_a_whole_map_with_hostile_text_renders_it_inert(story, basemap_json):
     # popups travel as JSON of escaped HTML: a raw tag would appear as \u003cimg, an
     # escaped one as \u0026lt;img (the entity, shown as text)
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
-    events_group = next(
-        g for g in m._children.values() if getattr(g, "layer_name", None) == "Events"
-    )
-    features = _event_features(events_group)
+    features = event_features(m, html)
     assert features and all("<img" not in f["properties"]["popup"] for f in features)
     # tooltips are plain text, set as text in the browser (never as HTML)
     assert all("<img src=x" in f["properties"]["tooltip"] for f in features)
@@ -291,15 +283,6 @@ def test_palette_colours_differ_within_a_legend(story):
     assert len(set(palette.controllers.values())) == len(palette.controllers)
 
 
-def _event_features(group: folium.FeatureGroup) -> list[dict]:
-    layer = next(
-        c
-        for c in group._children.values()
-        if isinstance(c, folium.GeoJson) and c.layer_name == "events"
-    )
-    return layer.data["features"]
-
-
 def test_with_several_datasets_each_has_its_outline_legend_entry_and_popup_line(story):
     hostile_name = f"{HOSTILE}.csv"
     combined = combine_datasets(
@@ -312,7 +295,7 @@ def test_with_several_datasets_each_has_its_outline_legend_entry_and_popup_line(
     assert list(palette.datasets) == ["story", hostile_name]
     assert len(set(palette.datasets.values())) == 2
     groups, _ = build_data_layers(combined, palette=palette, as_of=None, layers=["events"])
-    features = _event_features(groups[-1])
+    features = event_features(groups[-1])
     outlines = {f["properties"]["outline"] for f in features}
     assert outlines == set(palette.datasets.values())
     popups = [f["properties"]["popup"] for f in features]
@@ -335,3 +318,20 @@ def test_a_geocoded_event_says_what_its_name_matched(story):
     html = event_popup_html(event)
     assert "Placed by name: GeoNames 170063: Aleppo, SY" in html
     assert HOSTILE not in html
+
+
+def test_the_outlines_fetched_by_the_browser_are_styled_by_the_python_styles(story):
+    """One source for the outline styles: the JavaScript receives the Python dicts as JSON."""
+    palette = Palette.for_dataset(story)
+    for tiles, filled in (("offline", True), ("osm", False)):
+        html = map_html(
+            build_base_map(
+                "/app/basemap.json", bounds=VIEWS["aleppo"].bounds, palette=palette, tiles=tiles
+            )
+        )
+        styles = re.search(r"var styles = (\{.*\});\n", html)
+        assert json.loads(styles.group(1)) == outline_styles(filled=filled)
+        assert "styles.country : styles.region" in html
+    # the tile-failure notice's button fills the countries as the offline outlines are
+    filled = re.search(r"l\.setStyle\((\{.*\})\);\n", html)
+    assert json.loads(filled.group(1)) == outline_styles(filled=True)["country"]

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import folium
 import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from dashboard.maps import (
-    EVENT_ID_LABEL,
-    MAX_MARKERS,
-    Palette,
-    build_data_layers,
-    cell_size,
-    count_per_cell,
-)
+from dashboard.maps import EVENT_ID_LABEL, MAX_MARKERS, Palette, build_data_layers
 from geo.filters import Filters, filter_dataset
+from geo.grid import cell_size, count_per_cell
 from geo.io import read_dataset, read_layer
 from geo.synth import ACLED_COLUMNS, synth_acled
+from tests.map_parts import children, event_features, geojson_data, rendered
 
 ALEPPO = [[35.9, 36.9], [36.5, 37.4]]
 
@@ -76,8 +70,8 @@ def test_many_events_in_view_are_counted_per_cell(synthetic):
         data, palette=Palette.for_dataset(synthetic), as_of=None, view=ALEPPO, layers=["events"]
     )
     (group,) = groups
-    cells = next(c for c in group._children.values() if isinstance(c, folium.GeoJson))
-    counts = [f["properties"]["count"] for f in cells.data["features"]]
+    cells = geojson_data(rendered(group), children(group, "GeoJson")[0])
+    counts = [f["properties"]["count"] for f in cells["features"]]
     assert how.aggregated and how.cells == len(counts)
     x, y = data.events.geometry.x, data.events.geometry.y
     margin_w, margin_h = 0.5 * 0.15, 0.6 * 0.15
@@ -97,13 +91,9 @@ def test_few_events_in_view_are_drawn_one_by_one(synthetic):
     groups, how = build_data_layers(
         data, palette=Palette.for_dataset(synthetic), as_of=None, view=tiny, layers=["events"]
     )
-    events = next(
-        c
-        for c in groups[0]._children.values()
-        if isinstance(c, folium.GeoJson) and c.layer_name == "events"
-    )
+    events = event_features(groups[0])
     assert not how.aggregated
-    assert 0 < len(events.data["features"]) == how.events <= MAX_MARKERS
+    assert 0 < len(events) == how.events <= MAX_MARKERS
 
 
 def test_counts_per_cell_add_up_and_name_the_commonest_type(synthetic):
@@ -215,10 +205,7 @@ def test_each_layouts_rows_are_the_markers_on_the_map(name, tmp_path):
         dataset, palette=Palette.for_dataset(dataset), as_of=None, layers=["events"]
     )
     assert not aggregation.aggregated
-    layer = next(
-        c for c in groups[-1]._children.values() if getattr(c, "layer_name", "") == "events"
-    )
-    popups = [f["properties"]["popup"] for f in layer.data["features"]]
+    popups = [f["properties"]["popup"] for f in event_features(groups[-1])]
     assert sorted(p.split(EVENT_ID_LABEL)[1].split("<")[0] for p in popups) == sorted(
         dataset.events["id"]
     )

@@ -18,7 +18,7 @@ from dashboard.snapshot import SnapshotRequest, render_png, renderer, snapshot_h
 from dashboard.state import to_query
 from geo.dataset import Dataset
 from geo.io import feature_collection, to_text_table, write_dataset
-from geo.schema import LAYER_SPECS, Layer
+from geo.schema import DATASET_LAYERS, LAYER_SPECS, Layer
 
 K_WIDTH, K_HEIGHT, K_SCALE = "export_width", "export_height", "export_scale"
 
@@ -49,18 +49,21 @@ def metadata_state(ctx: RunContext) -> dict[str, object]:
 
 
 def visible(ctx: RunContext) -> Dataset:
-    """The filtered data, without the layers switched off."""
+    """The filtered data, without the tables whose map layers are switched off."""
     empty = {
         str(layer): ctx.filtered.layer(layer).iloc[:0]
-        for layer in (Layer.EVENTS, Layer.PLACES, Layer.ZONES, Layer.ROUTES)
+        for layer in DATASET_LAYERS
         if str(layer) not in ctx.state.layers
     }
     return ctx.filtered.with_layers(**empty) if empty else ctx.filtered
 
 
 def geojson_bytes(data: Dataset, layers: tuple[str, ...]) -> bytes:
-    """The visible layers as one FeatureCollection with a ``layer`` property on every feature."""
-    frames = {Layer(name): data.layer(name) for name in layers}
+    """The visible layers as one FeatureCollection with a ``layer`` property on every feature.
+
+    ``layers``: map layers' names; those that draw no table of their own have none to export.
+    """
+    frames = {Layer(name): data.layer(name) for name in layers if name in DATASET_LAYERS}
     return json.dumps(feature_collection(frames, tag_layer=True), ensure_ascii=False).encode()
 
 

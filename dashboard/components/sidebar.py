@@ -8,11 +8,10 @@ import time
 import streamlit as st
 
 from dashboard import state as S
-from dashboard.maps import LAYER_TITLES, TILE_LABELS
+from dashboard.maps import MAP_LAYERS, TILE_LABELS
 from dashboard.state import Choices, ViewState
 from dashboard.views import VIEW_LABELS, VIEW_NAMES
 from geo.filters import FILTER_FIELD
-from geo.schema import Layer
 
 K_TILES = "tiles"
 K_LAST_STEP = "last_play_step"
@@ -85,8 +84,8 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
         FILTER_FIELD["event_types"].label, options=list(choices.types), key=S.K_TYPES
     )
     sidebar.markdown("**Layers**")
-    for layer in (Layer.EVENTS, Layer.PLACES, Layer.ZONES, Layer.ROUTES):
-        sidebar.checkbox(LAYER_TITLES[layer], key=S.layer_key(str(layer)))
+    for layer in MAP_LAYERS:
+        sidebar.checkbox(layer.label, key=S.layer_key(layer.name))
     sidebar.selectbox(
         "View", options=list(VIEW_NAMES), format_func=VIEW_LABELS.__getitem__, key=S.K_VIEW
     )

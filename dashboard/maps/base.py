@@ -1,0 +1,172 @@
+"""The base map: what the map shows whatever the filters, built once per view and basemap.
+
+Tiles or the offline outlines, the scale bar, the fullscreen control and the legend; the
+data layers (:mod:`dashboard.maps.layers`) go on top.  The outlines are drawn with the
+styles of :func:`dashboard.maps.palette.outline_styles`, whether inline or fetched by the
+browser (which receives them as JSON).
+"""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import geopandas as gpd
+from branca.element import MacroElement
+from folium.plugins import Fullscreen
+from folium.template import Template
+
+from dashboard import rendering
+from dashboard.assets import localize_assets
+from dashboard.maps.layers import legend_html
+from dashboard.maps.legend import Legend
+from dashboard.maps.notices import TileFailureNotice
+from dashboard.maps.palette import Palette, outline_style, outline_styles
+from geo.schema import Column
+
+TILES = {
+    "offline": None,
+    "osm": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors",
+        "OpenStreetMap",
+    ),
+    "carto": (
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        "© OpenStreetMap contributors © CARTO",
+        "CARTO light",
+    ),
+}
+
+
+def tile_hosts(tiles: str) -> tuple[str, ...]:
+    """The hosts a tile basemap loads its images from (none for the offline outlines).
+
+    >>> tile_hosts("carto"), tile_hosts("offline")
+    (('*.basemaps.cartocdn.com',), ())
+    """
+    if TILES.get(tiles) is None:
+        return ()
+    host = re.match(r"https://([^/]+)/", TILES[tiles][0]).group(1)
+    return (host.replace("{s}", "*"),)
+
+
+TILE_LABELS = {
+    "offline": "Offline outlines (no internet needed)",
+    "osm": "OpenStreetMap tiles (online)",
+    "carto": "CARTO light tiles (online)",
+}
+
+
+def basemap_geojson(basemap: gpd.GeoDataFrame, tolerance: float = 0.005) -> str:
+    """The basemap outlines as compact GeoJSON text, simplified to ``tolerance`` degrees."""
+    simplified = basemap[[Column.NAME, Column.KIND, "geometry"]].copy()
+    simplified["geometry"] = simplified.geometry.simplify(tolerance, preserve_topology=True)
+    return simplified.to_json(drop_id=True)
+
+
+def attribution_text(basemap: gpd.GeoDataFrame) -> str:
+    """The basemap's attribution, each source once."""
+    names = []
+    for text in basemap[Column.ATTRIBUTION].dropna():
+        for part in str(text).split(";"):
+            part = part.strip()
+            if part and not part.startswith("1:") and part not in names:
+                names.append(part)
+    return "; ".join(names)
+
+
+def build_base_map(
+    basemap_json: str,
+    *,
+    bounds: list[list[float]],
+    palette: Palette,
+    tiles: str = "offline",
+    attribution: str = "",
+    asset_base_url: str | None = None,
+    counts: bool = False,
+    legend_body: str | None = None,
+    fold_legend_below_px: int = 0,
+) -> folium.Map:
+    """The map without data: outlines (or tiles), scale bar, fullscreen control and legend.
+
+    The legend lists ``legend_body`` (escaped HTML from :func:`legend_html`), else the whole
+    palette (``counts``: with counts per cell); the data layers replace its entries with
+    what they show.  It is folded on maps narrower than ``fold_legend_below_px``.
+
+    ``basemap_json`` is GeoJSON text from :func:`basemap_geojson`, or the URL the browser
+    fetches it from (the app serves it, so it is cached and not re-sent on every update);
+    ``bounds`` Leaflet's
+    ``[[south, west], [north, east]]``; ``asset_base_url`` where the offline Leaflet copies
+    are served (None: folium's CDNs).
+    """
+    rendering.check()  # the app renders this map through st_folium, not map_html
+    m = folium.Map(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=5,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_snap=0.25,  # fit a view's bounds closely, not to the nearest whole zoom
+        zoom_control=True,
+        attribution_control=True,
+    )
+    if tiles != "offline":
+        url, tile_attribution, name = TILES[tiles]
+        folium.TileLayer(url, attr=tile_attribution, name=name, control=False).add_to(m)
+    filled = tiles == "offline"
+    if basemap_json.startswith(("/", "http://", "https://", "file:")):
+        OutlinesFromUrl(basemap_json, filled=filled).add_to(m)
+    else:
+        folium.GeoJson(
+            basemap_json,
+            name="Outlines",
+            style_function=lambda f: outline_style(f["properties"]["kind"], filled=filled),
+            control=False,
+            interactive=False,
+        ).add_to(m)
+    m.fit_bounds(bounds)
+    if tiles != "offline":
+        TileFailureNotice().add_to(m)
+    Fullscreen(position="topleft").add_to(m)
+    Legend(
+        legend_body if legend_body is not None else legend_html(palette, counts=counts),
+        attribution=attribution,
+        fold_below_px=fold_legend_below_px,
+    ).add_to(m)
+    if asset_base_url is not None:
+        localize_assets(m, asset_base_url)
+    return m
+
+
+class OutlinesFromUrl(MacroElement):
+    """The basemap outlines, fetched by the browser from a URL (styled as in the inline case)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var pane = map.createPane("atlasOutlines");
+  pane.style.zIndex = 350;  // under the data (overlayPane is 400)
+  var styles = {{ this.styles|tojson }};
+  fetch({{ this.url|tojson }}).then(function (r) { return r.json(); }).then(function (data) {
+    L.geoJSON(data, {
+      pane: "atlasOutlines",
+      interactive: false,
+      style: function (f) {
+        return f.properties.kind === "country" ? styles.country : styles.region;
+      }
+    }).addTo(map);
+  });
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, url: str, *, filled: bool):
+        super().__init__()
+        self._name = "OutlinesFromUrl"
+        self.url = url
+        # the styles as data (JSON in the page), the same dict the inline outlines use
+        self.styles = outline_styles(filled=filled)

@@ -1,0 +1,74 @@
+"""The map as it leaves the package, and what the browser hands back.
+
+:func:`build_event_map` is the whole map in one ``folium.Map`` (base map, data layers and a
+layer control) for standalone use: exports, snapshots, tests.  The app instead passes the
+base map, the data layers and :func:`layer_control` to st_folium separately, so that it can
+update the data without redrawing the map; :func:`leaflet_bounds` reads the view st_folium
+returns.  :func:`map_html` renders a map, refusing to if data could become template source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import folium
+import pandas as pd
+
+from dashboard import rendering
+from dashboard.maps.base import build_base_map
+from dashboard.maps.drawing import MAX_MARKERS
+from dashboard.maps.layers import build_data_layers
+from dashboard.maps.palette import Palette
+from geo.dataset import Dataset
+
+
+def build_event_map(
+    data: Dataset,
+    basemap_json: str,
+    *,
+    bounds: list[list[float]],
+    palette: Palette,
+    as_of: pd.Timestamp | None,
+    layers: Iterable[str] | None = None,
+    tiles: str = "offline",
+    attribution: str = "",
+    asset_base_url: str | None = None,
+) -> folium.Map:
+    """The whole map in one ``folium.Map``: base map, data layers and a layer control."""
+    m = build_base_map(
+        basemap_json,
+        bounds=bounds,
+        palette=palette,
+        tiles=tiles,
+        attribution=attribution,
+        asset_base_url=asset_base_url,
+        counts=len(data.events) > MAX_MARKERS,
+    )
+    groups, _ = build_data_layers(data, palette=palette, as_of=as_of, layers=layers, view=bounds)
+    for group in groups:
+        group.add_to(m)
+    layer_control().add_to(m)
+    return m
+
+
+def layer_control() -> folium.LayerControl:
+    """The layer control the app passes to st_folium alongside its data layers."""
+    return folium.LayerControl(collapsed=True)
+
+
+def map_html(m: folium.Map) -> str:
+    """The map as a standalone HTML page (refused if data could become template source)."""
+    rendering.check()
+    return m.get_root().render()
+
+
+def leaflet_bounds(returned: Any) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` from st_folium's returned ``bounds``, if complete."""
+    try:
+        sw, ne = returned["_southWest"], returned["_northEast"]
+        bounds = [[float(sw["lat"]), float(sw["lng"])], [float(ne["lat"]), float(ne["lng"])]]
+    except (TypeError, KeyError, ValueError):
+        return None
+    return bounds if all(math.isfinite(v) for pair in bounds for v in pair) else None
