@@ -49,8 +49,18 @@ def page(browser, server, request):
         print(f"--- dashboard server log ---\n{server.log()}")
 
 
+#: True once the offline outlines, which the map fetches after it is drawn, are on it.
+OUTLINES_DRAWN = """() => { const pane = document.querySelector('.leaflet-atlasOutlines-pane');
+  return !pane || pane.querySelector('path, canvas') !== null; }"""
+
+
 def shoot(page: Page, step: str) -> None:
+    """A screenshot of the step, once the map (if any) has its outlines."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for iframe in page.locator(MAP_IFRAME).element_handles():
+        frame = iframe.content_frame()
+        if frame is not None:
+            frame.wait_for_function(OUTLINES_DRAWN)
     page.screenshot(path=ARTIFACTS / f"{step}-{page.size_name}.png")
 
 
@@ -339,7 +349,8 @@ def test_a_reporters_log_is_brought_through_the_file_chooser_mapped_placed_and_s
     page.get_by_label("Event type for rows that name none").fill("Reported incident")
     page.get_by_role("button", name="Load with this mapping").click()
     # Palmyra is in several countries and the log names none: the page asks
-    page.get_by_text("Which country are these places in?").wait_for()
+    # the first name placed builds the gazetteer (seconds alone, minutes on a busy machine)
+    page.get_by_text("Which country are these places in?").wait_for(timeout=4 * TIMEOUT_MS)
     idle(page)
     expect(page.get_by_text("Palmyra", exact=False).first).to_be_visible()
     assert selected(page, "Country for rows that name none") == "Syria (SY)"
