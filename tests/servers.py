@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.browser import launch_chromium  # noqa: F401 - the tests' way in
-from dashboard.cli import DATA_ENV, streamlit_command
+from dashboard.serve import streamlit_command
+from dashboard.settings import DATA
 
 HOST = "127.0.0.1"
 
@@ -51,9 +52,9 @@ def dashboard_server(data: Path | None = None, timeout: float = 90.0) -> Iterato
     """Serve the dashboard; yield once its health check answers."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop(DATA_ENV, None)
+    env.pop(DATA.variable, None)
     if data is not None:
-        env[DATA_ENV] = str(data)
+        env[DATA.variable] = str(data)
     log_path = Path(tempfile.mkstemp(prefix="atlas-server-", suffix=".log")[1])
     with open(log_path, "w") as log:
         process = subprocess.Popen(

@@ -32,7 +32,8 @@ from dashboard.proxy import (
     read_users,
     write_private,
 )
-from dashboard.serve import STREAMLIT_OPTIONS, host_allow_list, public_url_hosts, streamlit_config
+from dashboard.serve import host_allow_list, public_url_hosts, streamlit_config
+from dashboard.settings import STREAMLIT_OPTIONS
 from geo.io import MAX_UPLOAD_MB
 from tests.servers import (
     HOST,
