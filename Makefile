@@ -6,7 +6,7 @@ PORT ?= 8501
 # Debian's Chromium drives the browser tests; elsewhere `playwright install chromium` works too.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint format config bench browser haproxy story clean
+.PHONY: install run test test-fast lint format config bench browser haproxy story clean
 
 ASSETS := dashboard/static
 
@@ -53,6 +53,11 @@ haproxy:
 
 test: install browser haproxy
 	$(BIN)/python -m pytest
+
+# Everything but the tests that drive Chromium or start servers (markers in pyproject.toml),
+# with a shorter fuzzing run: the quick check while working. `make test` runs them all.
+test-fast: install
+	ATLAS_FUZZ_EXAMPLES=$${ATLAS_FUZZ_EXAMPLES:-40} $(BIN)/python -m pytest -m "not browser and not server"
 
 lint: install
 	$(BIN)/ruff check geo dashboard tests scripts bench
