@@ -49,8 +49,9 @@ def main() -> None:
     version = dataset.content_hash()
     choices = cache.choices(dataset, version)
     preset = dict(STORY_PRESET) if cache.data_path() is None else {}
-    if VIEW.value() in VIEW_NAMES:
-        preset["view"] = VIEW.value()
+    view = VIEW.value()
+    if view in VIEW_NAMES:  # another name is ignored, as a link's view= is
+        preset["view"] = view
     defaults = S.default_state(choices, preset)
     S.init_session(version, choices, defaults)
     state, tiles = prepare_filters()
