@@ -6,7 +6,7 @@ PORT ?= 8501
 # Debian's Chromium drives the browser tests; elsewhere `playwright install chromium` works too.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint format bench browser haproxy story clean
+.PHONY: install run test test-fast lint format config bench browser haproxy story clean
 
 ASSETS := dashboard/static
 
@@ -54,6 +54,11 @@ haproxy:
 test: install browser haproxy
 	$(BIN)/python -m pytest
 
+# Everything but the tests that drive Chromium or start servers (markers in pyproject.toml),
+# with a shorter fuzzing run: the quick check while working. `make test` runs them all.
+test-fast: install
+	ATLAS_FUZZ_EXAMPLES=$${ATLAS_FUZZ_EXAMPLES:-40} $(BIN)/python -m pytest -m "not browser and not server"
+
 lint: install
 	$(BIN)/ruff check geo dashboard tests scripts bench
 	$(BIN)/ruff format --check geo dashboard tests scripts bench
@@ -61,6 +66,12 @@ lint: install
 format: install
 	$(BIN)/ruff format geo dashboard tests scripts
 	$(BIN)/ruff check --fix geo dashboard tests scripts
+
+# .streamlit/config.toml, for `streamlit run` from the project folder, is generated from
+# dashboard/settings.py (tests/test_settings.py fails when it is out of date).
+config: install
+	$(BIN)/python -m dashboard.settings config > .streamlit/config.toml.tmp
+	mv .streamlit/config.toml.tmp .streamlit/config.toml
 
 # The story's timings, then the scale run (10k, 100k, 1M events; 20 viewers for 5 minutes).
 bench: install browser

@@ -19,22 +19,20 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import folium
+import geopandas as gpd
+
+from dashboard.assets import STATIC_DIR, localize_assets
+from dashboard.browser import CHROMIUM_FLAGS, chromium_path, launch_chromium
+from dashboard.maps import Palette, basemap_geojson, build_base_map, build_data_layers
+from dashboard.testing import dashboard_server
+from dashboard.views import VIEWS
+from geo.filters import Filters, filter_dataset
+from geo.io import read_dataset
+from geo.story import load_basemap
+from geo.synth import synth_acled
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import folium  # noqa: E402
-import geopandas as gpd  # noqa: E402
-
-from dashboard.assets import STATIC_DIR, localize_assets  # noqa: E402
-from dashboard.browser import CHROMIUM_FLAGS, chromium_path, launch_chromium  # noqa: E402
-from dashboard.maps import Palette, basemap_geojson, build_base_map, build_data_layers  # noqa: E402
-from dashboard.views import VIEWS  # noqa: E402
-from geo.filters import Filters, filter_dataset  # noqa: E402
-from geo.io import read_dataset  # noqa: E402
-from geo.story import load_basemap  # noqa: E402
-from geo.synth import synth_acled  # noqa: E402
-from tests.servers import dashboard_server  # noqa: E402
-
 SCRATCH = ROOT / "bench" / "scratch"
 RESULTS = ROOT / "bench" / "results"
 ACTOR = "Houthi Movement"

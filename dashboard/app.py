@@ -6,7 +6,6 @@ atlas run [--data PATH] [--port N]      (or: make run)
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import streamlit as st
@@ -14,9 +13,9 @@ import streamlit as st
 from dashboard import cache
 from dashboard import state as S
 from dashboard.assets import assets_installed
-from dashboard.cli import VIEW_ENV
 from dashboard.components.sidebar import prepare_filters, render_filters
 from dashboard.context import RunContext, publish
+from dashboard.settings import VIEW
 from dashboard.views import VIEW_NAMES
 from geo.filters import filter_dataset
 
@@ -50,8 +49,9 @@ def main() -> None:
     version = dataset.content_hash()
     choices = cache.choices(dataset, version)
     preset = dict(STORY_PRESET) if cache.data_path() is None else {}
-    if os.environ.get(VIEW_ENV) in VIEW_NAMES:
-        preset["view"] = os.environ[VIEW_ENV]
+    view = VIEW.value()
+    if view in VIEW_NAMES:  # another name is ignored, as a link's view= is
+        preset["view"] = view
     defaults = S.default_state(choices, preset)
     S.init_session(version, choices, defaults)
     state, tiles = prepare_filters()

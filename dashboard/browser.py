@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
+
+from dashboard.settings import CHROMIUM
 
 #: Flags that let Chromium run as root in a container with no network beyond loopback.
 CHROMIUM_FLAGS = [
@@ -17,11 +18,10 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CHROMIUM_ENV = "ATLAS_CHROMIUM"
 HOW_TO_GET_ONE = (
     "No Chromium could be started for rendering: install one with "
     "'playwright install chromium' (inside the project's .venv), or your system's package "
-    "(Debian: apt-get install chromium), or point ATLAS_CHROMIUM at a Chromium binary."
+    f"(Debian: apt-get install chromium), or point {CHROMIUM.variable} at a Chromium binary."
 )
 
 
@@ -31,7 +31,7 @@ class BrowserUnavailable(RuntimeError):
 
 def chromium_path() -> str | None:
     """$ATLAS_CHROMIUM, else a system Chromium; None lets Playwright use its own download."""
-    explicit = os.environ.get(CHROMIUM_ENV)
+    explicit = CHROMIUM.value()
     if explicit:
         return explicit
     for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):

@@ -11,7 +11,6 @@ its state (gone with it) and counted with the uploads (``geo.uploads.upload_memo
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,9 +19,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.assets import STATIC_DIR
-from dashboard.cli import COUNTRY_ENV, DATA_ENV, MAPPING_ENV
 from dashboard.components.timeline import events_per_day
 from dashboard.maps import Palette, attribution_text, basemap_geojson
+from dashboard.settings import COUNTRY, DATA, MAPPING
 from dashboard.state import Choices
 from geo.dataset import Dataset, combine_datasets
 from geo.filters import Filters, filter_events
@@ -40,8 +39,7 @@ K_COMBINED = "combined_datasets"
 
 def data_path() -> Path | None:
     """The dataset the app was started on (None: the bundled story)."""
-    value = os.environ.get(DATA_ENV, "").strip()
-    return Path(value) if value else None
+    return DATA.value()
 
 
 def modification_time(path: Path) -> float:
@@ -53,8 +51,7 @@ def modification_time(path: Path) -> float:
 
 def mapping_path() -> Path | None:
     """The mapping file ``atlas run --mapping`` gave for the dataset (None: none)."""
-    value = os.environ.get(MAPPING_ENV, "").strip()
-    return Path(value) if value else None
+    return MAPPING.value()
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")
@@ -111,7 +108,7 @@ def load_dataset() -> tuple[Dataset, LoadReport]:
         modification_time(path),
         str(mapping) if mapping else None,
         mapping_mtime,
-        os.environ.get(COUNTRY_ENV, "").strip() or None,
+        COUNTRY.value(),
     )
 
 

@@ -26,13 +26,21 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from dashboard.browser import BrowserUnavailable
 from dashboard.launch import plan_sharing, serve, should_open_browser
 from dashboard.proxy import hash_password, set_password
-from dashboard.serve import host_allow_list
+from dashboard.serve import streamlit_command
+from dashboard.settings import (
+    COUNTRY,
+    DATA,
+    MAPPING,
+    PUBLIC_URL,
+    VIEW,
+    settings_help,
+)
 from dashboard.views import VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import (
@@ -47,17 +55,6 @@ from geo.mapping import ColumnMapping, read_mapping, suggest_mapping
 from geo.problems import DataError, LoadReport
 from geo.schema import DATASET_LAYERS
 from geo.story import load_story
-
-#: How ``atlas run --data`` tells the app which dataset to open (read by dashboard.cache).
-DATA_ENV = "ATLAS_DATA"
-#: How ``atlas run --mapping`` tells the app how to read ``--data``.
-MAPPING_ENV = "ATLAS_MAPPING"
-#: How ``atlas run --country`` tells the app the country of ``--data``'s rows naming none.
-COUNTRY_ENV = "ATLAS_COUNTRY"
-#: How ``atlas run --view`` tells the app which view to open on.
-VIEW_ENV = "ATLAS_VIEW"
-#: The default of ``atlas run --public-url``: the address people use to reach it.
-PUBLIC_URL_ENV = "ATLAS_PUBLIC_URL"
 
 EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
@@ -357,35 +354,6 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def streamlit_command(
-    *,
-    port: int,
-    host: str,
-    allowed_hosts: Iterable[str] | None = None,
-    python: str = sys.executable,
-) -> list[str]:
-    """The command that serves the dashboard on HOST:PORT (``python -m dashboard.serve``).
-
-    Its Streamlit options come from :data:`dashboard.serve.STREAMLIT_OPTIONS` (headless, no
-    usage statistics, no error details...).
-
-    Parameters
-    ----------
-    port, host
-        Where Streamlit listens.
-    allowed_hosts
-        The Host headers it accepts (others get 403); default: HOST and the loopback names,
-        with PORT.
-    python
-        The interpreter to run it with.
-    """
-    hosts = host_allow_list(host, port) if allowed_hosts is None else allowed_hosts
-    command = [python, "-m", "dashboard.serve", "--port", str(port), "--address", host]
-    for allowed in sorted(hosts):
-        command += ["--allow-host", allowed]
-    return command
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Serve the dashboard on the dataset (checked first, so a bad file fails here).
 
@@ -404,15 +372,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.data:
         _load(args.data, args.mapping, args.country)
-        env[DATA_ENV] = str(Path(args.data).resolve())
+        env[DATA.variable] = str(Path(args.data).resolve())
         if args.mapping:
-            env[MAPPING_ENV] = str(Path(args.mapping).resolve())
+            env[MAPPING.variable] = str(Path(args.mapping).resolve())
         if args.country:
-            env[COUNTRY_ENV] = args.country
+            env[COUNTRY.variable] = args.country
     if args.view:
-        env[VIEW_ENV] = args.view
+        env[VIEW.variable] = args.view
     if args.public_url:
-        env[PUBLIC_URL_ENV] = args.public_url  # the app's share links use it
+        env[PUBLIC_URL.variable] = args.public_url  # the app's share links use it
     return serve(
         sharing,
         streamlit_command,
@@ -442,7 +410,10 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The ``atlas`` argument parser."""
     parser = argparse.ArgumentParser(
-        prog="atlas", description="Map the geography of a conflict story."
+        prog="atlas",
+        description="Map the geography of a conflict story.",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # the epilog's lines as written
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -475,9 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("--tls-key", type=Path, metavar="KEY.pem", help="the certificate's key")
     access.add_argument(
         "--public-url",
-        default=os.environ.get(PUBLIC_URL_ENV) or None,
+        default=PUBLIC_URL.value(),
         metavar="URL",
-        help=f"the address people use, if not --host:--port (default: ${PUBLIC_URL_ENV})",
+        help=f"the address people use, if not --host:--port (default: ${PUBLIC_URL.variable})",
     )
     access.add_argument(
         "--open-to-everyone",
@@ -552,9 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snapshot.add_argument(
         "--link-base",
-        default=os.environ.get(PUBLIC_URL_ENV) or "http://127.0.0.1:8501",
+        default=PUBLIC_URL.value() or "http://127.0.0.1:8501",
         help="where the dashboard is served, for the link in the caption and metadata "
-        f"(default: ${PUBLIC_URL_ENV}, else http://127.0.0.1:8501)",
+        f"(default: ${PUBLIC_URL.variable}, else http://127.0.0.1:8501)",
     )
     snapshot.add_argument(
         "--gif", type=Path, metavar="FILE.gif", help="with a series: also an animated GIF"

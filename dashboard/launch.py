@@ -262,7 +262,7 @@ def serve(
     sharing
         Where and for whom (from :func:`plan_sharing`).
     streamlit_command
-        :func:`dashboard.cli.streamlit_command`.
+        :func:`dashboard.serve.streamlit_command`.
     env
         The environment of the Streamlit server (the dataset to open...).
     open_browser

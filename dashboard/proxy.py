@@ -19,13 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-HAPROXY_ENV = "ATLAS_HAPROXY"
+from dashboard.settings import HAPROXY
+
 #: Where HAProxy lives when it is not on PATH (Debian's /usr/sbin is not, for most users).
 HAPROXY_PLACES = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
 HOW_TO_GET_HAPROXY = (
     "--users and --tls-cert put HAProxy in front of the dashboard, and no haproxy was "
     "found: install it (Debian/Ubuntu: sudo apt-get install haproxy; Fedora: sudo dnf "
-    "install haproxy; macOS: brew install haproxy), or point ATLAS_HAPROXY at it."
+    f"install haproxy; macOS: brew install haproxy), or point {HAPROXY.variable} at it."
 )
 REALM = "conflict-atlas"
 USERLIST = "atlas_users"
@@ -169,11 +170,13 @@ def find_haproxy() -> str:
     AccessError
         When there is none; the message says how to install it.
     """
-    explicit = os.environ.get(HAPROXY_ENV)
+    explicit = HAPROXY.value()
     if explicit:
         if shutil.which(explicit):
             return explicit
-        raise AccessError(f"{HAPROXY_ENV}={explicit} is not an executable. {HOW_TO_GET_HAPROXY}")
+        raise AccessError(
+            f"{HAPROXY.variable}={explicit} is not an executable. {HOW_TO_GET_HAPROXY}"
+        )
     found = shutil.which("haproxy")
     if found:
         return found

@@ -2,8 +2,8 @@
 
     python -m dashboard.serve --port N --address ADDRESS [--allow-host HOST[:PORT]]...
 
-This is what ``atlas run``, ``make run`` and ``tests/servers.py`` start (through
-:func:`dashboard.cli.streamlit_command`). It runs ``dashboard/app.py`` as an ``st.App``,
+This is what ``atlas run``, ``make run`` and ``dashboard.testing`` start (the command
+line is :func:`streamlit_command`). It runs ``dashboard/app.py`` as an ``st.App``,
 Streamlit's supported way to put ASGI middleware in front of every route, so that each HTTP
 request and websocket upgrade passes :class:`HostAllowList` before Streamlit sees it.
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ipaddress
-import math
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
@@ -24,27 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from dashboard.settings import STREAMLIT_OPTIONS, upload_size_option
 from geo.io import upload_limit_mb
 
 APP_SCRIPT = Path(__file__).with_name("app.py")
-
-#: Every Streamlit option the dashboard sets, in one place: ``.streamlit/config.toml`` holds the
-#: same values (for ``streamlit run`` from the project folder) and a test keeps them equal.
-STREAMLIT_OPTIONS: dict[str, str | bool] = {
-    # headless: Streamlit neither asks for an email nor opens a browser; atlas run opens one
-    # itself, once the dashboard answers
-    "server.headless": True,
-    "server.showEmailPrompt": False,
-    "server.enableStaticServing": True,  # the offline Leaflet copies, under /app/static
-    "browser.gatherUsageStats": False,
-    "global.developmentMode": False,
-    "client.toolbarMode": "viewer",
-    # a failing page says that it failed, never with a traceback naming the server's files
-    "client.showErrorDetails": "none",
-    # atlas run prints its own banner: no welcome, no URLs that the allow-list would refuse
-    "logger.hideWelcomeMessage": True,
-    "logger.level": "warning",
-}
 
 #: The names a browser on this machine may use, with the port, whatever the address served.
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -58,7 +40,10 @@ FRAME_HEADERS = (
 
 
 def streamlit_config(*, port: int, address: str) -> dict[str, Any]:
-    """All the Streamlit options of one server: :data:`STREAMLIT_OPTIONS` and where it listens.
+    """Every Streamlit option of one server: ours, where it listens, and the upload limit.
+
+    Ours are ``dashboard.settings.STREAMLIT_OPTIONS``; the upload limit is
+    ``ATLAS_MAX_UPLOAD_MB``'s value, so the upload widget refuses what the reader would.
 
     Parameters
     ----------
@@ -74,8 +59,7 @@ def streamlit_config(*, port: int, address: str) -> dict[str, Any]:
         **STREAMLIT_OPTIONS,
         "server.port": port,
         "server.address": address,
-        # the upload widget refuses what the reader would (ATLAS_MAX_UPLOAD_MB, else 200)
-        "server.maxUploadSize": math.ceil(upload_limit_mb()),
+        **upload_size_option(upload_limit_mb()),
     }
 
 
@@ -251,6 +235,35 @@ def with_frame_headers(send: Send) -> Send:
         await send(message)
 
     return send_framed
+
+
+def streamlit_command(
+    *,
+    port: int,
+    host: str,
+    allowed_hosts: Iterable[str] | None = None,
+    python: str = sys.executable,
+) -> list[str]:
+    """The command that serves the dashboard on HOST:PORT (``python -m dashboard.serve``).
+
+    Its Streamlit options come from ``dashboard.settings.STREAMLIT_OPTIONS`` (headless, no
+    usage statistics, no error details...).
+
+    Parameters
+    ----------
+    port, host
+        Where Streamlit listens.
+    allowed_hosts
+        The Host headers it accepts (others get 403); default: HOST and the loopback names,
+        with PORT.
+    python
+        The interpreter to run it with.
+    """
+    hosts = host_allow_list(host, port) if allowed_hosts is None else allowed_hosts
+    command = [python, "-m", "dashboard.serve", "--port", str(port), "--address", host]
+    for allowed in sorted(hosts):
+        command += ["--allow-host", allowed]
+    return command
 
 
 def build_parser() -> argparse.ArgumentParser:

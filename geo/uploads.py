@@ -32,6 +32,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo import settings
 from geo.archives import MB, megabytes_text
 from geo.dataset import Dataset
 from geo.io import (
@@ -274,7 +275,8 @@ class UploadMemory:
             name,
             f"{would} uploads open on this server (every session's together) hold "
             f"{megabytes_text(held)} MB: the limit is {limit_mb:,g} MB for all of them "
-            "(set ATLAS_UPLOAD_MEMORY_MB to raise it, or close datasets no longer needed)",
+            f"(set {settings.UPLOAD_MEMORY.variable} to raise it, or close datasets no longer "
+            "needed)",
         )
 
     def admit(self, dataset: Dataset, name: str, limit_mb: float) -> None:

@@ -1,3 +1,9 @@
+"""Fixtures and hooks every test module may use (pytest loads them; nothing imports this).
+
+Helpers to import live in plain modules: ``tables.py`` (CSV rows), ``servers.py`` (servers
+and requests), ``payloads.py`` (injection payloads).
+"""
+
 from __future__ import annotations
 
 import textwrap
@@ -7,10 +13,22 @@ import pytest
 
 from geo.story import load_story
 
-EVENT_HEADER = (
-    "id,date_start,date_end,date_precision,event_type,actor1,actor2,assoc_actors,"
-    "latitude,longitude,location_precision,estimate,fatalities,status,sources"
-)
+#: The marker a test needs to use each fixture that starts something, so that ``-m "not
+#: browser and not server"`` (make test-fast) leaves it out.  A test uses the fixtures its
+#: fixtures use too (a ``page`` fixture built on ``browser`` counts as ``browser``).
+MARKER_OF_FIXTURE = {"browser": "browser", "server": "server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse to run a test that uses a browser or server fixture without its marker."""
+    unmarked = [
+        f"{item.nodeid} uses the {fixture!r} fixture: mark it @pytest.mark.{marker}"
+        for item in items
+        for fixture, marker in MARKER_OF_FIXTURE.items()
+        if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(marker) is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("\n".join(unmarked))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -58,26 +76,3 @@ def write_text(tmp_path: Path):
         return path
 
     return write
-
-
-def event_row(**overrides: str) -> str:
-    """One valid CSV events row (in EVENT_HEADER's order), with some cells replaced."""
-    cells = {
-        "id": "e1",
-        "date_start": "2016-12-15",
-        "date_end": "",
-        "date_precision": "day",
-        "event_type": "Battles",
-        "actor1": "Syrian government",
-        "actor2": "",
-        "assoc_actors": "",
-        "latitude": "36.2",
-        "longitude": "37.15",
-        "location_precision": "locality",
-        "estimate": "false",
-        "fatalities": "",
-        "status": "reported",
-        "sources": "Reuters",
-    }
-    cells.update(overrides)
-    return ",".join(cells[name] for name in EVENT_HEADER.split(","))

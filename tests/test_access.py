@@ -32,7 +32,8 @@ from dashboard.proxy import (
     read_users,
     write_private,
 )
-from dashboard.serve import STREAMLIT_OPTIONS, host_allow_list, public_url_hosts, streamlit_config
+from dashboard.serve import host_allow_list, public_url_hosts, streamlit_config
+from dashboard.settings import STREAMLIT_OPTIONS
 from geo.io import MAX_UPLOAD_MB
 from tests.servers import (
     HOST,
@@ -89,6 +90,7 @@ def port_of(server) -> int:
     return int(server.url.rsplit(":", 1)[1])
 
 
+@pytest.mark.server
 def test_another_sites_name_in_the_host_header_gets_403(dashboard):
     port = port_of(dashboard)
     assert request(port, "/", host_header=EVIL).status == 403
@@ -97,6 +99,7 @@ def test_another_sites_name_in_the_host_header_gets_403(dashboard):
     assert status == 403
 
 
+@pytest.mark.server
 def test_the_served_address_and_the_loopback_names_pass_only_with_the_right_port(dashboard):
     port = port_of(dashboard)
     for name in (HOST, "localhost", "[::1]", "LOCALHOST"):
@@ -107,6 +110,7 @@ def test_the_served_address_and_the_loopback_names_pass_only_with_the_right_port
     assert websocket_upgrade_status(port, host_header=f"{HOST}:{port}", origin=origin) == 101
 
 
+@pytest.mark.server
 def test_pages_may_be_framed_only_by_the_dashboard_itself(dashboard):
     port = port_of(dashboard)
     for reply in (request(port, "/"), request(port, "/_stcore/health")):
@@ -171,6 +175,7 @@ def shared(tmp_path_factory):
         yield running, port, tls
 
 
+@pytest.mark.server
 def test_no_credentials_or_wrong_ones_get_401(shared):
     _, port, tls = shared
     reply = request(port, "/", tls=tls)
@@ -180,6 +185,7 @@ def test_no_credentials_or_wrong_ones_get_401(shared):
     assert request(port, "/", tls=tls, headers=basic("mallory", "correct horse")).status == 401
 
 
+@pytest.mark.server
 def test_the_right_credentials_get_the_dashboard_over_tls(shared):
     _, port, tls = shared
     login = basic("alice", "correct horse")
@@ -191,6 +197,7 @@ def test_the_right_credentials_get_the_dashboard_over_tls(shared):
         assert page.headers.get(name) == value
 
 
+@pytest.mark.server
 def test_the_websocket_is_tunnelled_only_with_credentials(shared):
     _, port, tls = shared
     site = dict(host_header=f"{HOST}:{port}", origin=f"https://{HOST}:{port}", tls=tls)
@@ -198,18 +205,21 @@ def test_the_websocket_is_tunnelled_only_with_credentials(shared):
     assert websocket_upgrade_status(port, **site) == 401
 
 
+@pytest.mark.server
 def test_behind_haproxy_another_sites_name_still_gets_403(shared):
     _, port, tls = shared
     login = basic("alice", "correct horse")
     assert request(port, "/", tls=tls, headers=login, host_header=EVIL).status == 403
 
 
+@pytest.mark.server
 def test_nothing_is_served_in_clear(shared):
     _, port, _ = shared
     with pytest.raises(OSError):  # plain HTTP to the TLS port: dropped, unanswered
         request(port, "/", headers=basic("alice", "correct horse"))
 
 
+@pytest.mark.server
 def test_the_banner_gives_the_https_address_and_how_to_stop(shared):
     running, port, _ = shared
     log = running.log()
@@ -222,6 +232,7 @@ def children_of(pid: int) -> set[int]:
     return {int(child) for child in text.split()}
 
 
+@pytest.mark.server
 def test_stopping_atlas_run_stops_its_haproxy_and_streamlit(tmp_path):
     cert, key = make_certificate(tmp_path)
     tls = ssl.create_default_context(cafile=str(cert))

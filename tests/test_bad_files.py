@@ -26,7 +26,7 @@ from geo import DataError, LayerReport, read_dataset, read_layer
 from geo.archives import MAX_COMPRESSION_RATIO, zip_members
 from geo.io import to_text_table
 from geo.schema import LAYER_SPECS, Layer
-from tests.conftest import EVENT_HEADER, event_row
+from tests.tables import EVENT_HEADER, event_row
 
 CORPUS = Path(__file__).parent / "data" / "bad"
 EXPECTED = ".expected.txt"

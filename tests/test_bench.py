@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import bench.__main__ as bench
+
+pytestmark = pytest.mark.browser  # it times the PNG snapshots, rendered in Chromium
 
 
 def test_the_benchmark_runs_and_writes_its_tables(tmp_path, monkeypatch):

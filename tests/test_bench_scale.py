@@ -11,7 +11,7 @@ import pytest
 
 import bench.scale as scale
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 def test_the_scale_benchmark_runs_end_to_end(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ from playwright.sync_api import Frame, Page
 from geo.filters import Filters, filter_dataset
 from tests.servers import HOST
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TIMEOUT_MS = 60_000

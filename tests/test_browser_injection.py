@@ -22,7 +22,7 @@ from geo.story import load_basemap
 from tests.payloads import SCRIPT_PAYLOADS, poisoned_story, template_payloads
 from tests.servers import dashboard_server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "injection"
 TIMEOUT_MS = 60_000

@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.cli import main
 from geo import read_dataset
-from tests.conftest import EVENT_HEADER, event_row
+from tests.tables import EVENT_HEADER, event_row
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

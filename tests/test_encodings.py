@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo import DataError, LoadReport, read_layer
-from tests.conftest import EVENT_HEADER, event_row
+from tests.tables import EVENT_HEADER, event_row
 
 ARABIC = "حلب الشرقية"  # east Aleppo
 ACCENTED = "Yayladağı"

@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.servers import HOST, atlas_run, free_port, health_ok
+
+pytestmark = pytest.mark.server
 
 
 def fresh_machine(home: Path, **extra: str) -> dict[str, str]:

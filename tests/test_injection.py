@@ -133,6 +133,7 @@ def atlas(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.browser  # its PNG snapshots are rendered in Chromium
 def test_the_command_line_evaluates_nothing_planted_in_a_file(poisoned, marker, tmp_path):
     for argv, out in (
         (["export", "--data", str(poisoned)], tmp_path / "out.geojson"),

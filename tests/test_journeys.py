@@ -15,7 +15,7 @@ from playwright.sync_api import Frame, Page, expect
 
 from geo.filters import Filters, filter_dataset
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "journeys"
 TIMEOUT_MS = 60_000

@@ -39,7 +39,7 @@ from geo.mapping import ColumnMapping, read_mapping
 from geo.problems import DataError, LayerReport, LoadReport, Problem
 from geo.schema import LAYER_SPECS, Layer
 from geo.uploads import read_upload, upload_headers
-from tests.conftest import EVENT_HEADER, event_row
+from tests.tables import EVENT_HEADER, event_row
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"

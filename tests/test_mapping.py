@@ -14,7 +14,7 @@ from geo.layouts import LAYOUTS
 from geo.mapping import ColumnMapping, needs_mapping, read_mapping, suggest_mapping
 from geo.problems import DataError
 from geo.schema import EVENTS, Column
-from tests.conftest import EVENT_HEADER, event_row
+from tests.tables import EVENT_HEADER, event_row
 
 DATA = Path(__file__).parent / "data"
 NEWSROOM = DATA / "newsroom_log.csv"

@@ -9,7 +9,7 @@ import pytest
 from geo.problems import DataError
 from geo.schema import Column
 from geo.uploads import read_upload, upload_headers
-from tests.conftest import EVENT_HEADER, event_row
+from tests.tables import EVENT_HEADER, event_row
 
 DATA = Path(__file__).parent / "data"
 

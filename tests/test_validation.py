@@ -8,7 +8,7 @@ import pytest
 
 from geo import DataError, read_layer
 from geo.schema import Layer
-from tests.conftest import EVENT_HEADER, event_row
+from tests.tables import EVENT_HEADER, event_row
 
 
 def _csv_cell(value: str) -> str:

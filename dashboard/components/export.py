@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +11,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 
 from dashboard import cache
-from dashboard.cli import PUBLIC_URL_ENV
 from dashboard.context import RunContext
+from dashboard.settings import PUBLIC_URL
 from dashboard.snapshot import SnapshotRequest, render_png, renderer, snapshot_html
 from dashboard.state import to_query
 from geo.dataset import Dataset
@@ -30,7 +29,7 @@ def share_link(ctx: RunContext) -> str:
     there is one, else at the address the user reached the app at.
     """
     query = urlencode(to_query(ctx.state), doseq=True)
-    public = os.environ.get(PUBLIC_URL_ENV, "").strip()
+    public = PUBLIC_URL.value() or ""
     try:
         scheme, netloc, path, _, _ = urlsplit(public or st.context.url or "")
     except AttributeError:

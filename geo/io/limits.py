@@ -1,16 +1,14 @@
 """Upload limits: what one upload may make the server do.
 
 One server process serves every viewer, so what one upload may make it do is bounded.
-Each limit has a default here and an environment variable that changes it, read when an
-upload arrives (see :meth:`UploadLimits.from_env`).  The readers take the limits as
-``limits=``; without them (the command line, and ``--data``) a file is read whole: the
-user named it on their own machine.
+Each limit has a default and an environment variable that changes it, both declared in
+:mod:`geo.settings` and read when an upload arrives (see :meth:`UploadLimits.from_env`).
+The readers take the limits as ``limits=``; without them (the command line, and
+``--data``) a file is read whole: the user named it on their own machine.
 """
 
 from __future__ import annotations
 
-import math
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,54 +16,35 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import settings
 from geo.archives import megabytes_text
 from geo.problems import DataError, Problem
 from geo.raw import RawTable
 from geo.schema import Column, Layer
 
-#: The largest file the app accepts, in MB (2**20 bytes, as Streamlit counts its
-#: ``server.maxUploadSize``).
-MAX_UPLOAD_MB = 200
-#: The most rows one upload may hold, all its layers together.  A sheet's rows are counted
-#: as Excel numbers them (blank rows between records included), a GeoJSON's features.
-MAX_UPLOAD_ROWS = 250_000
-#: The most cells (rows × columns, blank ones included) a workbook's sheets may hold, and
-#: a sheet may span.  openpyxl reads about 50,000 cells a second, holding the interpreter
-#: every viewer shares: this is some two seconds of it (four for a sheet that does not
-#: state its size, which openpyxl reads twice).
-MAX_UPLOAD_CELLS = 100_000
-#: The most MB of a workbook's parts other than its sheets (its shared strings, the text
-#: of its cells, above all): openpyxl parses them whole before reading a single cell.
-MAX_SHARED_STRINGS_MB = 8
-#: The most vertices one shape may have (the story's most detailed zone has 413, the
-#: basemap's most detailed outline 1,482): validating a shape grows faster than its size.
-MAX_GEOMETRY_VERTICES = 100_000
-#: The most holes (interior rings, all parts together) one shape may have.
-MAX_GEOMETRY_HOLES = 1_000
-#: The most MB the uploads open in all sessions of one server may hold together.
-UPLOAD_MEMORY_MB = 1_024
+# Each limit's default and variable is declared in geo/settings.py; these names stay for
+# the readers and for geo.io's users.
+MAX_UPLOAD_MB = settings.UPLOAD_SIZE_MB.default
+MAX_UPLOAD_ROWS = settings.UPLOAD_ROWS.default
+MAX_UPLOAD_CELLS = settings.UPLOAD_CELLS.default
+MAX_SHARED_STRINGS_MB = settings.SHARED_STRINGS_MB.default
+MAX_GEOMETRY_VERTICES = settings.GEOMETRY_VERTICES.default
+MAX_GEOMETRY_HOLES = settings.GEOMETRY_HOLES.default
+UPLOAD_MEMORY_MB = settings.UPLOAD_MEMORY.default
 #: The XML a workbook's sheets may take per cell of :data:`MAX_UPLOAD_CELLS`, in bytes.  A
 #: cell takes 20 to 40 (``<c r="B2" t="s"><v>7</v></c>``), or its text more where it is
 #: inlined (openpyxl and pandas write text so): the story's events take 100 a cell.
 SHEET_XML_BYTES_PER_CELL = 256
 #: The variable of the upload size limit (the first limit the app had).
-UPLOAD_LIMIT_VARIABLE = "ATLAS_MAX_UPLOAD_MB"
+UPLOAD_LIMIT_VARIABLE = settings.UPLOAD_SIZE_MB.variable
 
-#: Each limit's field: its environment variable, and what its number counts.
-_LIMIT_VARIABLES = {
-    "upload_mb": (UPLOAD_LIMIT_VARIABLE, "megabytes"),
-    "rows": ("ATLAS_MAX_UPLOAD_ROWS", "rows"),
-    "cells": ("ATLAS_MAX_UPLOAD_CELLS", "cells"),
-    "shared_strings_mb": ("ATLAS_MAX_SHARED_STRINGS_MB", "megabytes"),
-    "vertices": ("ATLAS_MAX_GEOMETRY_VERTICES", "vertices"),
-    "holes": ("ATLAS_MAX_GEOMETRY_HOLES", "holes"),
-    "memory_mb": ("ATLAS_UPLOAD_MEMORY_MB", "megabytes"),
-}
+#: Each limit's setting by its field name.
+_LIMITS = {setting.name: setting for setting in settings.UPLOAD_LIMITS}
 
 
 @dataclass(frozen=True)
 class UploadLimits:
-    """What one upload may make the server do (see the constants above for each default).
+    """What one upload may make the server do (each default is in ``geo.settings``).
 
     ``upload_mb`` bounds the file, ``rows`` every layer together, ``cells`` and
     ``shared_strings_mb`` a workbook, ``vertices`` and ``holes`` each shape (a shape over
@@ -84,7 +63,7 @@ class UploadLimits:
     @staticmethod
     def variables() -> dict[str, str]:
         """Each limit's field name and the environment variable that sets it."""
-        return {name: variable for name, (variable, _) in _LIMIT_VARIABLES.items()}
+        return {name: setting.variable for name, setting in _LIMITS.items()}
 
     @classmethod
     def from_env(cls) -> UploadLimits:
@@ -95,28 +74,11 @@ class UploadLimits:
         ValueError
             When a variable is set to anything but a positive number, naming it.
         """
-        return cls(**{name: _limit_from_env(name) for name in _LIMIT_VARIABLES})
+        return cls(**{name: setting.value() for name, setting in _LIMITS.items()})
 
     def hint(self, name: str) -> str:
         """How to raise one limit: ``set ATLAS_MAX_UPLOAD_ROWS to raise it``."""
-        return f"set {_LIMIT_VARIABLES[name][0]} to raise it"
-
-
-def _limit_from_env(name: str) -> float:
-    """One limit from its environment variable, else its default."""
-    variable, unit = _LIMIT_VARIABLES[name]
-    default = getattr(UploadLimits, name)
-    text = os.environ.get(variable, "").strip()
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    whole = not name.endswith("_mb")
-    if not (math.isfinite(value) and value > 0 and (not whole or value >= 1)):
-        raise ValueError(f"{variable} must be a positive number of {unit}, got {text!r}")
-    return int(value) if whole else value
+        return f"set {_LIMITS[name].variable} to raise it"
 
 
 def upload_limit_mb() -> float:
@@ -127,7 +89,7 @@ def upload_limit_mb() -> float:
     ValueError
         When the variable is set to anything but a positive number.
     """
-    return _limit_from_env("upload_mb")
+    return settings.UPLOAD_SIZE_MB.value()
 
 
 def check_upload_size(size: int | str | Path, name: str, *, limit_mb: float | None = None) -> None:
