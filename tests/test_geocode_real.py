@@ -9,21 +9,9 @@ from __future__ import annotations
 import pytest
 
 from bench.geocoding import SAMPLE, measure_accuracy
-from geo.geocode import (
-    AMBIGUOUS,
-    FUZZY_NAME,
-    MATCHED,
-    NOT_FOUND,
-    Gazetteer,
-    default_gazetteer,
-)
+from geo.geocode import AMBIGUOUS, FUZZY_NAME, MATCHED, NOT_FOUND, Gazetteer
 from tests.test_geocode import COUNTRIES, record
-
-
-@pytest.fixture(scope="module")
-def gazetteer() -> Gazetteer:
-    return default_gazetteer()
-
+from tests.test_geocode import gazetteer as gazetteer  # the module's fixture, shared
 
 # --- descriptors ---------------------------------------------------------------------------
 
