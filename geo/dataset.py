@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 from pandas.api.types import union_categoricals
 
+from geo.actors import canonical_actor
 from geo.parsing import decode_json_list
 from geo.schema import CRS, DATASET_LAYERS, LAYER_SPECS, Column, FieldType, Layer, LayerSpec
 from geo.validation import empty_layer
@@ -165,17 +166,63 @@ def split_actors(text: Any) -> list[str]:
     return [name.strip() for name in text.split(";") if name.strip()]
 
 
+#: How UCDP GED separates the parties of a multi-party side ("National Front for
+#: Liberation, SNA"), as in its real files; UCDP's actor names themselves hold no comma.
+UCDP_SIDE_SEPARATOR = ","
+
+
+def split_ucdp_side(text: Any) -> list[str]:
+    """The parties in a UCDP GED ``side_a``/``side_b`` cell.
+
+    >>> split_ucdp_side("Ahrar al-Sham, HTS, Southern Front")
+    ['Ahrar al-Sham', 'HTS', 'Southern Front']
+    >>> split_ucdp_side("Government of Syria")
+    ['Government of Syria']
+    """
+    if not isinstance(text, str):
+        return []
+    return [name.strip() for name in text.split(UCDP_SIDE_SEPARATOR) if name.strip()]
+
+
+def ucdp_side_parties(side_a: pd.Series, side_b: pd.Series) -> pd.Series:
+    """Each row's parties of multi-party GED sides, as an associated-actors cell (``a; b``).
+
+    ``side_a`` and ``side_b`` are GED's columns of those names, row for row.  A row whose
+    sides each name one actor gets ``<NA>``: its actors are the sides themselves.  Judged
+    once per distinct pair of sides (GED has a few hundred).
+    """
+    pairs = pd.DataFrame({"a": side_a.astype(object), "b": side_b.astype(object)})
+    distinct = pairs.drop_duplicates()
+
+    def parties(a: Any, b: Any) -> Any:
+        names = [*split_ucdp_side(a), *split_ucdp_side(b)]
+        if len(names) <= len([v for v in (a, b) if isinstance(v, str) and v.strip()]):
+            return pd.NA
+        return "; ".join(dict.fromkeys(names))
+
+    distinct = distinct.assign(parties=[parties(a, b) for a, b in distinct.itertuples(False)])
+    merged = pairs.merge(distinct, on=["a", "b"], how="left")
+    return pd.Series(merged["parties"].to_numpy(), index=side_a.index, dtype=object)
+
+
 def actor_counts(events: gpd.GeoDataFrame) -> Counter[str]:
-    """How many events name each actor, in any role."""
+    """How many events name each actor, in any role, under its canonical name.
+
+    Reads ``actor1``, ``actor2`` and ``assoc_actors`` (``a; b``); names that are aliases of
+    one actor ("ISIS", "Daesh") count as that actor (:func:`geo.actors.canonical_actor`),
+    so a list built from the keys shows each actor once.
+    """
     counts: Counter[str] = Counter()
     for column in (Column.ACTOR1, Column.ACTOR2):
-        counts.update(str(v) for v in events[column].dropna())
+        for name, n in events[column].value_counts().items():
+            if n:
+                counts[canonical_actor(str(name))] += int(n)
     for cell, n in events[Column.ASSOC_ACTORS].value_counts().items():
         if n == 0:
             continue  # an unused category
         for name in split_actors(cell):
-            counts[name] += int(n)
-    return counts
+            counts[canonical_actor(name)] += int(n)
+    return Counter(dict(counts.most_common()))
 
 
 __all__ = [
@@ -186,4 +233,6 @@ __all__ = [
     "date_span",
     "empty_layer",
     "split_actors",
+    "split_ucdp_side",
+    "ucdp_side_parties",
 ]
