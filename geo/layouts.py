@@ -236,8 +236,13 @@ def from_ucdp(cells: pd.DataFrame) -> Mapped:
 #: GTD ``specificity`` 1–5 → our location precision: 1 is the town itself; 2–4 the centre
 #: of the smallest administrative unit known; 5 no unit below the country (see the GTD
 #: codebook).
-GTD_LOCATION_PRECISION = {"1": "locality", "2": "region", "3": "region", "4": "region"}
-GTD_LOCATION_PRECISION["5"] = "country"
+GTD_LOCATION_PRECISION = {
+    "1": "locality",
+    "2": "region",
+    "3": "region",
+    "4": "region",
+    "5": "country",
+}
 
 #: The GTD columns the mapping reads.
 GTD_USED = (
@@ -388,8 +393,13 @@ CAMEO_ROOTS = {
 }
 #: GDELT ``ActionGeo_Type`` → our location precision: 1 a country, 2 a US state, 3 a US
 #: city, 4 a world city, 5 a world state (first-order unit).
-GDELT_LOCATION_PRECISION = {"1": "country", "2": "region", "3": "locality", "4": "locality"}
-GDELT_LOCATION_PRECISION["5"] = "region"
+GDELT_LOCATION_PRECISION = {
+    "1": "country",
+    "2": "region",
+    "3": "locality",
+    "4": "locality",
+    "5": "region",
+}
 
 #: The GDELT columns the mapping reads.
 GDELT_USED = (
