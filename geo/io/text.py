@@ -253,7 +253,7 @@ def _read_csv(
     encoding = text_encoding(path)
     sample = _check_text(path, encoding)
     # a header-less GDELT row has commas inside its place names: its tabs decide
-    headerless = gdelt_headers_for(sample.split("\n", 1)[0].rstrip("\r").split("\t"))
+    headerless = gdelt_headers_for(_first_line(sample).split("\t"))
     sep = "\t" if headerless else csv_delimiter(sample, sep)
     cells, problems = _csv_cells(path, encoding, sep, spec, limits)
     table = RawTable(str(path), cells, problems=problems, encoding=encoding, delimiter=sep)
@@ -262,13 +262,18 @@ def _read_csv(
     return table if spec.point_columns else with_wkt_geometry(table, spec)
 
 
+def _first_line(sample: str) -> str:
+    """The first line of a text, whatever its line ends (CR alone too, as old Macs wrote)."""
+    return next(iter(sample.splitlines()), "")
+
+
 def _headerless_gdelt(table: RawTable, sample: str, sep: str) -> RawTable:
     """A GDELT event file without its header row, given GDELT's column names.
 
     GDELT's daily files start with data: the reader took their first row for headers.  It
     becomes the first record again (line 1), and every row keeps its own line number.
     """
-    first = next(csv.reader(io.StringIO(sample.split("\n", 1)[0]), delimiter=sep), [])
+    first = next(csv.reader(io.StringIO(_first_line(sample)), delimiter=sep), [])
     names = gdelt_headers_for(first)
     if names is None or len(first) != len(table.cells.columns):
         return table
