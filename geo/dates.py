@@ -462,7 +462,7 @@ def read_date_parts(
     >>> years, months, days = (pd.Series(v) for v in (["2015"] * 2, ["6", "0"], ["0", "0"]))
     >>> r = read_date_parts(years, months, days)
     >>> list(r.start), list(r.end), list(r.precision)
-    (['2015-06-01', '2015-12-31'], ['2015-06-30', '2015-12-31'], ['month', 'year'])
+    (['2015-06-01', '2015-01-01'], ['2015-06-30', '2015-12-31'], ['month', 'year'])
     """
     unknown = pd.Series("0", index=year.index)
     parts = [year, unknown if month is None else month, unknown if day is None else day]
