@@ -22,6 +22,9 @@ Decisions, each tested:
   Excel's fictional 29 February 1900); the time of day is dropped.  Only serials from
   :data:`SERIAL_RANGE` (1954-10-03 to 2119-01-11) are read, so that a bare year such as
   2016, or an ACLED timestamp, is never taken for a date.
+* Eight digits from 1900 on (20180530, as GDELT's SQLDATE writes dates) are year, month and
+  day run together: no Excel serial has eight digits, and a value that is no real date
+  (20181399) is left as text.
 * Month names are English, full or abbreviated ("Sept" too), in any case; a weekday and
   ordinal suffixes ("Thursday, 15th December 2016") are allowed.
 * A value in no recognised form, or not a real date (2016-02-30), is left as its text, so
@@ -39,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.parsing import factorized
+from geo.parsing import factorized, per_distinct_row
 
 # The names of the forms a column can have.
 ISO = "YYYY-MM-DD"
@@ -48,6 +51,7 @@ MONTH_FIRST = "MM/DD/YYYY"
 DAY_MONTH_NAME = "D Month YYYY"
 MONTH_NAME_DAY = "Month D, YYYY"
 EXCEL_SERIAL = "Excel serial number"
+COMPACT = "YYYYMMDD"
 DATE_CELLS = "date cells"
 MIXED = "mixed"
 NO_DATES = "no dates"
@@ -92,6 +96,7 @@ _TIME = re.compile(
 _YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})")
 _NUMBER = re.compile(r"\d+(?:\.\d*)?")
+_COMPACT_DATE = re.compile(r"((?:19|20|21)\d{2})(\d{2})(\d{2})")
 _WORD_OR_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?|([^\W\d_]+)")
 _JOINERS = re.compile(r"[\s,./\-]*")
 # Numeric dates are read once the column's order is known (see _numeric_order).
@@ -330,10 +335,15 @@ def _read_value(value: Any) -> _Reading:
     if isinstance(value, bool | np.bool_):
         return _Reading(None)
     if isinstance(value, int | float | np.integer | np.floating):
+        if float(value).is_integer() and _COMPACT_DATE.fullmatch(str(int(value))):
+            return _read_value(str(int(value)))
         return _read_serial(float(value))
     if not isinstance(value, str):
         return _Reading(None)
     text = value.strip()
+    if found := _COMPACT_DATE.fullmatch(text):
+        year, month, day = (int(part) for part in found.groups())
+        return _Reading(COMPACT, _date(year, month, day))
     if _NUMBER.fullmatch(text):
         return _read_serial(float(text))
     text = _TIME.sub("", text)
@@ -416,7 +426,91 @@ def _as_text(value: Any) -> str | None:
     return text or None
 
 
+# --- a date split over columns ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Dates read from year, month and day columns: first and last possible day, and precision.
+
+    ``start`` and ``end`` are ISO text (pandas string dtype), ``precision`` one of ``day``,
+    ``month`` or ``year`` (missing where the row could not be read, so that validation
+    names the cell); ``note`` says how many rows were coarser than a day.
+    """
+
+    start: pd.Series
+    end: pd.Series
+    precision: pd.Series
+    note: str = ""
+
+
+def read_date_parts(
+    year: pd.Series,
+    month: pd.Series | None = None,
+    day: pd.Series | None = None,
+    *,
+    columns: tuple[str, ...] = (),
+) -> DateRange:
+    """A date from separate year, month and day columns (the Global Terrorism Database's form).
+
+    A month or day of 0 or blank means unknown, as GTD codes it: the row becomes a range
+    over the month (day unknown) or the year (month unknown), from its first day to its
+    last, with that coarser precision, rather than a rejection.  A value that is no number,
+    or no real date (month 13, 31 June), is left as the text ``year-month-day`` it was
+    written as, for validation to name.
+
+    >>> years, months, days = (pd.Series(v) for v in (["2015"] * 2, ["6", "0"], ["0", "0"]))
+    >>> r = read_date_parts(years, months, days)
+    >>> list(r.start), list(r.end), list(r.precision)
+    (['2015-06-01', '2015-01-01'], ['2015-06-30', '2015-12-31'], ['month', 'year'])
+    """
+    unknown = pd.Series("0", index=year.index)
+    parts = [year, unknown if month is None else month, unknown if day is None else day]
+    read = per_distinct_row(parts, lambda *cells: _read_parts(*(_as_text(c) or "" for c in cells)))
+    starts, ends, precisions = ([r[i] for r in read] for i in range(3))
+    precision = pd.Series(precisions, index=year.index, dtype=object)
+    coarse = precision.isin(["month", "year"])
+    note = ""
+    if coarse.any():
+        named = "/".join(columns) or "year/month/day"
+        note = (
+            f"{_count(int(coarse.sum()), 'row')} of {named} give no day or no month (0 or "
+            "blank): each spans its month or year, with that date precision"
+        )
+    return DateRange(
+        pd.Series(starts, index=year.index, dtype="string"),
+        pd.Series(ends, index=year.index, dtype="string"),
+        precision,
+        note,
+    )
+
+
+def _read_parts(year: str, month: str, day: str) -> tuple[str | None, str | None, str | None]:
+    """One row's first day, last day and precision; unreadable parts give their text back."""
+    written = "-".join(p for p in (year, month, day) if p)
+    if not year:
+        return None, None, None  # no year: the date is blank, and validation says so
+    try:
+        y, m, d = int(year), int(month or 0), int(day or 0)
+    except ValueError:
+        return written, None, None
+    if m == 0:
+        first, last, precision = _date(y, 1, 1), _date(y, 12, 31), "year"
+    elif d == 0:
+        first = _date(y, m, 1)
+        following = _date(y + m // 12, m % 12 + 1, 1)
+        last = following - dt.timedelta(days=1) if following else None
+        precision = "month"
+    else:
+        first = last = _date(y, m, d)
+        precision = "day"
+    if first is None or last is None:
+        return written, None, None
+    return first.isoformat(), last.isoformat(), precision
+
+
 __all__ = [
+    "COMPACT",
     "DATE_CELLS",
     "DAY_FIRST",
     "DAY_MONTH_NAME",
@@ -430,5 +524,7 @@ __all__ = [
     "NO_FORM",
     "SERIAL_RANGE",
     "DateForm",
+    "DateRange",
     "read_date_column",
+    "read_date_parts",
 ]

@@ -3,19 +3,32 @@
 Importing a layout is a column mapping, not a redesign: each mapping builds our event
 columns (``geo.schema.EVENTS``) from the file's, keeping the file's row labels so that a
 problem found later still names the file's own line.  Precision codes map onto our scales.
+Each mapping returns our columns and notes on how it read them (date forms, coarser dates);
+:func:`unread_columns` lists the file's columns a layout does not read, for the load
+report.  Dates are read by :mod:`geo.dates`, as in our own layout.
+
+The layouts, by the columns that identify them: ACLED (current lower-case, and the older
+upper-case exports with ``ALLY_ACTOR_1``), UCDP GED, the Global Terrorism Database
+(``eventid``, ``iyear``, ``imonth``, ``iday``, ...) and GDELT 1.0/2.0 event files
+(``GLOBALEVENTID``, ``SQLDATE``, ...; their daily files have no header row, and are told by
+their count of columns: see :func:`gdelt_headers_for`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from geo.parsing import factorized
+from geo.dataset import ucdp_side_parties
+from geo.dates import ISO, read_date_column, read_date_parts
+from geo.parsing import factorized, per_distinct_row
 from geo.schema import Column
+
+#: What a layout's mapping returns: our columns, and notes on how they were read.
+Mapped = tuple[pd.DataFrame, list[str]]
 
 
 def _column(cells: pd.DataFrame, name: str) -> pd.Series:
@@ -43,25 +56,44 @@ def _code(cells: pd.DataFrame, name: str, codes: dict[str, str]) -> pd.Series:
     return _per_distinct(_column(cells, name), one)
 
 
-def _join_actors(first: pd.Series, second: pd.Series) -> pd.Series:
-    """``a; b`` from two associated-actor columns, each of which may be blank."""
-    codes1, uniques1 = factorized(first)
-    codes2, uniques2 = factorized(second)
-    pair = (codes1 + 1).astype(np.int64) * (len(uniques2) + 1) + (codes2 + 1)
-    distinct, inverse = np.unique(pair, return_inverse=True)
-    names1 = np.array(["", *(str(u).strip() for u in uniques1)], dtype=object)
-    names2 = np.array(["", *(str(u).strip() for u in uniques2)], dtype=object)
-    joined = np.array(
-        [
-            "; ".join(
-                n for n in (names1[p // (len(uniques2) + 1)], names2[p % (len(uniques2) + 1)]) if n
-            )
-            or None
-            for p in distinct
-        ],
-        dtype=object,
+def _text(value: object) -> str:
+    """A cell as stripped text; blank for a missing one."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _join_actors(*columns: pd.Series) -> pd.Series:
+    """``a; b; c`` from associated-actor columns, any of which may be blank (repeats once)."""
+
+    def join(*cells: object) -> str | None:
+        names = [name for name in dict.fromkeys(_text(c) for c in cells) if name]
+        return "; ".join(names) or None
+
+    return per_distinct_row(list(columns), join)
+
+
+def _first_filled(cells: pd.DataFrame, *names: str) -> pd.Series:
+    """Each row's first non-blank cell among ``names`` (missing when all are blank)."""
+    return per_distinct_row(
+        [_column(cells, n) for n in names],
+        lambda *values: next((t for t in map(_text, values) if t), None),
     )
-    return pd.Series(joined[inverse], index=first.index)
+
+
+def _dates(cells: pd.DataFrame, name: str, notes: list[str]) -> pd.Series:
+    """A day-first date column read by :mod:`geo.dates`, its note kept when it has one.
+
+    ACLED and UCDP write dates day first (16/02/2023), in ISO form, or with the month
+    written out (04 November 2021, 9-May-20 once a spreadsheet has re-saved it).
+    """
+    dates, form = read_date_column(_column(cells, name), column=name, day_first=True)
+    # the order is the layout's, not the user's choice: "read day first, as asked" would
+    # puzzle them; what else the note says (mixed forms, two-digit years) is kept
+    said = [part for part in form.note.split("; ") if part and not part.endswith(", as asked")]
+    if said and form.name != ISO:
+        notes.append("; ".join(said))
+    return dates
 
 
 #: ACLED ``time_precision`` → our date precision.
@@ -70,9 +102,13 @@ ACLED_DATE_PRECISION = {"1": "day", "2": "week", "3": "month"}
 ACLED_LOCATION_PRECISION = {"1": "locality", "2": "near", "3": "region"}
 
 
-#: The ACLED columns the mapping reads (a reader may load only these).
+#: The ACLED columns the mapping reads (a reader may load only these).  ``data_id`` and
+#: ``event_id_no_cnty`` stand in for a blank ``event_id_cnty``; older files name associated
+#: actors ``ally_actor_1/2``.
 ACLED_USED = (
     "event_id_cnty",
+    "data_id",
+    "event_id_no_cnty",
     "event_date",
     "time_precision",
     "event_type",
@@ -81,6 +117,8 @@ ACLED_USED = (
     "actor2",
     "assoc_actor_1",
     "assoc_actor_2",
+    "ally_actor_1",
+    "ally_actor_2",
     "location",
     "country",
     "latitude",
@@ -92,18 +130,27 @@ ACLED_USED = (
 )
 
 
-def from_acled(cells: pd.DataFrame) -> pd.DataFrame:
-    """ACLED's current layout (lower-case columns) as our event columns."""
+def from_acled(cells: pd.DataFrame) -> Mapped:
+    """ACLED's current layout (lower-case columns) as our event columns.
+
+    Reads the columns of :data:`ACLED_USED`: the id is ``event_id_cnty``, else ``data_id``,
+    else ``event_id_no_cnty``; ``event_date`` in any of ACLED's forms, day first;
+    ``assoc_actor_1/2`` and the older ``ally_actor_1/2`` become the associated actors.
+    """
+    notes: list[str] = []
     out = pd.DataFrame(index=cells.index)
-    out[Column.ID] = _column(cells, "event_id_cnty")
-    out[Column.DATE_START] = _column(cells, "event_date")
+    out[Column.ID] = _first_filled(cells, "event_id_cnty", "data_id", "event_id_no_cnty")
+    out[Column.DATE_START] = _dates(cells, "event_date", notes)
     out[Column.DATE_PRECISION] = _code(cells, "time_precision", ACLED_DATE_PRECISION)
     out[Column.EVENT_TYPE] = _column(cells, "event_type")
     out[Column.SUB_EVENT_TYPE] = _column(cells, "sub_event_type")
     out[Column.ACTOR1] = _column(cells, "actor1")
     out[Column.ACTOR2] = _column(cells, "actor2")
     out[Column.ASSOC_ACTORS] = _join_actors(
-        _column(cells, "assoc_actor_1"), _column(cells, "assoc_actor_2")
+        *(
+            _column(cells, name)
+            for name in ("assoc_actor_1", "assoc_actor_2", "ally_actor_1", "ally_actor_2")
+        )
     )
     out[Column.PLACE_NAME] = _column(cells, "location")
     out[Column.COUNTRY] = _column(cells, "country")
@@ -114,29 +161,12 @@ def from_acled(cells: pd.DataFrame) -> pd.DataFrame:
     out[Column.DESCRIPTION] = _column(cells, "notes")
     out[Column.SOURCES] = _column(cells, "source")
     out[Column.STATUS] = "reported"
-    return out
+    return out, notes
 
 
-def _acled_date(value: object) -> object:
-    """ACLED's date forms (2023-02-16, 16/02/2023, 16 February 2023) as YYYY-MM-DD.
-
-    ACLED writes day first, so 02/03/2020 is 2 March; a value in no known form is left as it
-    is, for validation to name.
-    """
-    text = str(value).strip()
-    for form in ("%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%d-%B-%Y", "%d %b %Y"):
-        try:
-            return datetime.strptime(text, form).strftime("%Y-%m-%d")
-        except ValueError:
-            continue
-    return text
-
-
-def from_acled_old(cells: pd.DataFrame) -> pd.DataFrame:
-    """ACLED's older layout: upper-case columns, day-first or written-out dates."""
-    lowered = cells.rename(columns={c: str(c).strip().lower() for c in cells.columns})
-    lowered["event_date"] = _per_distinct(lowered["event_date"], _acled_date)
-    return from_acled(lowered)
+def from_acled_old(cells: pd.DataFrame) -> Mapped:
+    """ACLED's older layout: upper-case columns (``EVENT_ID_CNTY``, ``ALLY_ACTOR_1``, ...)."""
+    return from_acled(cells.rename(columns={c: str(c).strip().lower() for c in cells.columns}))
 
 
 #: UCDP GED ``type_of_violence`` → an event type.
@@ -155,21 +185,41 @@ UCDP_LOCATION_PRECISION = {
 }
 
 
-def _ucdp_date(value: object) -> object:
-    text = str(value).strip()
-    return text[:10] if len(text) >= 10 and text[4] == "-" else text
+#: The UCDP GED columns the mapping reads.
+UCDP_USED = (
+    "id",
+    "date_start",
+    "date_end",
+    "date_prec",
+    "type_of_violence",
+    "side_a",
+    "side_b",
+    "where_coordinates",
+    "country",
+    "latitude",
+    "longitude",
+    "where_prec",
+    "best",
+    "low",
+    "high",
+    "dyad_name",
+    "source_article",
+)
 
 
-def from_ucdp(cells: pd.DataFrame) -> pd.DataFrame:
-    """UCDP GED's layout as our event columns; fatality estimates low–high kept in notes."""
+def from_ucdp(cells: pd.DataFrame) -> Mapped:
+    """UCDP GED's layout (:data:`UCDP_USED`) as our columns; fatalities low–high in notes."""
+    notes: list[str] = []
     out = pd.DataFrame(index=cells.index)
     out[Column.ID] = _column(cells, "id")
-    out[Column.DATE_START] = _per_distinct(_column(cells, "date_start"), _ucdp_date)
-    out[Column.DATE_END] = _per_distinct(_column(cells, "date_end"), _ucdp_date)
+    out[Column.DATE_START] = _dates(cells, "date_start", notes)
+    out[Column.DATE_END] = _dates(cells, "date_end", notes)
     out[Column.DATE_PRECISION] = _code(cells, "date_prec", UCDP_DATE_PRECISION)
     out[Column.EVENT_TYPE] = _code(cells, "type_of_violence", UCDP_VIOLENCE)
     out[Column.ACTOR1] = _column(cells, "side_a")
     out[Column.ACTOR2] = _column(cells, "side_b")
+    # a side of several parties ("Syrian insurgents, Sham Legion"): each is an actor too
+    out[Column.ASSOC_ACTORS] = ucdp_side_parties(_column(cells, "side_a"), _column(cells, "side_b"))
     out[Column.PLACE_NAME] = _column(cells, "where_coordinates")
     out[Column.COUNTRY] = _column(cells, "country")
     out[Column.LATITUDE] = cells.get("latitude", np.nan)
@@ -183,7 +233,244 @@ def from_ucdp(cells: pd.DataFrame) -> pd.DataFrame:
     out[Column.NOTES] = (
         "UCDP fatality estimates: low " + low.fillna("?") + ", high " + high.fillna("?")
     )
-    return out
+    return out, notes
+
+
+#: GTD ``specificity`` 1–5 → our location precision: 1 is the town itself; 2–4 the centre
+#: of the smallest administrative unit known; 5 no unit below the country (see the GTD
+#: codebook).
+GTD_LOCATION_PRECISION = {
+    "1": "locality",
+    "2": "region",
+    "3": "region",
+    "4": "region",
+    "5": "country",
+}
+
+#: The GTD columns the mapping reads.
+GTD_USED = (
+    "eventid",
+    "iyear",
+    "imonth",
+    "iday",
+    "country_txt",
+    "city",
+    "latitude",
+    "longitude",
+    "specificity",
+    "attacktype1_txt",
+    "targtype1_txt",
+    "gname",
+    "nkill",
+    "summary",
+    "scite1",
+    "scite2",
+    "scite3",
+    "dbsource",
+)
+
+
+def from_gtd(cells: pd.DataFrame) -> Mapped:
+    """The Global Terrorism Database's layout (:data:`GTD_USED`) as our event columns.
+
+    The date is split over ``iyear``, ``imonth`` and ``iday``, where 0 means unknown: such
+    a row spans its month or year (see :func:`geo.dates.read_date_parts`).  The group
+    (``gname``) is the actor, the attack type the event type, the target type the sub-type,
+    ``city`` the place, ``country_txt`` the country, ``nkill`` the fatalities; the sources
+    are the citations ``scite1``–``scite3``, else the GTD collection (``dbsource``).
+    """
+    notes: list[str] = []
+    dates = read_date_parts(
+        _column(cells, "iyear"),
+        _column(cells, "imonth"),
+        _column(cells, "iday"),
+        columns=("iyear", "imonth", "iday"),
+    )
+    if dates.note:
+        notes.append(dates.note)
+    citations = _join_actors(*(_column(cells, f"scite{n}") for n in (1, 2, 3)))
+    database = _column(cells, "dbsource").astype(object)
+    out = pd.DataFrame(index=cells.index)
+    out[Column.ID] = _column(cells, "eventid")
+    out[Column.DATE_START] = dates.start
+    out[Column.DATE_END] = dates.end
+    out[Column.DATE_PRECISION] = dates.precision
+    out[Column.EVENT_TYPE] = _column(cells, "attacktype1_txt")
+    out[Column.SUB_EVENT_TYPE] = _column(cells, "targtype1_txt")
+    out[Column.ACTOR1] = _column(cells, "gname")
+    # GTD writes "Unknown" where no city is known: it names no place to look up
+    city = _column(cells, "city")
+    out[Column.PLACE_NAME] = city.where(city.astype("string").str.strip() != "Unknown")
+    out[Column.COUNTRY] = _column(cells, "country_txt")
+    out[Column.LATITUDE] = cells.get("latitude", np.nan)
+    out[Column.LONGITUDE] = cells.get("longitude", np.nan)
+    out[Column.LOCATION_PRECISION] = _code(cells, "specificity", GTD_LOCATION_PRECISION)
+    out[Column.FATALITIES] = cells.get("nkill", pd.NA)
+    out[Column.DESCRIPTION] = _column(cells, "summary")
+    out[Column.SOURCES] = citations.where(citations.notna(), database)
+    out[Column.STATUS] = "reported"
+    return out, notes
+
+
+_ACTOR_PARTS = (
+    "Code",
+    "Name",
+    "CountryCode",
+    "KnownGroupCode",
+    "EthnicCode",
+    "Religion1Code",
+    "Religion2Code",
+    "Type1Code",
+    "Type2Code",
+    "Type3Code",
+)
+_GEO_PARTS = ("Type", "FullName", "CountryCode", "ADM1Code", "Lat", "Long", "FeatureID")
+_EVENT_PARTS = (
+    "IsRootEvent",
+    "EventCode",
+    "EventBaseCode",
+    "EventRootCode",
+    "QuadClass",
+    "GoldsteinScale",
+    "NumMentions",
+    "NumSources",
+    "NumArticles",
+    "AvgTone",
+)
+
+
+def _geo_columns(parts: tuple[str, ...]) -> list[str]:
+    return [f"{where}Geo_{part}" for where in ("Actor1", "Actor2", "Action") for part in parts]
+
+
+#: GDELT 1.0's event columns, in file order (57; daily files from April 2013 add SOURCEURL).
+GDELT1_COLUMNS = [
+    *("GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate"),
+    *(f"{actor}{part}" for actor in ("Actor1", "Actor2") for part in _ACTOR_PARTS),
+    *_EVENT_PARTS,
+    *_geo_columns(_GEO_PARTS),
+    "DATEADDED",
+]
+#: GDELT 2.0's event columns (61): an ADM2 code for each place, and SOURCEURL.
+GDELT2_COLUMNS = [
+    *GDELT1_COLUMNS[:35],
+    *_geo_columns((*_GEO_PARTS[:4], "ADM2Code", *_GEO_PARTS[4:])),
+    "DATEADDED",
+    "SOURCEURL",
+]
+#: Header-less GDELT files by their count of columns.
+GDELT_HEADERS_BY_WIDTH = {
+    len(GDELT1_COLUMNS): GDELT1_COLUMNS,
+    len(GDELT1_COLUMNS) + 1: [*GDELT1_COLUMNS, "SOURCEURL"],
+    len(GDELT2_COLUMNS): GDELT2_COLUMNS,
+}
+
+#: CAMEO's twenty root event codes (``EventRootCode``), as the CAMEO codebook names them.
+CAMEO_ROOTS = {
+    f"{n:02d}": name
+    for n, name in enumerate(
+        (
+            "Make public statement",
+            "Appeal",
+            "Express intent to cooperate",
+            "Consult",
+            "Engage in diplomatic cooperation",
+            "Engage in material cooperation",
+            "Provide aid",
+            "Yield",
+            "Investigate",
+            "Demand",
+            "Disapprove",
+            "Reject",
+            "Threaten",
+            "Protest",
+            "Exhibit force posture",
+            "Reduce relations",
+            "Coerce",
+            "Assault",
+            "Fight",
+            "Use unconventional mass violence",
+        ),
+        start=1,
+    )
+}
+#: GDELT ``ActionGeo_Type`` → our location precision: 1 a country, 2 a US state, 3 a US
+#: city, 4 a world city, 5 a world state (first-order unit).
+GDELT_LOCATION_PRECISION = {
+    "1": "country",
+    "2": "region",
+    "3": "locality",
+    "4": "locality",
+    "5": "region",
+}
+
+#: The GDELT columns the mapping reads.
+GDELT_USED = (
+    "GLOBALEVENTID",
+    "SQLDATE",
+    "Actor1Name",
+    "Actor2Name",
+    "EventCode",
+    "EventRootCode",
+    "ActionGeo_Type",
+    "ActionGeo_FullName",
+    "ActionGeo_CountryCode",
+    "ActionGeo_Lat",
+    "ActionGeo_Long",
+    "SOURCEURL",
+)
+
+
+def _cameo_root(value: object) -> object:
+    text = _text(value)
+    return CAMEO_ROOTS.get(text.zfill(2), text) if text else None
+
+
+def from_gdelt(cells: pd.DataFrame) -> Mapped:
+    """A GDELT 1.0 or 2.0 event table (:data:`GDELT_USED`) as our event columns.
+
+    The event type is the CAMEO root (``EventRootCode`` 19 is "Fight"), the sub-type the
+    full ``EventCode``; the place is where the action happened (``ActionGeo_*``).  GDELT's
+    country codes are FIPS 10-4, not ISO (``IZ`` is Iraq), so they are kept in the notes
+    rather than taken for a country.  Rows with no named first actor are rejected for it:
+    GDELT codes many events with a role (``COP``) and no name.
+    """
+    notes: list[str] = []
+    out = pd.DataFrame(index=cells.index)
+    out[Column.ID] = _column(cells, "GLOBALEVENTID")
+    out[Column.DATE_START] = _dates(cells, "SQLDATE", notes)
+    out[Column.DATE_PRECISION] = "day"
+    out[Column.EVENT_TYPE] = _per_distinct(_column(cells, "EventRootCode"), _cameo_root)
+    out[Column.SUB_EVENT_TYPE] = _column(cells, "EventCode")
+    out[Column.ACTOR1] = _column(cells, "Actor1Name")
+    out[Column.ACTOR2] = _column(cells, "Actor2Name")
+    out[Column.PLACE_NAME] = _column(cells, "ActionGeo_FullName")
+    out[Column.LATITUDE] = cells.get("ActionGeo_Lat", np.nan)
+    out[Column.LONGITUDE] = cells.get("ActionGeo_Long", np.nan)
+    # type 0 is an event GDELT could not place: its missing position is the reason given
+    kinds = _code(cells, "ActionGeo_Type", GDELT_LOCATION_PRECISION)
+    out[Column.LOCATION_PRECISION] = kinds.where(kinds != "0")
+    out[Column.SOURCES] = _column(cells, "SOURCEURL")
+    out[Column.STATUS] = "reported"
+    fips = _column(cells, "ActionGeo_CountryCode").astype("string").str.strip()
+    out[Column.NOTES] = ("GDELT ActionGeo_CountryCode (FIPS 10-4): " + fips).where(fips != "")
+    return out, notes
+
+
+def gdelt_headers_for(first_row: list[object]) -> list[str] | None:
+    """GDELT's column names for a file whose first row is data, not headers (else None).
+
+    GDELT's daily event files have no header row.  A first row is taken for GDELT's when
+    its count of cells is one of GDELT's (57, 58 or 61), its first cell is an event number
+    and its second a date written ``YYYYMMDD``.
+    """
+    headers = GDELT_HEADERS_BY_WIDTH.get(len(first_row))
+    if headers is None:
+        return None
+    event_id, date = (_text(cell) for cell in first_row[:2])
+    if not (event_id.isdigit() and len(date) == 8 and date.isdigit()):
+        return None
+    return list(headers)
 
 
 @dataclass(frozen=True)
@@ -192,7 +479,8 @@ class EventLayout:
 
     name: str
     signature: frozenset[str]
-    to_ours: Callable[[pd.DataFrame], pd.DataFrame]
+    to_ours: Callable[[pd.DataFrame], Mapped]
+    #: The columns the mapping reads, spelled as the layout spells them.
     used: tuple[str, ...] = ()
     #: Columns with few distinct values (actors, types, places, sources).
     repetitive: tuple[str, ...] = ()
@@ -244,6 +532,7 @@ LAYOUTS = (
             }
         ),
         from_acled_old,
+        tuple(c.upper() for c in ACLED_USED),
     ),
     EventLayout(
         "UCDP GED",
@@ -263,6 +552,46 @@ LAYOUTS = (
             }
         ),
         from_ucdp,
+        UCDP_USED,
+    ),
+    EventLayout(
+        "GTD",
+        frozenset(
+            {
+                "eventid",
+                "iyear",
+                "imonth",
+                "iday",
+                "country_txt",
+                "provstate",
+                "city",
+                "latitude",
+                "longitude",
+                "attacktype1_txt",
+                "gname",
+                "nkill",
+                "summary",
+            }
+        ),
+        from_gtd,
+        GTD_USED,
+        ("country_txt", "city", "attacktype1_txt", "targtype1_txt", "gname", "dbsource"),
+    ),
+    EventLayout(
+        "GDELT",
+        frozenset(
+            {
+                "GLOBALEVENTID",
+                "SQLDATE",
+                "Actor1Name",
+                "EventRootCode",
+                "ActionGeo_Lat",
+                "ActionGeo_Long",
+            }
+        ),
+        from_gdelt,
+        GDELT_USED,
+        ("Actor1Name", "Actor2Name", "EventCode", "EventRootCode", "ActionGeo_FullName"),
     ),
 )
 
@@ -271,3 +600,9 @@ def detect_layout(columns) -> EventLayout | None:
     """The known layout whose identifying columns are all present (None: ours or unknown)."""
     present = {str(c).strip() for c in columns}
     return next((layout for layout in LAYOUTS if layout.signature <= present), None)
+
+
+def unread_columns(layout: EventLayout, columns) -> tuple[str, ...]:
+    """The file's columns that ``layout`` does not read (any case), in file order."""
+    used = {c.lower() for c in layout.used}
+    return tuple(str(c) for c in columns if str(c).strip().lower() not in used)

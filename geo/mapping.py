@@ -17,6 +17,15 @@ The file::
 
 ``columns`` maps our column names onto the file's headers; ``day_first`` settles slashed
 dates such as 03/04/2016 (null: decided from the data, day first when undecidable).
+
+A date split over several columns is mapped onto a list of headers, year first::
+
+      "columns": {"date_start": ["iyear", "imonth", "iday"], ...}
+
+(``[year]``, ``[year, month]`` or ``[year, month, day]``).  A month or day of 0 or blank
+means unknown, as the Global Terrorism Database writes it: the row spans its month or year
+(``date_end`` and ``date_precision`` follow, unless the mapping gives them), rather than
+being rejected.  A file of format 1 written before lists were allowed reads as before.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.dates import MIXED, read_date_column
+from geo.dates import MIXED, read_date_column, read_date_parts
 from geo.layouts import detect_layout
 from geo.problems import DataError, Problem
 from geo.schema import EVENTS, Column, column_label
@@ -42,6 +51,8 @@ MAX_MAPPING_BYTES = 1 << 20
 
 #: The columns a mapping may fill: the event layer's, and the country hint for geocoding.
 MAPPABLE: tuple[Column, ...] = tuple(EVENTS.columns)
+
+_DATES = frozenset({Column.DATE_START.value, Column.DATE_END.value})
 
 #: What a row needs after mapping: a date, a type, an actor, a source and a place (a
 #: position, or a name to geocode).
@@ -73,30 +84,51 @@ SYNONYMS: dict[Column, tuple[str, ...]] = {
         "type",
         "category",
         "typeofviolence",
+        "attacktype1txt",
+        "attacktype",
         "kind",
         "incident",
         "what",
     ),
     Column.SUB_EVENT_TYPE: ("subeventtype", "subtype", "subcategory"),
-    Column.ACTOR1: ("actor1", "actor", "actora", "sidea", "perpetrator", "who", "party"),
+    Column.ACTOR1: (
+        "actor1",
+        "actor",
+        "actora",
+        "sidea",
+        "gname",
+        "groupname",
+        "perpetrator",
+        "who",
+        "party",
+    ),
     Column.ACTOR2: ("actor2", "actorb", "sideb", "target", "against", "counterpart"),
     Column.ASSOC_ACTORS: ("assocactors", "associatedactors", "assocactor1", "others"),
     Column.PLACE_NAME: (
+        # a town's own column before "location", which some tables (GTD) fill with prose
         "placename",
         "place",
-        "location",
-        "town",
         "city",
+        "town",
         "village",
         "locality",
-        "site",
-        "wherecoordinates",
         "settlement",
+        "site",
+        "location",
+        "wherecoordinates",
     ),
-    Column.COUNTRY: ("country", "countryname", "iso", "iso3", "countrycode", "nation"),
+    Column.COUNTRY: (
+        "country",
+        "countryname",
+        "countrytxt",
+        "iso",
+        "iso3",
+        "countrycode",
+        "nation",
+    ),
     Column.LATITUDE: ("latitude", "lat", "y", "latdd", "latdecimal"),
     Column.LONGITUDE: ("longitude", "lon", "lng", "long", "x", "londd", "londecimal"),
-    Column.FATALITIES: ("fatalities", "deaths", "killed", "dead", "best", "casualties"),
+    Column.FATALITIES: ("fatalities", "deaths", "killed", "dead", "best", "nkill", "casualties"),
     Column.DESCRIPTION: ("description", "notes", "summary", "details", "text"),
     Column.SOURCES: (
         "sources",
@@ -107,6 +139,8 @@ SYNONYMS: dict[Column, tuple[str, ...]] = {
         "reference",
         "sourcearticle",
         "citation",
+        "scite1",
+        "dbsource",
     ),
     Column.NOTES: ("comment", "comments", "remark", "remarks"),
 }
@@ -120,11 +154,12 @@ def _squash(header: object) -> str:
 class ColumnMapping:
     """Which of a table's columns holds which of ours, and values for every row.
 
-    ``columns`` maps our column (its name) onto the table's header; ``constants`` gives a
-    value to every row of a column the table does not map (or leaves blank in a row).
+    ``columns`` maps our column (its name) onto the table's header, or a date onto the
+    headers of its year, month and day columns (a tuple); ``constants`` gives a value to
+    every row of a column the table does not map (or leaves blank in a row).
     """
 
-    columns: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     constants: Mapping[str, str] = field(default_factory=dict)
     day_first: bool | None = None
 
@@ -135,13 +170,29 @@ class ColumnMapping:
                 raise ValueError(
                     f"cannot map onto {name!r}: expected one of {', '.join(sorted(known))}"
                 )
+        for name, headers in self.columns.items():
+            if isinstance(headers, str):
+                continue
+            if name not in _DATES or not 1 <= len(headers) <= 3:
+                raise ValueError(
+                    f"{name}: several columns can only make a date (date_start or date_end), "
+                    "from its year, month and day columns, in that order"
+                )
+            # a list from JSON is kept as a tuple: the mapping stays hashable and frozen
+            object.__setattr__(self, "columns", {**self.columns, name: tuple(headers)})
+
+    def headers_of(self, column: str) -> tuple[str, ...]:
+        """The table headers mapped onto one of our columns (several for a split date)."""
+        headers = self.columns.get(column, ())
+        return (headers,) if isinstance(headers, str) else tuple(headers)
 
     # --- checking against a table ----------------------------------------------------
 
     def missing_headers(self, headers: Iterable[object]) -> list[str]:
         """The table headers this mapping names that ``headers`` lacks."""
         present = {str(h).strip() for h in headers}
-        return [h for h in self.columns.values() if h.strip() not in present]
+        named = [h for ours in self.columns for h in self.headers_of(ours)]
+        return [h for h in named if h.strip() not in present]
 
     def gaps(self) -> list[Column]:
         """The columns a row needs that this mapping neither maps nor gives a value."""
@@ -160,9 +211,9 @@ class ColumnMapping:
         >>> ColumnMapping({}, {"sources": "Newsroom log"}).column_words("sources")
         'Source'
         """
-        header = self.columns.get(column)
+        headers = self.headers_of(column)
         label = column_label(column)
-        return label if header is None else f"{header} ({label})"
+        return label if not headers else f"{'/'.join(headers)} ({label})"
 
     def in_table_terms(self, problems: Iterable[Problem]) -> list[Problem]:
         """Problems found in the mapped table, naming its columns (see :meth:`column_words`).
@@ -195,6 +246,9 @@ class ColumnMapping:
         out = pd.DataFrame(index=cells.index)
         notes: list[str] = []
         for ours, theirs in self.columns.items():
+            if not isinstance(theirs, str):
+                notes += self._split_date(ours, [cells[by_header[h.strip()]] for h in theirs], out)
+                continue
             values = cells[by_header[theirs.strip()]]
             if ours in (Column.DATE_START, Column.DATE_END):
                 values, form = read_date_column(values, column=theirs, day_first=self.day_first)
@@ -211,13 +265,33 @@ class ColumnMapping:
             out[Column.ID] = [f"row-{int(label) + 2}" for label in out.index]
         return out, notes
 
+    def _split_date(self, ours: str, parts: list[pd.Series], out: pd.DataFrame) -> list[str]:
+        """Fill ``out`` from year, month and day columns; the range's end and precision too.
+
+        For ``date_start`` the range's last day and its precision fill ``date_end`` and
+        ``date_precision`` unless the mapping maps those itself.
+        """
+        dates = read_date_parts(*parts, columns=self.headers_of(ours))
+        out[ours] = dates.start if ours == Column.DATE_START else dates.end
+        if ours == Column.DATE_START:
+            for column, values in (
+                (Column.DATE_END, dates.end),
+                (Column.DATE_PRECISION, dates.precision),
+            ):
+                if column.value not in self.columns:
+                    out[column] = values
+        return [dates.note] if dates.note else []
+
     # --- the file --------------------------------------------------------------------
 
     def to_json(self) -> str:
         """The mapping as the text of a mapping file."""
         document = {
             "atlas_mapping": FORMAT_VERSION,
-            "columns": dict(self.columns),
+            "columns": {
+                ours: theirs if isinstance(theirs, str) else list(theirs)
+                for ours, theirs in self.columns.items()
+            },
             "constants": dict(self.constants),
             "day_first": self.day_first,
         }
@@ -248,7 +322,7 @@ class ColumnMapping:
             raise DataError(
                 path, f'is not a mapping file: expected {{"atlas_mapping": {FORMAT_VERSION}, ...}}'
             )
-        columns = _string_map(document.get("columns", {}), path, "columns")
+        columns = _columns_map(document.get("columns", {}), path)
         constants = _string_map(document.get("constants", {}), path, "constants")
         day_first = document.get("day_first")
         if day_first not in (True, False, None):
@@ -265,6 +339,27 @@ def _string_map(value: Any, path: str, what: str) -> dict[str, str]:
     ):
         raise DataError(path, f"{what}: expected an object of text values")
     return dict(value)
+
+
+def _columns_map(value: Any, path: str) -> dict[str, str | tuple[str, ...]]:
+    """``columns``: header text, or (a split date) a list of 1 to 3 header texts."""
+
+    def fits(header: Any) -> bool:
+        return isinstance(header, str) or (
+            isinstance(header, list)
+            and 1 <= len(header) <= 3
+            and all(isinstance(h, str) for h in header)
+        )
+
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and fits(v) for k, v in value.items()
+    ):
+        raise DataError(
+            path,
+            "columns: expected an object of text values (a date split over columns: a list "
+            'of its year, month and day headers, such as ["iyear", "imonth", "iday"])',
+        )
+    return {k: v if isinstance(v, str) else tuple(v) for k, v in value.items()}
 
 
 def _too_large(path: str | Path) -> DataError:
@@ -388,14 +483,41 @@ def is_free_text(values: pd.Series) -> bool:
     )
 
 
+def is_codes(values: pd.Series) -> bool:
+    """True when every non-blank value is a whole number: codes, not names.
+
+    >>> is_codes(pd.Series(["200", "95", None])), is_codes(pd.Series(["Syria", "200"]))
+    (True, False)
+    """
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    return bool(len(text)) and bool(text.str.fullmatch(r"\d+(?:\.0)?").all())
+
+
+#: Headers of a date split over columns, year first (GTD's, and their plain spellings).
+SPLIT_DATES = (("iyear", "imonth", "iday"), ("year", "month", "day"))
+
+
+def _split_date_headers(squashed: list[tuple[str, str]]) -> tuple[str, ...] | None:
+    """The year, month and day headers of a table that splits its date, if it has them."""
+    by_spelling = {s: h for s, h in reversed(squashed)}
+    for spellings in SPLIT_DATES:
+        if all(s in by_spelling for s in spellings):
+            return tuple(by_spelling[s] for s in spellings)
+    return None
+
+
 def suggest_mapping(headers: Iterable[object], sample: pd.DataFrame | None = None) -> ColumnMapping:
     """A first guess at a mapping from a table's headers, for the user to check.
 
     Each of our columns takes the first header (in table order) whose squashed spelling is
-    one of its synonyms; a header is used once.  With ``sample`` (the table's first rows,
-    its columns named by ``headers``), a column of sentences (see :func:`is_free_text`) is
-    not guessed as a category such as the event type or an actor; the first such column
-    is the description, unless a header spelled as one was found.
+    one of its synonyms; a header is used once.  Year, month and day columns (GTD's
+    ``iyear``, ``imonth``, ``iday``) together make the date.  A column of whole numbers is
+    not guessed as a name (a country's code is not the country).  With ``sample`` (the
+    table's first rows, its columns named by ``headers``), a column of sentences (see
+    :func:`is_free_text`) is not guessed as a category such as the event type or an actor,
+    nor as the place; the first such column is the description, unless a header spelled
+    as one was found.
 
     >>> suggest_mapping(["Date", "Town", "Lat", "Lng", "Who", "Link"]).columns["latitude"]
     'Lat'
@@ -403,10 +525,19 @@ def suggest_mapping(headers: Iterable[object], sample: pd.DataFrame | None = Non
     squashed = [(_squash(h), str(h).strip()) for h in headers]
     by_header = {} if sample is None else {str(c).strip(): c for c in sample.columns}
     free_text = {h for _, h in squashed if h in by_header and is_free_text(sample[by_header[h]])}
+    codes = {h for _, h in squashed if h in by_header and is_codes(sample[by_header[h]])}
     used: set[str] = set()
-    columns: dict[str, str] = {}
+    columns: dict[str, str | tuple[str, ...]] = {}
+    split = _split_date_headers(squashed)
+    if split:
+        columns[Column.DATE_START.value] = split
+        used.update(split)
     for ours, spellings in SYNONYMS.items():
-        fits = [h for _, h in squashed if ours not in CATEGORY_COLUMNS or h not in free_text]
+        if ours.value in columns:
+            continue
+        named = ours in CATEGORY_COLUMNS or ours is Column.PLACE_NAME
+        # a name is never a sentence, nor a numeric code (GTD's "country" is 200 for Syria)
+        fits = [h for _, h in squashed if not named or (h not in free_text and h not in codes)]
         for spelling in spellings:
             match = next(
                 (h for s, h in squashed if s == spelling and h in fits and h not in used), None

@@ -80,6 +80,30 @@ def factorized(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(uniques, dtype=object)
 
 
+def per_distinct_row(columns: list[pd.Series], func: Callable[..., Any]) -> pd.Series:
+    """``func(*cells)`` once per distinct combination of a row's cells, spread over the rows.
+
+    The cells reach ``func`` as they are (missing ones as None or NaN); the result is an
+    object Series on the first column's index.
+    """
+    index = columns[0].index
+    keys = pd.Series(
+        list(zip(*(c.astype(object).to_numpy() for c in columns), strict=True)),
+        index=index,
+        dtype=object,
+    )
+    codes, distinct = pd.factorize(keys.map(lambda key: tuple(map(_hashable_cell, key))))
+    results = np.empty(len(distinct), dtype=object)
+    results[:] = [func(*key) for key in distinct]
+    return pd.Series(results[codes], index=index, dtype=object)
+
+
+def _hashable_cell(value: Any) -> Any:
+    # NaN is not equal to itself, so rows that differ only in which blank they hold would
+    # not meet; None stands for every kind of missing cell
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
 def _from_distinct(codes: np.ndarray, parsed: pd.Series, index: pd.Index, dtype) -> pd.Series:
     """Spread values parsed per distinct value back over the rows (missing for code -1)."""
     values = parsed.to_numpy(dtype=object)

@@ -25,6 +25,11 @@ class RawTable:
     GeoJSON feature whose geometry could not be parsed, or a CSV row with too many cells:
     a problem without a column rejects its record whatever else is wrong with it).
     ``encoding`` and ``delimiter`` say how a text file was read.
+
+    A table in a known layout (ACLED, ...) holds our columns in ``cells``; ``as_read`` keeps
+    the file's own cells (a user's mapping is applied to those), ``unread_columns`` the
+    file's columns the layout does not read, and ``notes`` what the reading decided (date
+    forms, coarser dates).
     """
 
     path: str
@@ -36,6 +41,9 @@ class RawTable:
     layout: str = OUR_LAYOUT
     encoding: str | None = None
     delimiter: str | None = None
+    as_read: pd.DataFrame | None = None
+    unread_columns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 __all__ = ["RawTable"]

@@ -11,6 +11,7 @@ which :class:`~geo.dataset.Dataset` uses for the layers it lacks).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -394,6 +395,23 @@ def _points_from_geometry(
     return cells, problems
 
 
+_DATA_LIKE = re.compile(r"[-+]?\d[\d.,:/ -]*|https?://\S+")
+
+
+def looks_like_data(headers) -> bool:
+    """True when most headers are numbers, dates or links: a first row of data, not names.
+
+    >>> looks_like_data(["324845984", "20041126", "2004.8932", "Police", "http://x.example"])
+    True
+    >>> looks_like_data(["id", "date", "lat", "lon"])
+    False
+    """
+    # a blank cell in the first row gets a name like "Unnamed: 5" from the reader
+    names = [n for n in (str(h).strip() for h in headers) if n and not n.startswith("Unnamed: ")]
+    data_like = sum(bool(_DATA_LIKE.fullmatch(n)) for n in names)
+    return bool(names) and data_like * 2 > len(names)
+
+
 def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Validate a raw table; return its valid rows in canonical form and a report.
 
@@ -416,6 +434,8 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
         When a required column is missing altogether.
     """
     matched, ignored = match_columns(table.cells.columns, spec)
+    # a known layout read only some of the file's columns: the others are not loaded either
+    ignored = [*table.unread_columns, *ignored]
     if not len(table.cells.columns) and (table.geometry is None or table.geometry.empty):
         # nothing to check (an empty FeatureCollection has no columns at all); a header
         # without rows still has its columns checked
@@ -443,6 +463,11 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
                 "; for a table in another layout, say which column is which with a mapping "
                 "(atlas mapping FILE writes a first guess to check; then --mapping FILE, or "
                 "the app's Your data page)"
+            )
+        if looks_like_data(table.cells.columns):
+            way_out = (
+                "; its first row looks like data, not column names: does the file have no "
+                "header row? Add one, or map its columns" + way_out.removeprefix(";")
             )
         raise DataError(
             table.path,

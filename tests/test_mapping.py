@@ -279,3 +279,76 @@ def test_our_layout_reads_dates_as_spreadsheets_write_them_and_notes_an_unclear_
     assert starts.to_dict() == {"a": "2016-04-03", "b": "2016-06-05"}
     assert any("day first" in note for note in report.notes)
     assert "events.csv: " in report.notes[0]
+
+
+GTD_LIKE_HEADERS = [
+    "eventid",
+    "iyear",
+    "imonth",
+    "iday",
+    "country",
+    "country_txt",
+    "city",
+    "latitude",
+    "longitude",
+    "location",
+    "attacktype1",
+    "attacktype1_txt",
+    "gname",
+    "nkill",
+    "scite1",
+]
+
+
+def _gtd_like_sample():
+    rows = [
+        ["1", "2015", "1", "1", "200", "Syria", "Aleppo", "36.2", "37.1",
+         "The attack took place in the east of the city near the old market.",
+         "3", "Bombing/Explosion", "Unknown", "3", "Citation one"],
+        ["2", "2015", "6", "0", "200", "Syria", "Idlib", "35.9", "36.6",
+         "Gunmen opened fire on the checkpoint at the entrance of the town.",
+         "2", "Armed Assault", "Al-Nusrah Front", "0", "Citation two"],
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=GTD_LIKE_HEADERS)
+
+
+def test_a_gtd_like_table_is_guessed_as_analysts_read_it():
+    guess = suggest_mapping(GTD_LIKE_HEADERS, _gtd_like_sample()).columns
+    assert guess["actor1"] == "gname"
+    assert guess["event_type"] == "attacktype1_txt"
+    assert guess["fatalities"] == "nkill"
+    assert guess["place_name"] == "city"
+    assert guess["country"] == "country_txt"
+    assert guess["date_start"] == ("iyear", "imonth", "iday")
+
+
+def test_a_mapping_joins_year_month_and_day_columns_into_one_date(tmp_path):
+    text = json.dumps(
+        {
+            "atlas_mapping": 1,
+            "columns": {
+                "id": "eventid",
+                "date_start": ["iyear", "imonth", "iday"],
+                "event_type": "attacktype1_txt",
+                "actor1": "gname",
+                "latitude": "latitude",
+                "longitude": "longitude",
+                "sources": "scite1",
+            },
+        }
+    )
+    mapping = ColumnMapping.from_json(text)
+    assert json.loads(mapping.to_json())["columns"]["date_start"] == ["iyear", "imonth", "iday"]
+    path = tmp_path / "gtd_like.csv"
+    _gtd_like_sample().to_csv(path, index=False)
+    dataset, report = read_dataset(path, mapping=mapping)
+    events = dataset.events.set_index("id")
+    assert events.loc["2"].date_precision == "month"
+    assert events.loc["2"].date_end == pd.Timestamp("2015-06-30")
+    assert report.ok
+
+
+def test_a_mapping_file_of_a_list_for_a_non_date_is_refused():
+    text = '{"atlas_mapping": 1, "columns": {"actor1": ["a", "b"]}}'
+    with pytest.raises(DataError, match="several columns can only make a date"):
+        ColumnMapping.from_json(text)

@@ -180,13 +180,14 @@ def _validate(
     With ``limits``, a shape over the vertex or hole limit rejects its row before anything
     looks at it.
     """
-    notes: list[str] = []
+    notes: list[str] = list(table.notes)
     placement = Placement()
     if limits is not None and table.geometry is not None:
         table = bounded_shapes(table, layer, limits)
     if layer is Layer.EVENTS:
         if mapping is not None:
             table, notes = _mapped(table, mapping)
+            notes = list(table.notes) + notes
         elif table.layout == OUR_LAYOUT:
             table, notes = _date_forms(table)
         table, placement = place_by_name(table, country=country)
@@ -225,14 +226,33 @@ def _date_forms(table: RawTable) -> tuple[RawTable, list[str]]:
 
 
 def _mapped(table: RawTable, mapping: ColumnMapping) -> tuple[RawTable, list[str]]:
-    """A table in an unknown layout through its mapping (a known layout needs none)."""
-    if table.layout != OUR_LAYOUT:
-        return table, [f"recognised as the {table.layout} layout: the mapping was not used"]
-    cells, notes = mapping.apply(table.cells, path=table.path)
+    """A table through the user's mapping, which wins over a layout recognised by its columns.
+
+    A recognised layout's reading is set aside: the mapping is applied to the file's own
+    cells, so that a wrong recognition can always be corrected.
+    """
+    notes: list[str] = []
+    cells = table.cells
+    if table.as_read is not None:
+        notes.append(
+            f"its columns look like the {table.layout} layout, but the mapping given was "
+            "used instead"
+        )
+        cells = table.as_read
+    cells, date_notes = mapping.apply(cells, path=table.path)
     positioned = {Column.LATITUDE.value, Column.LONGITUDE.value} & set(mapping.columns)
     # shapes (GeoJSON, shapefile) place rows unless the mapping names coordinate columns
     geometry = None if positioned else table.geometry
-    return replace(table, cells=cells, geometry=geometry, layout=MAPPED_LAYOUT), notes
+    mapped = replace(
+        table,
+        cells=cells,
+        geometry=geometry,
+        layout=MAPPED_LAYOUT,
+        as_read=None,
+        unread_columns=(),
+        notes=(),
+    )
+    return mapped, notes + date_notes
 
 
 def _layer_files(folder: Path) -> dict[Layer, Path]:

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import pyproj.exceptions
 
-from geo.layouts import detect_layout
+from geo.layouts import detect_layout, unread_columns
 from geo.problems import DataError
 from geo.raw import RawTable
 from geo.schema import CRS, Layer
@@ -24,9 +24,18 @@ def as_ours(table: RawTable) -> RawTable:
     layout = detect_layout(table.cells.columns)
     if layout is None:
         return table
-    cells = layout.to_ours(table.cells)
-    # a point's position comes from the layout's own latitude/longitude columns
-    return replace(table, cells=cells, geometry=None, layout=layout.name)
+    cells, notes = layout.to_ours(table.cells)
+    # a point's position comes from the layout's own latitude/longitude columns; the
+    # file's own cells stay for a user's mapping, which wins over the layout's
+    return replace(
+        table,
+        cells=cells,
+        geometry=None,
+        layout=layout.name,
+        as_read=table.cells,
+        unread_columns=unread_columns(layout, table.cells.columns),
+        notes=table.notes + tuple(notes),
+    )
 
 
 def layer_from_name(path: Path) -> Layer | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import itertools
 import re
 from dataclasses import replace
@@ -24,6 +25,7 @@ import shapely
 
 from geo.io.limits import UploadLimits, check_rows
 from geo.io.tables import as_ours, iso_dates, layer_from_name
+from geo.layouts import gdelt_headers_for
 from geo.parsing import neutralise_formula
 from geo.problems import DataError, Problem, encoding_label
 from geo.raw import RawTable
@@ -249,10 +251,36 @@ def _read_csv(
     if kind is not None:
         raise DataError(path, f"is {kind}, not CSV text")
     encoding = text_encoding(path)
-    sep = csv_delimiter(_check_text(path, encoding), sep)
+    sample = _check_text(path, encoding)
+    # a header-less GDELT row has commas inside its place names: its tabs decide
+    headerless = gdelt_headers_for(_first_line(sample).split("\t"))
+    sep = "\t" if headerless else csv_delimiter(sample, sep)
     cells, problems = _csv_cells(path, encoding, sep, spec, limits)
     table = RawTable(str(path), cells, problems=problems, encoding=encoding, delimiter=sep)
+    if spec.layer is Layer.EVENTS:
+        table = _headerless_gdelt(table, sample, sep)
     return table if spec.point_columns else with_wkt_geometry(table, spec)
+
+
+def _first_line(sample: str) -> str:
+    """The first line of a text, whatever its line ends (CR alone too, as old Macs wrote)."""
+    return next(iter(sample.splitlines()), "")
+
+
+def _headerless_gdelt(table: RawTable, sample: str, sep: str) -> RawTable:
+    """A GDELT event file without its header row, given GDELT's column names.
+
+    GDELT's daily files start with data: the reader took their first row for headers.  It
+    becomes the first record again (line 1), and every row keeps its own line number.
+    """
+    first = next(csv.reader(io.StringIO(_first_line(sample)), delimiter=sep), [])
+    names = gdelt_headers_for(first)
+    if names is None or len(first) != len(table.cells.columns):
+        return table
+    body = table.cells.set_axis(names, axis=1)
+    body.index = body.index + 1  # line = label + 1 now that line 1 is a record
+    cells = pd.concat([pd.DataFrame([first], columns=names, index=[0], dtype=str), body])
+    return replace(table, cells=cells, first_row=1)
 
 
 def _csv_cells(
