@@ -1,0 +1,104 @@
+"""Outputs that real clients read cleanly: RFC 7946 GeoJSON, typed GeoPackages, Excel."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import shapely
+
+from dashboard.components.export import geojson_bytes
+from geo import write_dataset, write_layer
+from geo.schema import Layer
+
+
+def _rings(geometry: dict) -> list[tuple[list, bool]]:
+    """Every ring of a GeoJSON (Multi)Polygon, with whether it is an exterior."""
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    return [(ring, i == 0) for polygon in polygons for i, ring in enumerate(polygon)]
+
+
+def _decimals(value: float) -> int:
+    text = repr(float(value))
+    return len(text.split(".")[1]) if "." in text and "e" not in text else 0
+
+
+def _assert_rfc7946(document: dict) -> None:
+    polygons = [
+        f["geometry"]
+        for f in document["features"]
+        if f["geometry"] and f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    ]
+    assert polygons, "the document holds polygons to check"
+    for geometry in polygons:
+        for ring, exterior in _rings(geometry):
+            assert shapely.is_ccw(shapely.LinearRing(ring)) == exterior, (
+                "exterior rings counter-clockwise, holes clockwise"
+            )
+        assert shapely.is_valid(shapely.geometry.shape(geometry))
+    coordinates = [
+        c
+        for f in document["features"]
+        if f["geometry"]
+        for c in shapely.get_coordinates(shapely.geometry.shape(f["geometry"])).ravel()
+    ]
+    assert max(_decimals(c) for c in coordinates) <= 7
+
+
+def test_the_bundled_zones_are_clockwise_with_many_decimals(story):
+    # the fixture the GeoJSON tests rely on: if this changes, they prove nothing
+    exteriors = [p.exterior for g in story.zones.geometry for p in getattr(g, "geoms", [g])]
+    assert not any(shapely.is_ccw(ring) for ring in exteriors)
+    assert max(_decimals(c) for c in shapely.get_coordinates(story.zones.geometry).ravel()) > 7
+
+
+def test_every_geojson_written_follows_rfc_7946(story, tmp_path):
+    layer = json.loads(
+        write_layer(story.zones, tmp_path / "zones.geojson", Layer.ZONES).read_text()
+    )
+    _assert_rfc7946(layer)
+    dataset = json.loads(write_dataset(story, tmp_path / "all.geojson").read_text())
+    _assert_rfc7946(dataset)
+    folder = write_dataset(story, tmp_path / "folder")
+    _assert_rfc7946(json.loads((folder / "zones.geojson").read_text()))
+    _assert_rfc7946(json.loads(geojson_bytes(story, ("zones", "events"))))
+
+
+def test_a_hole_is_written_clockwise_inside_a_counter_clockwise_exterior(story, tmp_path):
+    # clockwise outside, counter-clockwise hole: the reverse of what RFC 7946 asks
+    outer = [(37.0, 36.0), (37.0, 36.3), (37.3, 36.3), (37.3, 36.0), (37.0, 36.0)]
+    hole = [(37.1, 36.1), (37.2, 36.1), (37.2, 36.2), (37.1, 36.2), (37.1, 36.1)]
+    zones = story.zones.iloc[:1].copy()
+    zones.geometry = [shapely.Polygon(outer, [hole])]
+    document = json.loads(write_layer(zones, tmp_path / "zones.geojson", Layer.ZONES).read_text())
+    (exterior, _), (inner, is_exterior) = _rings(document["features"][0]["geometry"])
+    assert shapely.is_ccw(shapely.LinearRing(exterior))
+    assert not is_exterior and not shapely.is_ccw(shapely.LinearRing(inner))
+
+
+def test_rounding_keeps_a_thin_polygon_valid(story, tmp_path):
+    # a spike 4e-8 wide: its sides, rounded each to 7 decimals, fall on one line
+    ring = [(0, 0), (1, 0), (1, 1), (0.50000004, 1), (0.50000002, 5), (0.5, 1), (0, 1), (0, 0)]
+    bowtie = shapely.Polygon(ring)
+    assert bowtie.is_valid
+    assert not shapely.transform(bowtie, lambda c: np.round(c, 7)).is_valid
+    zones = story.zones.iloc[:1].copy()
+    zones.geometry = [bowtie]
+    document = json.loads(write_layer(zones, tmp_path / "zones.geojson", Layer.ZONES).read_text())
+    written = shapely.geometry.shape(document["features"][0]["geometry"])
+    assert written.is_valid
+    assert np.isclose(written.area, bowtie.area, rtol=1e-3)
+
+
+@pytest.mark.parametrize("layer", [Layer.EVENTS, Layer.PLACES, Layer.ROUTES])
+def test_points_and_lines_are_rounded_too(story, tmp_path, layer):
+    frame = story.layer(layer).copy()
+    frame.geometry = shapely.transform(frame.geometry.to_numpy(), lambda c: c + 1.23456789e-9)
+    document = json.loads(write_layer(frame, tmp_path / f"{layer}.geojson", layer).read_text())
+    coordinates = shapely.get_coordinates(
+        [shapely.geometry.shape(f["geometry"]) for f in document["features"]]
+    ).ravel()
+    assert max(_decimals(c) for c in coordinates) <= 7
