@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import shutil
+import sqlite3
+import subprocess
+import warnings
 
 import numpy as np
+import pyogrio
 import pytest
 import shapely
 
 from dashboard.components.export import geojson_bytes
-from geo import write_dataset, write_layer
+from geo import read_dataset, write_dataset, write_layer
 from geo.schema import Layer
 
 
@@ -102,3 +109,63 @@ def test_points_and_lines_are_rounded_too(story, tmp_path, layer):
         [shapely.geometry.shape(f["geometry"]) for f in document["features"]]
     ).ravel()
     assert max(_decimals(c) for c in coordinates) <= 7
+
+
+# --- GeoPackage ------------------------------------------------------------------------
+
+
+def _declared_types(path) -> dict[str, str]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT table_name, geometry_type_name FROM gpkg_geometry_columns")
+        return {name: kind for name, kind in rows}
+
+
+def test_a_gpkg_declares_each_layers_geometry_type(story, tmp_path):
+    path = write_dataset(story, tmp_path / "story.gpkg")
+    # zones and routes mix single and multi shapes: one Multi type holds them all
+    expected = {
+        "events": "POINT",
+        "places": "POINT",
+        "zones": "MULTIPOLYGON",
+        "routes": "MULTILINESTRING",
+    }
+    assert _declared_types(path) == expected
+    for name, kind in expected.items():
+        assert pyogrio.read_info(path, layer=name)["geometry_type"].upper() == kind
+
+
+def test_a_gpkg_layer_of_one_shape_type_declares_that_type(story, tmp_path):
+    polygons = story.zones[story.zones.geom_type == "Polygon"]
+    path = write_layer(polygons, tmp_path / "zones.gpkg", Layer.ZONES)
+    assert _declared_types(path) == {"zones": "POLYGON"}
+    empty = write_layer(story.routes.iloc[:0], tmp_path / "routes.gpkg", Layer.ROUTES)
+    assert _declared_types(empty) == {"routes": "MULTILINESTRING"}
+
+
+def test_a_gpkg_opens_without_warnings_and_round_trips(story, tmp_path):
+    path = write_dataset(story, tmp_path / "story.gpkg")
+    messages: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logging.getLogger("pyogrio").addHandler(handler)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for name in ("events", "places", "zones", "routes"):
+                pyogrio.read_dataframe(path, layer=name)
+            back, report = read_dataset(path)
+    finally:
+        logging.getLogger("pyogrio").removeHandler(handler)
+    assert messages == []
+    assert report.ok
+    # a shape promoted to a one-part Multi on writing is read back as the shape it was
+    assert list(back.zones.geom_type) == list(story.zones.geom_type)
+    assert back.content_hash() == story.content_hash()
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL's ogrinfo is not installed")
+def test_ogrinfo_reads_the_gpkg_without_warnings(story, tmp_path):
+    path = write_dataset(story, tmp_path / "story.gpkg")
+    run = subprocess.run(["ogrinfo", "-so", "-al", str(path)], capture_output=True, text=True)
+    assert run.returncode == 0 and "Warning" not in run.stderr + run.stdout
+    assert "Geometry: Multi Polygon" in run.stdout
