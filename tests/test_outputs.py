@@ -9,15 +9,20 @@ import shutil
 import sqlite3
 import subprocess
 import warnings
+from pathlib import Path
 
 import numpy as np
+import openpyxl
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from geopandas.testing import assert_geodataframe_equal
 
-from dashboard.components.export import geojson_bytes
-from geo import read_dataset, write_dataset, write_layer
-from geo.schema import Layer
+from dashboard.components.export import geojson_bytes, xlsx_bytes
+from geo import DataError, read_dataset, read_layer, write_dataset, write_layer
+from geo.io import dataset_outputs, format_of
+from geo.schema import Column, Layer
 
 
 def _rings(geometry: dict) -> list[tuple[list, bool]]:
@@ -169,3 +174,72 @@ def test_ogrinfo_reads_the_gpkg_without_warnings(story, tmp_path):
     run = subprocess.run(["ogrinfo", "-so", "-al", str(path)], capture_output=True, text=True)
     assert run.returncode == 0 and "Warning" not in run.stderr + run.stdout
     assert "Geometry: Multi Polygon" in run.stdout
+
+
+# --- Excel -------------------------------------------------------------------------------
+
+
+def _events_with_hostile_and_arabic_text(story, tmp_path):
+    """The story's events with an Arabic actor and formula-looking descriptions (read from CSV)."""
+    path = write_layer(story.events, tmp_path / "source.csv", Layer.EVENTS)
+    cells = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cells.loc[0, "actor1"] = "الجيش العربي السوري"
+    cells.loc[0, "description"] = '=HYPERLINK("http://x.example","click")'
+    cells.loc[1, "description"] = "+1 فقط"
+    cells.to_csv(path, index=False)
+    events, report = read_layer(path, Layer.EVENTS)
+    assert report.problems == []
+    return story.with_layers(events=events)
+
+
+def test_an_xlsx_export_round_trips_with_arabic_text_and_no_formula(story, tmp_path):
+    dataset = _events_with_hostile_and_arabic_text(story, tmp_path)
+    path = write_dataset(dataset, tmp_path / "events.xlsx")
+    back, report = read_dataset(path)
+    assert report.ok
+    assert_geodataframe_equal(back.events, dataset.events, check_geom_type=True)
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["events"]
+    header = [c.value for c in sheet[1]]
+    first = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert first["actor1"].value == "الجيش العربي السوري"
+    # text, never a formula: apostrophed as in CSV, and stored as a string
+    assert first["description"].value == '\'=HYPERLINK("http://x.example","click")'
+    assert first["description"].data_type == "s"
+    assert first["date_start"].is_date and first["date_start"].value.date() == (
+        dataset.events[Column.DATE_START].iloc[0].date()
+    )
+    assert isinstance(first["latitude"].value, float)
+
+
+def test_the_xlsx_writer_is_in_the_format_table(story, tmp_path):
+    assert format_of(".xlsx").writer is not None
+    assert ".xlsx" in dataset_outputs()
+    # app download: the same workbook
+    workbook = xlsx_bytes(story)
+    (tmp_path / "from-app.xlsx").write_bytes(workbook)
+    assert len(read_dataset(tmp_path / "from-app.xlsx")[0].events) == len(story.events)
+
+
+def test_a_cell_too_long_for_excel_is_refused_not_cut(story, tmp_path):
+    events = story.events.copy()
+    events[Column.DESCRIPTION] = events[Column.DESCRIPTION].astype(object)
+    events.loc[events.index[3], Column.DESCRIPTION] = "x" * 40_000
+    events = events.astype(story.events.dtypes.to_dict())
+    with pytest.raises(
+        DataError,
+        match=r"row 4.s description is longer than the 32,767 characters.*CSV or GeoPackage",
+    ):
+        write_layer(events, tmp_path / "events.xlsx", Layer.EVENTS)
+    assert not (tmp_path / "events.xlsx").exists()
+
+
+def test_the_export_panel_offers_the_events_as_excel():
+    from streamlit.testing.v1 import AppTest
+
+    app = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=120).run()
+    assert not at.exception
+    labels = [d.label for d in at.get("download_button")]
+    assert "Events (Excel)" in labels, labels
