@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -243,3 +244,41 @@ def test_the_export_panel_offers_the_events_as_excel():
     assert not at.exception
     labels = [d.label for d in at.get("download_button")]
     assert "Events (Excel)" in labels, labels
+
+
+# --- shapefiles --------------------------------------------------------------------------
+
+
+def test_sources_cut_by_a_shapefile_are_rejected_for_that_reason(story, tmp_path):
+    events = story.events.copy()
+    events.loc[events.index[:3], Column.SOURCES] = '[{"publisher": "Reuters"}]'
+    story = story.with_layers(events=events)
+    gpkg = write_dataset(story, tmp_path / "ours.gpkg")
+    # what ogr2ogr does with our GeoPackage: text fields cut at 254 characters
+    folder = tmp_path / "shape"
+    folder.mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL warns that it cut the field
+        pyogrio.write_dataframe(
+            pyogrio.read_dataframe(gpkg, layer="events"),
+            folder / "events.shp",
+            driver="ESRI Shapefile",
+        )
+    zipped = tmp_path / "events.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for part in folder.iterdir():
+            archive.write(part, part.name)
+
+    back, report = read_dataset(zipped)
+    long = story.events[Column.SOURCES].map(lambda v: len(v.encode())).to_numpy() > 254
+    assert 0 < long.sum() < len(story.events), "some sources fit in a shapefile, some do not"
+    assert [(p.row, p.column) for p in report.problems] == [
+        (int(i) + 1, "sources") for i in np.flatnonzero(long)
+    ]
+    for problem in report.problems:
+        assert problem.message == (
+            "cut short by the shapefile format (a shapefile's text field holds at most 254 "
+            "bytes: 254 Latin characters, fewer in other scripts): send the data as a "
+            "GeoPackage (.gpkg), which keeps every character"
+        )
+    assert len(back.events) == (~long).sum()
