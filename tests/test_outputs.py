@@ -23,6 +23,7 @@ from geopandas.testing import assert_geodataframe_equal
 from dashboard.components.export import geojson_bytes, xlsx_bytes
 from geo import DataError, read_dataset, read_layer, write_dataset, write_layer
 from geo.io import dataset_outputs, format_of
+from geo.parsing import canonical_sources
 from geo.schema import Column, Layer
 
 
@@ -282,3 +283,30 @@ def test_sources_cut_by_a_shapefile_are_rejected_for_that_reason(story, tmp_path
             "GeoPackage (.gpkg), which keeps every character"
         )
     assert len(back.events) == (~long).sum()
+
+
+# --- sources as real files write them ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "publishers"),
+    [
+        # GED's source_article: an entity's ";" is not a separator
+        ("Islamic State&#8221;s Amaq agency; Reuters", ["Islamic State”s Amaq agency", "Reuters"]),
+        ("Al-Masdar &#8220;News&#8221;;Reuters", ["Al-Masdar “News”", "Reuters"]),
+        ("AFP &amp; SANA;  ; Reuters &#x2019;s wire", ["AFP & SANA", "Reuters ’s wire"]),
+        # decoded once: an escaped entity stays the entity it spells
+        ("The &amp;#8221; Post", ["The &#8221; Post"]),
+        # a "&" that starts no entity, and a legacy entity without its ";", stay as written
+        ("AT&T; Copy &copy 2020", ["AT&T", "Copy &copy 2020"]),
+    ],
+)
+def test_text_sources_split_between_entities_and_decode_them_once(cell, publishers):
+    sources = json.loads(canonical_sources(cell))
+    assert [s["publisher"] for s in sources] == publishers
+
+
+def test_a_json_source_list_is_not_decoded_again():
+    # our own files hold sources decoded: reading one back must not decode a second time
+    written = json.dumps([{"publisher": "The &#8221; Post"}])
+    assert json.loads(canonical_sources(written))[0]["publisher"] == "The &#8221; Post"
