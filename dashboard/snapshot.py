@@ -54,7 +54,11 @@ from geo.schema import DATASET_LAYERS, Column, Layer
 
 READY_ATTRIBUTE = "data-atlas-ready"
 DEFAULT_SIZE = (1600, 1000)
-SOURCES_IN_IMAGE = 14
+#: How many publishers a caption names, the most cited first; the rest are counted.  A
+#: caption listing them all (a GED table cites thousands) pushes the map off the screen.
+SOURCES_IN_CAPTION = 8
+#: The longest publisher name a caption shows whole (some tables put a whole citation there).
+PUBLISHER_CHARACTERS = 80
 
 
 def software() -> str:
@@ -142,13 +146,16 @@ def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> di
     }
 
 
-def caption_html(facts: dict[str, str], sources: Counter[str], *, full: bool) -> str:
-    """The caption block, every value escaped.  ``full`` lists every source (HTML)."""
-    ranked = sources.most_common()
-    listed = ranked if full else ranked[:SOURCES_IN_IMAGE]
-    cited = "; ".join(f"{esc(name)} ({n})" for name, n in listed)
-    if len(ranked) > len(listed):
-        cited += f"; and {len(ranked) - len(listed)} more (see the data export)"
+def caption_html(facts: dict[str, str], sources: Counter[str]) -> str:
+    """The caption block, every value escaped.
+
+    It names the :data:`SOURCES_IN_CAPTION` most cited publishers with their counts, and
+    how many more there are (the data exports list them all).
+    """
+    listed = sources.most_common(SOURCES_IN_CAPTION)
+    cited = "; ".join(f"{esc(_shortened(name))} ({n:,})" for name, n in listed)
+    if len(sources) > len(listed):
+        cited += f"; and {len(sources) - len(listed):,} more (see the data export)"
     link = esc(facts["link"])
     return f"""
 <div class="atlas-caption" id="atlas-caption">
@@ -161,6 +168,12 @@ def caption_html(facts: dict[str, str], sources: Counter[str], *, full: bool) ->
     {esc(facts["attribution"])} · made with {esc(software())}, {esc(facts["made_at"])}</div>
   <div class="atlas-caption-small"><b>Link:</b> {link or "—"}</div>
 </div>"""
+
+
+def _shortened(name: str) -> str:
+    if len(name) <= PUBLISHER_CHARACTERS:
+        return name
+    return name[: PUBLISHER_CHARACTERS - 1].rstrip() + "…"
 
 
 _PAGE_CSS = """
@@ -299,7 +312,7 @@ def _snapshot_page(
     )
     facts = provenance(request, shown, attribution)
     root.html.add_child(
-        Element(caption_html(facts, cited_sources(shown, request.layers), full=interactive)),
+        Element(caption_html(facts, cited_sources(shown, request.layers))),
         name="atlas_caption",
     )
     root.title = facts["title"]

@@ -310,3 +310,57 @@ def test_a_json_source_list_is_not_decoded_again():
     # our own files hold sources decoded: reading one back must not decode a second time
     written = json.dumps([{"publisher": "The &#8221; Post"}])
     assert json.loads(canonical_sources(written))[0]["publisher"] == "The &#8221; Post"
+
+
+# --- captions ------------------------------------------------------------------------------
+
+
+def _events_citing(story, publishers: list[str]):
+    """The story's first event once per publisher, each citing its own."""
+    one = story.events.iloc[[0]]
+    events = one.loc[one.index.repeat(len(publishers))].reset_index(drop=True)
+    events[Column.ID] = [f"event-{i}" for i in range(len(publishers))]
+    events[Column.SOURCES] = pd.array(
+        [json.dumps([{"publisher": p}]) for p in publishers], dtype="string"
+    )
+    return story.with_layers(events=events)
+
+
+def test_a_caption_lists_the_top_sources_and_how_many_more(story):
+    from dashboard.maps import attribution_text, basemap_geojson
+    from dashboard.snapshot import SnapshotRequest, snapshot_html
+    from geo.filters import Filters
+    from geo.story import load_basemap
+
+    publishers = [f"Local outlet number {i:04d} of the Sahel" for i in range(5_000)]
+    # the first eight are cited more often, so that they are the top ones
+    dataset = _events_citing(story, publishers + publishers[:8] * 3)
+    basemap = load_basemap()
+    html = snapshot_html(
+        SnapshotRequest(
+            dataset=dataset,
+            filters=Filters.make(),
+            bounds=[[-10, -20], [30, 40]],
+            layers=("events",),
+        ),
+        basemap_geojson(basemap),
+        attribution=attribution_text(basemap),
+    )
+    caption = html[html.index('id="atlas-caption"') :]
+    caption = caption[: caption.index("</div>\n</div>") + 12]
+    assert len(caption) < 4_000
+    assert "Local outlet number 0007 of the Sahel (4)" in caption
+    assert "Local outlet number 0008" not in caption
+    assert "and 4,992 more" in caption
+
+
+def test_a_very_long_publisher_name_is_shortened_in_the_caption(story):
+    from dashboard.snapshot import caption_html, cited_sources
+
+    name = "<b>" + "A" * 5_000
+    facts = dict.fromkeys(
+        ["title", "window", "as_of", "filters", "shown", "dataset", "attribution", "link"], ""
+    ) | {"made_at": "now"}
+    caption = caption_html(facts, cited_sources(_events_citing(story, [name]), ["events"]))
+    assert len(caption) < 2_000
+    assert "&lt;b&gt;AAAA" in caption and "<b>AAAA" not in caption
