@@ -176,10 +176,14 @@ def _shortened(name: str) -> str:
     return name[: PUBLISHER_CHARACTERS - 1].rstrip() + "…"
 
 
+#: The page: the map above its caption.  The map keeps at least 60 % of the page's
+#: height, whatever the caption holds: a PNG is the page's first screen, and a map squeezed
+#: by a tall caption was fitted to a strip of it (a world-wide table showed a sliver).
 _PAGE_CSS = """
 html, body { height: 100%; margin: 0; }
 body { display: flex; flex-direction: column; font: 14px/1.35 system-ui, sans-serif; }
-.folium-map { flex: 1 1 auto; position: relative !important; height: auto !important; }
+.folium-map { flex: 1 1 auto; position: relative !important; height: auto !important;
+  min-height: 60vh; }
 .atlas-caption { flex: 0 0 auto; padding: 8px 14px 10px; background: #fff; color: #222;
   border-top: 1px solid #ccc; }
 .atlas-caption-title { font-size: 19px; font-weight: 700; margin-bottom: 3px; }
