@@ -6,7 +6,7 @@ PORT ?= 8501
 # Debian's Chromium drives the browser tests; elsewhere `playwright install chromium` works too.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-fast lint format config bench browser haproxy story clean
+.PHONY: install run test test-fast lint format config bench browser haproxy gdal story clean
 
 ASSETS := dashboard/static
 
@@ -51,7 +51,18 @@ haproxy:
 		echo "no haproxy: install it (apt-get install haproxy) or point ATLAS_HAPROXY at it"; \
 	fi
 
-test: install browser haproxy
+# GDAL's ogrinfo reads our GeoPackages as QGIS does (the output tests check it warns of
+# nothing): Debian's gdal-bin where we are root and it is missing.
+gdal:
+	@if command -v ogrinfo >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's gdal-bin for the output tests"; \
+		apt-get update -qq && apt-get install -y -qq gdal-bin >/dev/null; \
+	else \
+		echo "no ogrinfo: install GDAL's command-line tools (apt-get install gdal-bin)"; \
+	fi
+
+test: install browser haproxy gdal
 	$(BIN)/python -m pytest
 
 # Everything but the tests that drive Chromium or start servers (markers in pyproject.toml),

@@ -54,7 +54,11 @@ from geo.schema import DATASET_LAYERS, Column, Layer
 
 READY_ATTRIBUTE = "data-atlas-ready"
 DEFAULT_SIZE = (1600, 1000)
-SOURCES_IN_IMAGE = 14
+#: How many publishers a caption names, the most cited first; the rest are counted.  A
+#: caption listing them all (a GED table cites thousands) pushes the map off the screen.
+SOURCES_IN_CAPTION = 8
+#: The longest publisher name a caption shows whole (some tables put a whole citation there).
+PUBLISHER_CHARACTERS = 80
 
 
 def software() -> str:
@@ -142,13 +146,16 @@ def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> di
     }
 
 
-def caption_html(facts: dict[str, str], sources: Counter[str], *, full: bool) -> str:
-    """The caption block, every value escaped.  ``full`` lists every source (HTML)."""
-    ranked = sources.most_common()
-    listed = ranked if full else ranked[:SOURCES_IN_IMAGE]
-    cited = "; ".join(f"{esc(name)} ({n})" for name, n in listed)
-    if len(ranked) > len(listed):
-        cited += f"; and {len(ranked) - len(listed)} more (see the data export)"
+def caption_html(facts: dict[str, str], sources: Counter[str]) -> str:
+    """The caption block, every value escaped.
+
+    It names the :data:`SOURCES_IN_CAPTION` most cited publishers with their counts, and
+    how many more there are (the data exports list them all).
+    """
+    listed = sources.most_common(SOURCES_IN_CAPTION)
+    cited = "; ".join(f"{esc(_shortened(name))} ({n:,})" for name, n in listed)
+    if len(sources) > len(listed):
+        cited += f"; and {len(sources) - len(listed):,} more (see the data export)"
     link = esc(facts["link"])
     return f"""
 <div class="atlas-caption" id="atlas-caption">
@@ -163,10 +170,20 @@ def caption_html(facts: dict[str, str], sources: Counter[str], *, full: bool) ->
 </div>"""
 
 
+def _shortened(name: str) -> str:
+    if len(name) <= PUBLISHER_CHARACTERS:
+        return name
+    return name[: PUBLISHER_CHARACTERS - 1].rstrip() + "…"
+
+
+#: The page: the map above its caption.  The map keeps at least 60 % of the page's
+#: height, whatever the caption holds: a PNG is the page's first screen, and a map squeezed
+#: by a tall caption was fitted to a strip of it (a world-wide table showed a sliver).
 _PAGE_CSS = """
 html, body { height: 100%; margin: 0; }
 body { display: flex; flex-direction: column; font: 14px/1.35 system-ui, sans-serif; }
-.folium-map { flex: 1 1 auto; position: relative !important; height: auto !important; }
+.folium-map { flex: 1 1 auto; position: relative !important; height: auto !important;
+  min-height: 60vh; }
 .atlas-caption { flex: 0 0 auto; padding: 8px 14px 10px; background: #fff; color: #222;
   border-top: 1px solid #ccc; }
 .atlas-caption-title { font-size: 19px; font-weight: 700; margin-bottom: 3px; }
@@ -299,7 +316,7 @@ def _snapshot_page(
     )
     facts = provenance(request, shown, attribution)
     root.html.add_child(
-        Element(caption_html(facts, cited_sources(shown, request.layers), full=interactive)),
+        Element(caption_html(facts, cited_sources(shown, request.layers))),
         name="atlas_caption",
     )
     root.title = facts["title"]

@@ -41,8 +41,17 @@ VIEW_LABELS = {
 }
 
 
+#: The latitudes Web Mercator reaches (Leaflet draws nothing nearer the poles).
+MERCATOR_LATITUDE = 85.05
+
+
 def fit_bounds(*frames: gpd.GeoDataFrame, pad: float = 0.05) -> list[list[float]] | None:
-    """Leaflet bounds around every geometry of the frames (EPSG:4326), padded; None if empty."""
+    """Leaflet bounds around every geometry of the frames (EPSG:4326), padded; None if empty.
+
+    The padding stops at the edges of the one world the map draws (longitude ±180,
+    latitude ±85.05): past them, a world-wide table's bounds would ask for a view wider
+    than the world, beyond the basemap, which draws the world once.
+    """
     boxes = [f.total_bounds for f in frames if len(f)]
     if not boxes:
         return None
@@ -52,4 +61,7 @@ def fit_bounds(*frames: gpd.GeoDataFrame, pad: float = 0.05) -> list[list[float]
     north = max(b[3] for b in boxes)
     dx = max(east - west, 0.02) * pad
     dy = max(north - south, 0.02) * pad
-    return [[south - dy, west - dx], [north + dy, east + dx]]
+    return [
+        [max(south - dy, -MERCATOR_LATITUDE), max(west - dx, -180.0)],
+        [min(north + dy, MERCATOR_LATITUDE), min(east + dx, 180.0)],
+    ]

@@ -499,12 +499,16 @@ def validate_table(table: RawTable, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, 
     # shifted by a stray delimiter) only by that reason
     unread = {p.row for p in read_problems}
     unreadable = {p.row for p in read_problems if not p.column}
+    # a cell the reader already explained (a shapefile cut it short) is not reported again
+    explained = {(p.row, p.column) for p in read_problems}
     problems = sorted(
         {*read_problems}
         | {
             p
             for p in problems
-            if p.row not in unreadable and not (p.row in unread and p.column in _FROM_GEOMETRY)
+            if p.row not in unreadable
+            and (p.row, p.column) not in explained
+            and not (p.row in unread and p.column in _FROM_GEOMETRY)
         }
     )
     rejected_rows = {p.row - table.first_row for p in problems}

@@ -1,4 +1,8 @@
-"""The export panel beside the map: PNG, standalone HTML, and the data shown."""
+"""The export panel beside the map: PNG, standalone HTML, and the data shown.
+
+The events go out as CSV and as an Excel workbook: spreadsheets open a workbook's Arabic
+(or any non-Latin) text as it is, where their CSV import often garbles it.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from dashboard.settings import PUBLIC_URL
 from dashboard.snapshot import SnapshotRequest, render_png, renderer, snapshot_html
 from dashboard.state import to_query
 from geo.dataset import Dataset
-from geo.io import feature_collection, to_text_table, write_dataset
+from geo.io import feature_collection, to_text_table, write_dataset, write_layer
 from geo.schema import DATASET_LAYERS, LAYER_SPECS, Layer
 
 K_WIDTH, K_HEIGHT, K_SCALE = "export_width", "export_height", "export_scale"
@@ -69,6 +73,13 @@ def geojson_bytes(data: Dataset, layers: tuple[str, ...]) -> bytes:
 def csv_bytes(data: Dataset) -> bytes:
     """The filtered events as CSV (latitude and longitude columns)."""
     return to_text_table(data.events, LAYER_SPECS[Layer.EVENTS]).to_csv(index=False).encode()
+
+
+def xlsx_bytes(data: Dataset) -> bytes:
+    """The filtered events as an Excel workbook (a sheet named ``events``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_layer(data.events, Path(folder) / "events.xlsx", Layer.EVENTS)
+        return path.read_bytes()
 
 
 def gpkg_bytes(data: Dataset) -> bytes:
@@ -140,6 +151,12 @@ def render_export_panel(ctx: RunContext, bounds: list[list[float]]) -> None:
                 "application/geo+json",
             ),
             ("CSV (filtered events)", lambda: csv_bytes(data), f"{name}-events.csv", "text/csv"),
+            (
+                "Events (Excel)",
+                lambda: xlsx_bytes(data),
+                f"{name}-events.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
             (
                 "GeoPackage (all layers)",
                 lambda: gpkg_bytes(data),

@@ -4,6 +4,11 @@ A workbook is a zip of XML parts: it is checked before openpyxl opens it (see
 :mod:`geo.archives`), and, with upload limits, the sizes and cells its parts declare are
 counted before openpyxl parses a byte.  Cells are read as the values the workbook saved:
 formulas are never evaluated, and links to other files never fetched.
+
+A layer is written (:func:`write_excel`) as a sheet named after it, laid out as its CSV:
+text that a spreadsheet would run as a formula apostrophed, as in CSV, dates as Excel
+dates, numbers as numbers.  Unlike CSV, a workbook says its text is Unicode, so Arabic
+and other non-Latin text opens as it is in every spreadsheet.
 """
 
 from __future__ import annotations
@@ -17,11 +22,18 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from defusedxml import DefusedXmlException
-from openpyxl import load_workbook
-from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import (
+    ILLEGAL_CHARACTERS_RE,
+    TYPE_ERROR,
+    TYPE_NUMERIC,
+    TYPE_STRING,
+    WriteOnlyCell,
+)
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from pandas.io.parsers import TextParser
@@ -32,13 +44,14 @@ from geo.io.tables import as_ours, layer_from_name
 from geo.io.text import (
     CHUNK_BYTES,
     file_kind,
+    to_text_table,
     unique_names,
     with_wkt_geometry,
     without_blank_rows,
 )
 from geo.problems import DataError
 from geo.raw import RawTable
-from geo.schema import LAYER_SPECS, Layer, LayerSpec
+from geo.schema import LAYER_SPECS, FieldType, Layer, LayerSpec
 
 #: How openpyxl opens a workbook: cells' saved values, never their formulas (nothing is
 #: evaluated), no links to other files fetched.
@@ -335,3 +348,87 @@ def _cell_text(value: Any) -> str | None:
         return str(int(value)) if value.is_integer() else repr(float(value))
     text = str(value)
     return text if text.strip() else None
+
+
+#: The most characters an Excel cell holds; Excel cuts a longer one without a word.
+EXCEL_CELL_CHARACTERS = 32_767
+_DATE_FORMAT = "yyyy-mm-dd"
+
+
+def write_excel(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path, indent: int | None = None
+) -> None:
+    """Write a layer as a workbook of one sheet named after it (``indent`` is for JSON, unused).
+
+    The cells are the CSV's (:func:`~geo.io.text.to_text_table`: formula-looking text
+    apostrophed, non-point shapes as WKT), with dates as Excel dates and numbers as
+    numbers.  Written in openpyxl's write-only mode, a row at a time.
+
+    Raises
+    ------
+    DataError
+        When a cell is longer than Excel holds (:data:`EXCEL_CELL_CHARACTERS`), or holds a
+        control character a workbook cannot: that table is written as CSV or GeoPackage.
+    """
+    table = to_text_table(frame, spec)
+    _check_excel_text(table, path)
+    for field in spec.fields:
+        if field.type is FieldType.DATE:
+            # real dates, not their text, so that a spreadsheet sorts and filters them
+            table[field.column] = frame[field.column]
+    dates = {str(f.column) for f in spec.fields if f.type is FieldType.DATE}
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(spec.layer))
+    columns = [str(column) for column in table.columns]
+    sheet.append(columns)
+    for row in table.itertuples(index=False, name=None):
+        sheet.append(
+            [
+                _excel_cell(sheet, value, is_date=column in dates)
+                for column, value in zip(columns, row, strict=True)
+            ]
+        )
+    book.save(path)
+
+
+def _check_excel_text(table: pd.DataFrame, path: Path) -> None:
+    """Refuse text a workbook would cut (Excel, silently) or cannot hold (openpyxl)."""
+    for column in table.columns:
+        values = table[column]
+        if not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object):
+            continue
+        text = values.astype("string")
+        too_long = (text.str.len() > EXCEL_CELL_CHARACTERS).fillna(False)
+        control = text.str.contains(ILLEGAL_CHARACTERS_RE, regex=True).fillna(False)
+        for bad, reason in (
+            (
+                too_long,
+                f"is longer than the {EXCEL_CELL_CHARACTERS:,} characters an Excel cell holds",
+            ),
+            (control, "holds a control character that a workbook cannot hold"),
+        ):
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy(dtype=bool))[0]) + 1
+                raise DataError(
+                    path,
+                    f"row {row}'s {column} {reason}: export this table as CSV or GeoPackage",
+                )
+
+
+def _excel_cell(sheet: Any, value: Any, *, is_date: bool) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if is_date:
+        cell = WriteOnlyCell(sheet, value=pd.Timestamp(value).to_pydatetime())
+        cell.number_format = _DATE_FORMAT
+        return cell
+    if isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, str):
+        return value
+    # a string cell, always: openpyxl would store text starting with "=" as a formula
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = TYPE_STRING
+    return cell

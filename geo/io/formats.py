@@ -21,7 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo.io import zipped
-from geo.io.excel import read_excel
+from geo.io.excel import read_excel, write_excel
 from geo.io.geojson import read_geojson, write_geojson, write_geojson_dataset
 from geo.io.gpkg_parquet import (
     read_gpkg,
@@ -105,7 +105,7 @@ def _read_zip(
 #: Every format read, in the order messages list them: one line registers a format.
 FORMATS: tuple[Format, ...] = (
     Format("csv", (".csv", ".tsv"), read_csv_file, write_csv),
-    Format("excel", (".xlsx",), read_excel),
+    Format("excel", (".xlsx",), read_excel, write_excel),
     Format("geojson", (".geojson", ".json"), read_geojson, write_geojson, write_geojson_dataset),
     Format("gpkg", (".gpkg",), read_gpkg, write_gpkg, write_gpkg_dataset),
     Format("parquet", (".parquet", ".geoparquet"), read_parquet, write_parquet, label=".parquet"),
@@ -155,7 +155,7 @@ def dataset_outputs() -> str:
     """What a dataset may be written as, for help texts.
 
     >>> dataset_outputs()
-    '.geojson or .gpkg (all layers), .csv or .parquet (events)'
+    '.geojson or .gpkg (all layers), .csv, .xlsx or .parquet (events)'
     """
     whole = [f.suffixes[0] for f in FORMATS if f.dataset_writer is not None]
     events = [f.suffixes[0] for f in FORMATS if f.writer is not None and f.dataset_writer is None]

@@ -1,7 +1,9 @@
 """GeoJSON: FeatureCollections read (a layer per ``layer`` property) and written.
 
 Read strictly as UTF-8 JSON, with nothing evaluated; structured cells (sources, periods,
-people moved) are written as nested JSON and read back from it.
+people moved) are written as nested JSON and read back from it.  What is written follows
+RFC 7946 (see :func:`rfc7946_geometries`): exterior rings counter-clockwise, holes
+clockwise, coordinates to 7 decimals.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from geo.raw import RawTable
 from geo.schema import DATASET_LAYERS, LAYER_SPECS, Column, FieldType, Layer, LayerSpec
 
 _JSON_TYPES = {FieldType.SOURCES, FieldType.PERIODS, FieldType.PEOPLE_MOVED}
+#: Decimals of a written coordinate: 7 is about a centimetre, the precision RFC 7946
+#: (section 11.2) suggests; more is noise that makes files larger, not more exact.
+COORDINATE_DECIMALS = 7
 
 
 def _json_int(text: str) -> int | float:
@@ -120,14 +125,14 @@ def feature_collection(
     """Layers as one GeoJSON FeatureCollection (structured cells as nested JSON).
 
     With ``tag_layer`` every feature's properties start with ``"layer": <name>``.
+    Geometries are written as RFC 7946 asks (:func:`rfc7946_geometries`).
     """
     features = []
     for layer, frame in layers.items():
         spec = LAYER_SPECS[Layer(layer)]
         columns = [c for c in spec.columns if not (spec.point_columns and c in _LAT_LON)]
-        for props, geom in zip(
-            _json_records(frame, spec, columns), frame.geometry.to_numpy(), strict=True
-        ):
+        geometries = rfc7946_geometries(frame.geometry.to_numpy())
+        for props, geom in zip(_json_records(frame, spec, columns), geometries, strict=True):
             if tag_layer:
                 props = {Column.LAYER.value: str(layer), **props}
             features.append(
@@ -141,6 +146,30 @@ def feature_collection(
 
 
 _LAT_LON = (Column.LATITUDE, Column.LONGITUDE)
+
+
+def rfc7946_geometries(geometries: np.ndarray) -> np.ndarray:
+    """Shapes as RFC 7946 writes them: rings wound right, coordinates to 7 decimals.
+
+    Exterior rings counter-clockwise and holes clockwise (section 3.1.6: strict clients
+    such as d3 fill the outside of a clockwise polygon), coordinates rounded to
+    :data:`COORDINATE_DECIMALS` decimals (section 11.2).  Rounding each coordinate keeps
+    the written text short and the values what a person typed; where it would make a
+    valid shape invalid (a spike thinner than the rounding collapses), that shape is
+    snapped to the same grid by GEOS instead, which keeps it valid.
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    rounded = shapely.transform(geometries, _round_coordinates)
+    broken = shapely.is_valid(geometries) & ~shapely.is_valid(rounded)
+    if broken.any():
+        snapped = shapely.set_precision(geometries[broken], 10.0**-COORDINATE_DECIMALS)
+        # GEOS snaps to the grid in binary floats: rounded again, they print as 7 decimals
+        rounded[broken] = shapely.transform(snapped, _round_coordinates)
+    return shapely.orient_polygons(rounded, exterior_cw=False)
+
+
+def _round_coordinates(coordinates: np.ndarray) -> np.ndarray:
+    return np.round(coordinates, COORDINATE_DECIMALS)
 
 
 def _json_records(frame: pd.DataFrame, spec: LayerSpec, columns: list[Column]):

@@ -3,6 +3,8 @@
 A GeoPackage holds a table per layer (read and written through pyogrio); a Parquet file
 one layer (through pyarrow), a GeoParquet one with its geometry.  Dates are written as
 ISO text and categories as plain text, so that every reader gets the same values back.
+Each GeoPackage table declares its geometry type (POINT, MULTIPOLYGON ...), as QGIS and
+GDAL expect of a table, rather than the generic GEOMETRY (see :func:`declared_type`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
+import shapely
 
 from geo.io.limits import UploadLimits, check_rows
 from geo.io.tables import as_ours, iso_dates, layer_from_name, table_from_frame
@@ -52,10 +56,28 @@ def read_gpkg(
     for target, name in targets_named.items():
         try:
             frame = pyogrio.read_dataframe(path, layer=name)
+            declared = str(pyogrio.read_info(path, layer=name)["geometry_type"])
         except Exception as exc:
             raise DataError(path, f"layer {name} is not readable: {exc}") from exc
+        if declared.startswith("Multi") and isinstance(frame, gpd.GeoDataFrame):
+            frame = frame.set_geometry(_single_parts(frame.geometry.to_numpy()))
         tables[target] = table_from_frame(path, frame)
     return tables
+
+
+def _single_parts(geometries: np.ndarray) -> np.ndarray:
+    """One-part Multi shapes as their part.
+
+    A table declared MULTIPOLYGON (MULTILINESTRING ...) holds every shape as a Multi one,
+    so its writer (the atlas, QGIS, ``ogr2ogr -nlt PROMOTE_TO_MULTI``) promoted each
+    single shape: read back as the shape it was, a dataset's version does not depend on
+    whether it travelled through a GeoPackage.
+    """
+    out = np.array(geometries, dtype=object)
+    multi = np.isin(shapely.get_type_id(out), _MULTI_TYPE_IDS)
+    one_part = multi & (shapely.get_num_geometries(out) == 1)
+    out[one_part] = shapely.get_geometry(out[one_part], 0)
+    return out
 
 
 def read_parquet(
@@ -127,16 +149,73 @@ def write_parquet(
 
 
 def _write_gpkg_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> None:
-    # keep Polygon and MultiPolygon apart (GDAL would promote a mixed layer to Multi*)
+    out = _for_binary(frame, spec)
+    kind = declared_type(out.geometry.to_numpy(), spec)
+    if kind.startswith("Multi"):
+        out = out.set_geometry(_promoted(out.geometry.to_numpy(), kind))
     pyogrio.write_dataframe(
-        _for_binary(frame, spec),
+        out,
         path,
         layer=str(spec.layer),
         driver="GPKG",
         append=path.exists(),
-        promote_to_multi=False,
-        geometry_type="Unknown",
+        promote_to_multi=False,  # promoted above, only where the declared type needs it
+        geometry_type=kind,
+        # GeoPackage 1.2, which every GDAL since 2.2 reads without a word; the 1.4 that new
+        # GDALs write by default makes the GDAL of Debian 12 (3.6) warn on opening
+        **({} if path.exists() else {"dataset_options": {"VERSION": "1.2"}}),
     )
+
+
+def declared_type(geometries: np.ndarray, spec: LayerSpec) -> str:
+    """The geometry type a GeoPackage table of these shapes declares (pyogrio's name).
+
+    The one type they share (``Point``); ``MultiPolygon`` for Polygons and MultiPolygons
+    together (the singles are promoted to it); for an empty table the layer's widest
+    type.  ``Unknown`` (GEOMETRY) is left for shapes no one type holds.
+    """
+    present = geometries[pd.notna(geometries)]
+    kinds = {shapely.GeometryType(int(k)) for k in np.unique(shapely.get_type_id(present))}
+    if not kinds:
+        return spec.geometry_types[-1]
+    multi = {_MULTI_OF.get(k, k) for k in kinds}
+    if len(kinds) == 1:
+        return _TYPE_NAMES.get(kinds.pop(), "Unknown")
+    if len(multi) == 1 and (kind := multi.pop()) in _MAKE_MULTI:
+        return _TYPE_NAMES[kind]
+    return "Unknown"
+
+
+_MULTI_OF = {
+    shapely.GeometryType.POINT: shapely.GeometryType.MULTIPOINT,
+    shapely.GeometryType.LINESTRING: shapely.GeometryType.MULTILINESTRING,
+    shapely.GeometryType.POLYGON: shapely.GeometryType.MULTIPOLYGON,
+}
+_MULTI_TYPE_IDS = list(_MULTI_OF.values())
+_MAKE_MULTI = {
+    shapely.GeometryType.MULTIPOINT: shapely.multipoints,
+    shapely.GeometryType.MULTILINESTRING: shapely.multilinestrings,
+    shapely.GeometryType.MULTIPOLYGON: shapely.multipolygons,
+}
+#: pyogrio's names of the types a table may declare.
+_TYPE_NAMES = {
+    shapely.GeometryType.POINT: "Point",
+    shapely.GeometryType.LINESTRING: "LineString",
+    shapely.GeometryType.POLYGON: "Polygon",
+    shapely.GeometryType.MULTIPOINT: "MultiPoint",
+    shapely.GeometryType.MULTILINESTRING: "MultiLineString",
+    shapely.GeometryType.MULTIPOLYGON: "MultiPolygon",
+    shapely.GeometryType.GEOMETRYCOLLECTION: "GeometryCollection",
+}
+
+
+def _promoted(geometries: np.ndarray, kind: str) -> np.ndarray:
+    """Single shapes as one-part Multi shapes of ``kind`` (Multi ones and missing as they are)."""
+    out = np.array(geometries, dtype=object)
+    single = pd.notna(out) & ~np.isin(shapely.get_type_id(out), _MULTI_TYPE_IDS)
+    make = next(f for t, f in _MAKE_MULTI.items() if _TYPE_NAMES[t] == kind)
+    out[single] = [make([g]) for g in out[single]]
+    return out
 
 
 def _for_binary(frame: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:

@@ -8,6 +8,7 @@ files of the other formats, so its reader is handed the table of formats' reader
 
 from __future__ import annotations
 
+import json
 import tempfile
 import zipfile
 from collections.abc import Callable, Collection, Sequence
@@ -27,7 +28,7 @@ from geo.io.limits import UploadLimits, check_rows
 from geo.io.tables import as_ours, layer_from_name, table_from_frame
 from geo.problems import DataError, Problem
 from geo.raw import RawTable
-from geo.schema import CRS, LAYER_SPECS, Column, Layer, LayerSpec
+from geo.schema import CRS, LAYER_SPECS, Column, FieldType, Layer, LayerSpec
 
 #: Reads one file extracted from the archive (see :data:`geo.io.formats.Reader`).
 FileReader = Callable[[Path, Layer | None, UploadLimits | None], dict[Layer, RawTable]]
@@ -196,10 +197,56 @@ def _read_shapefile(
         for i in damaged
     )
     cells = _untruncated(table.cells, LAYER_SPECS[target])
+    problems += _cut_structured_cells(path, cells, LAYER_SPECS[target], target)
     return {target: as_ours(replace(table, cells=cells, problems=problems))}
 
 
 _DAMAGED_SHAPE = "not a readable shape (the .shp file is damaged here)"
+#: The most bytes a shapefile's text field holds (a .dbf field is at most 254 wide):
+#: GDAL, and so ``ogr2ogr`` and QGIS, cut a longer value to it, with a warning the reader
+#: of the file never sees.
+SHAPEFILE_TEXT_LIMIT = 254
+_CUT_BY_SHAPEFILE = (
+    f"cut short by the shapefile format (a shapefile's text field holds at most "
+    f"{SHAPEFILE_TEXT_LIMIT} bytes: {SHAPEFILE_TEXT_LIMIT} Latin characters, fewer in other "
+    "scripts): send the data as a GeoPackage (.gpkg), which keeps every character"
+)
+#: UTF-8 characters are up to 4 bytes: GDAL drops a character cut in two, so a cut value
+#: ends up to 3 bytes short of the limit.
+_LONGEST_CHARACTER = 4
+_STRUCTURED = {FieldType.SOURCES, FieldType.PERIODS, FieldType.PEOPLE_MOVED}
+
+
+def _cut_structured_cells(
+    path: Path, cells: pd.DataFrame, spec: LayerSpec, layer: Layer
+) -> tuple[Problem, ...]:
+    """Rows whose JSON cells (sources, periods ...) the shapefile cut short, as problems.
+
+    Such a cell is exactly as long as the field holds and is not whole JSON; without this,
+    its row would be rejected as broken JSON ("Unterminated string"), which sends the user
+    looking for a fault in their data rather than in the format it travelled through.
+    """
+    problems = []
+    for field in spec.fields:
+        if field.type not in _STRUCTURED or field.column not in cells:
+            continue
+        for row, value in enumerate(cells[field.column], start=1):
+            if isinstance(value, str) and _cut_short(value):
+                problems.append(
+                    Problem(str(path), row, field.column, _CUT_BY_SHAPEFILE, str(layer), "row")
+                )
+    return tuple(problems)
+
+
+def _cut_short(value: str) -> bool:
+    size = len(value.encode("utf-8"))
+    if not SHAPEFILE_TEXT_LIMIT - _LONGEST_CHARACTER < size <= SHAPEFILE_TEXT_LIMIT:
+        return False
+    try:
+        json.loads(value)
+    except json.JSONDecodeError:
+        return True
+    return False
 
 
 def _number(value: float) -> str:
