@@ -427,7 +427,7 @@ def still_needed(mapping: ColumnMapping) -> str | None:
 
 
 def needs_mapping(headers: Iterable[object]) -> bool:
-    """True when a table is in no layout the atlas knows: ours, ACLED's or UCDP GED's.
+    """True when a table is in no layout the atlas knows: ours, or one of ``geo.layouts``.
 
     Ours is recognised by our required event columns (any case; a ``geometry`` column, or
     a ``place_name`` to place rows by, stands for latitude and longitude).

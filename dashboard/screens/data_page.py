@@ -212,8 +212,8 @@ def _country(code: str) -> str:
 def _mapping_step(file_id: str, file_name: str, data: bytes, preview: TablePreview) -> None:
     st.subheader("Which column is which?")
     st.markdown(
-        f"**{md_text(file_name)}** is not in a layout the atlas knows (its own, ACLED "
-        "or UCDP GED). "
+        f"**{md_text(file_name)}** is not in a layout the atlas knows (its own, ACLED, "
+        "UCDP GED, GTD or GDELT). "
         "Say which of its columns holds what; the guesses below come from the column names "
         "and the first rows. "
         "Save the mapping to reuse it, here or with `atlas import --mapping FILE`."
@@ -333,7 +333,8 @@ def render(ctx: RunContext) -> None:
     st.markdown(
         "Add an event table beside the story: **CSV or TSV, Excel (.xlsx), GeoJSON, "
         "GeoPackage, GeoParquet, or a zipped shapefile**, in the atlas's own layout, ACLED's "
-        f"(current or older) or UCDP GED's, or any other (you map its columns). Up to "
+        f"(current or older), UCDP GED's, the GTD's, GDELT's, or any other (you map its "
+        f"columns). Up to "
         f"{upload_limit_mb():g} MB. The file stays in this browser session on this server: it "
         "is read, checked and never run, and closing the tab forgets it."
     )
