@@ -76,6 +76,7 @@ def _load(
             raise ValueError("--mapping and --country apply to a file given with --data")
         return load_story()
     dataset, report = read_dataset(path, mapping=_mapping(mapping), country=country)
+    _check_kept(path, report)
     if not report.ok:
         print(report.summary(), file=err)
         print(
@@ -83,6 +84,19 @@ def _load(
             file=err,
         )
     return dataset
+
+
+def _check_kept(path: str | Path, report: LoadReport) -> None:
+    """Refuse a non-empty file that keeps no row, saying why in one line.
+
+    Raises
+    ------
+    DataError
+        With the commonest reason and its count (``atlas validate`` lists every row).
+    """
+    why = report.nothing_kept()
+    if why is not None:
+        raise DataError(path, f"{why}; run 'atlas validate {path}' to list every row")
 
 
 def add_data_argument(parser: argparse.ArgumentParser) -> None:
@@ -197,6 +211,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     they are reported, and the import is what was asked for.
     """
     dataset, report = read_dataset(args.file, mapping=_mapping(args.mapping), country=args.country)
+    _check_kept(args.file, report)
     out = write_dataset(dataset, args.out)
     report_path = args.report or out.with_name(out.stem + ".report.csv")
     with atomic_path(report_path) as tmp:
@@ -244,7 +259,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 def _snapshot_request(args: argparse.Namespace):
     from dashboard.maps import MAP_LAYERS
     from dashboard.snapshot import SnapshotRequest
-    from dashboard.state import ViewState, to_query
+    from dashboard.state import Choices, ViewState, to_query
     from dashboard.views import FIT, VIEWS, fit_bounds
 
     filters = filters_from(args)
@@ -255,9 +270,12 @@ def _snapshot_request(args: argparse.Namespace):
     else:
         bounds = VIEWS[args.view].bounds
     layers = tuple(args.layers.split(",")) if args.layers else MAP_LAYERS.names()
+    # the dataset's own span where the filters leave the window open (never NaT: a
+    # dataset without events spans its zones' days)
+    span = Choices.for_dataset(dataset)
     state = ViewState(
-        start=(filters.start or dataset.events["date_start"].min()).date(),
-        end=(filters.end or dataset.events["date_start"].max()).date(),
+        start=filters.start.date() if filters.start is not None else span.first_day,
+        end=filters.end.date() if filters.end is not None else span.last_day,
         as_of=filters.effective_as_of.date() if filters.effective_as_of is not None else None,
         actors=filters.actors,
         types=filters.event_types,

@@ -134,6 +134,50 @@ class LoadReport:
                 counts[code] = counts.get(code, 0) + rows
         return sorted(counts, key=lambda code: (-counts[code], code))
 
+    @property
+    def rows_read(self) -> int:
+        """How many rows every layer read."""
+        return sum(r.rows_read for r in self.layers)
+
+    @property
+    def rows_accepted(self) -> int:
+        """How many rows every layer kept."""
+        return sum(r.rows_accepted for r in self.layers)
+
+    def commonest_problem(self) -> tuple[str, int] | None:
+        """The reason most rows were rejected for, and how many rows it rejected.
+
+        The reason reads ``column: message``, without the cell's own value; None when no
+        row was rejected.
+
+        >>> report = LoadReport([LayerReport("t.csv", "events", 2, [
+        ...     Problem("t.csv", 2, "date_start", "expected a date (got 'x')"),
+        ...     Problem("t.csv", 3, "date_start", "expected a date (got 'y')")])])
+        >>> report.commonest_problem()
+        ('date_start: expected a date', 2)
+        """
+        rows: dict[str, set[tuple[str, int]]] = {}
+        for p in self.problems:
+            reason = _WITHOUT_VALUE.sub("", p.message)
+            rows.setdefault(f"{p.column}: {reason}" if p.column else reason, set()).add(
+                (p.path, p.row)
+            )
+        if not rows:
+            return None
+        reason = max(rows, key=lambda r: len(rows[r]))
+        return reason, len(rows[reason])
+
+    def nothing_kept(self) -> str | None:
+        """Why a non-empty load kept no row, in one line (None: it kept some, or read none)."""
+        if self.rows_read == 0 or self.rows_accepted > 0:
+            return None
+        line = f"holds {self.rows_read:,} rows and keeps none"
+        commonest = self.commonest_problem()
+        if commonest is not None:
+            reason, count = commonest
+            line += f": the commonest reason ({count:,} rows): {reason}"
+        return line
+
     def extend(self, other: LoadReport) -> None:
         """Add another load's layer reports to this one."""
         self.layers.extend(other.layers)
@@ -179,6 +223,9 @@ class LoadReport:
             writer.writerow([neutralise_formula(cell) for cell in cells])
         return buffer.getvalue()
 
+
+#: A problem's message without the cell it quotes: "(got '31 November 2021')".
+_WITHOUT_VALUE = re.compile(r"\s*\(got .*\)$")
 
 _DELIMITERS = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated"}
 

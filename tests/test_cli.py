@@ -218,3 +218,45 @@ def test_every_filter_with_a_flag_is_an_option_of_export_and_snapshot(capsys):
         for spec in FILTER_FIELDS:
             if spec.flag:
                 assert spec.flag in usage, f"{command} lacks {spec.flag}"
+
+
+def _nothing_valid(tmp_path):
+    """A non-empty table in our layout none of whose rows can be kept."""
+    path = tmp_path / "bad.csv"
+    rows = [f"e{n},16/13/2016,Battles,Russia,https://example.org/{n},36.2,37.1" for n in range(3)]
+    path.write_text(
+        "id,date_start,event_type,actor1,sources,latitude,longitude\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("command", ["import", "export", "snapshot"])
+def test_a_file_that_keeps_no_row_fails_in_one_line_and_writes_nothing(tmp_path, capsys, command):
+    path = _nothing_valid(tmp_path)
+    out = tmp_path / ("out.png" if command == "snapshot" else "out.gpkg")
+    argv = {
+        "import": ["import", str(path), "--out", str(out)],
+        "export": ["export", "--data", str(path), "--out", str(out)],
+        "snapshot": ["snapshot", "--data", str(path), "--out", str(out)],
+    }[command]
+    assert main(argv) != 0
+    err = capsys.readouterr().err
+    assert "holds 3 rows and keeps none" in err
+    assert "the commonest reason (3 rows): date_start: expected a date" in err
+    assert not out.exists(), "no empty file is written"
+
+
+def test_a_snapshot_of_a_dataset_without_events_never_writes_nat(story, tmp_path):
+    from geo.io import write_layer
+    from geo.schema import Layer
+
+    folder = tmp_path / "zones_only"
+    folder.mkdir()
+    write_layer(story.zones, folder / "zones.geojson", Layer.ZONES)
+    out = tmp_path / "zones.html"
+    assert main(["snapshot", "--data", str(folder), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "NaT" not in html
+    first = story.zones["valid_from"].min()
+    assert f"start={first:%Y-%m-%d}" in html
