@@ -51,7 +51,7 @@ from geo.filters import (
     filters_from_text,
 )
 from geo.io import atomic_path, dataset_outputs, read_dataset, read_preview, write_dataset
-from geo.mapping import ColumnMapping, read_mapping, suggest_mapping
+from geo.mapping import ColumnMapping, needs_mapping, read_mapping, suggest_mapping
 from geo.problems import DataError, LoadReport
 from geo.schema import DATASET_LAYERS
 from geo.story import load_story
@@ -61,6 +61,41 @@ EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
 
 def _mapping(path: str | None) -> ColumnMapping | None:
     return read_mapping(path) if path else None
+
+
+def _read(path: str | Path, mapping: str | None, country: str | None) -> tuple[Dataset, LoadReport]:
+    """Read a dataset through the mapping given; else as it is; else through a guess.
+
+    A table in no layout the atlas knows, whose guessed mapping (``atlas mapping``) covers
+    every column a row needs, is read through that guess, and stderr says how each column
+    was read.  Otherwise the reader's own error stands.
+    """
+    given = _mapping(mapping)
+    try:
+        return read_dataset(path, mapping=given, country=country)
+    except DataError:
+        guess = None if given is not None else _complete_guess(path)
+        if guess is None:
+            raise
+    read_as = ", ".join(f"{ours} ← {theirs}" for ours, theirs in guess.columns.items())
+    print(
+        f"{path}: in no layout the atlas knows; read through a guessed mapping ({read_as}). "
+        f"Check it, and keep it with 'atlas mapping {path} --out M.json', then --mapping M.json",
+        file=sys.stderr,
+    )
+    return read_dataset(path, mapping=guess, country=country)
+
+
+def _complete_guess(path: str | Path) -> ColumnMapping | None:
+    """The guessed mapping of a table in no known layout, if it covers what a row needs."""
+    try:
+        preview = read_preview(path)
+    except DataError:
+        return None
+    if not needs_mapping(preview.headers):
+        return None
+    guess = suggest_mapping(*preview)
+    return None if guess.gaps() else guess
 
 
 def _load(
@@ -75,7 +110,7 @@ def _load(
         if mapping or country:
             raise ValueError("--mapping and --country apply to a file given with --data")
         return load_story()
-    dataset, report = read_dataset(path, mapping=_mapping(mapping), country=country)
+    dataset, report = _read(path, mapping, country)
     _check_kept(path, report)
     if not report.ok:
         print(report.summary(), file=err)
@@ -176,10 +211,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """List every problem as ``PATH:LINE: COLUMN: message``; exit 1 if any, 2 if unreadable."""
     report, unreadable = LoadReport(), False
-    mapping = _mapping(args.mapping)
     for path in args.paths:
         try:
-            report.extend(read_dataset(path, mapping=mapping, country=args.country)[1])
+            report.extend(_read(path, args.mapping, args.country)[1])
         except DataError as error:
             print(error, file=sys.stderr)
             unreadable = True
@@ -210,7 +244,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     ``--report`` (by default ``OUT.report.csv`` beside it).  Exit 0 even with rejected rows:
     they are reported, and the import is what was asked for.
     """
-    dataset, report = read_dataset(args.file, mapping=_mapping(args.mapping), country=args.country)
+    dataset, report = _read(args.file, args.mapping, args.country)
     _check_kept(args.file, report)
     out = write_dataset(dataset, args.out)
     report_path = args.report or out.with_name(out.stem + ".report.csv")

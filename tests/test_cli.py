@@ -260,3 +260,18 @@ def test_a_snapshot_of_a_dataset_without_events_never_writes_nat(story, tmp_path
     assert "NaT" not in html
     first = story.zones["valid_from"].min()
     assert f"start={first:%Y-%m-%d}" in html
+
+
+def test_a_table_whose_guessed_mapping_is_complete_is_read_through_it_saying_how(tmp_path, capsys):
+    from pathlib import Path
+
+    newsroom = Path(__file__).parent / "data" / "newsroom_log.csv"
+    out = tmp_path / "newsroom.gpkg"
+    assert main(["import", str(newsroom), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "read through a guessed mapping" in err
+    assert "Date (Date) ← Date" not in err and "date_start ← Date" in err
+    assert "atlas mapping" in err, "it says how to check and keep the guess"
+    # the log's Ankara row has no link (no source without the log's own, a constant), and
+    # two rows name no findable place: the rest are kept
+    assert len(read_dataset(out)[0].events) == 2
