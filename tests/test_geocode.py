@@ -20,9 +20,8 @@ from geo.geocode import (
     Gazetteer,
     default_gazetteer,
     geocode_places,
-    normalise_name,
-    strip_article,
 )
+from geo.placenames import normalise_name, strip_article
 
 
 @pytest.fixture(scope="module")
