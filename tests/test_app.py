@@ -302,6 +302,15 @@ def test_names_several_countries_have_make_the_page_ask_for_a_country_then_place
     assert any("looked up in Syria" in i.value for i in at.info)
 
 
+def test_the_country_question_is_dropped_with_the_file_it_asked_about():
+    at = _upload(_data_page(), "palmyra.csv", _palmyra_log())
+    assert "country_question" in at.session_state
+    at.file_uploader[0].set_value(None).run()
+    assert not at.exception
+    assert "country_question" not in at.session_state
+    assert not any(s.value == "Which country are these places in?" for s in at.subheader)
+
+
 def test_the_country_question_can_be_declined_and_the_rows_stay_rejected():
     at = _upload(_data_page(), "palmyra.csv", _palmyra_log())
     next(b for b in at.button if b.label.startswith("Open without a country")).click().run()

@@ -355,7 +355,11 @@ def render(ctx: RunContext) -> None:
         help=f"One of: {', '.join(upload_suffixes())}",
     )
     question = st.session_state.get(K_COUNTRY_QUESTION)
-    if uploaded is not None and question is not None and question.file_id == uploaded.file_id:
+    if question is not None and (uploaded is None or question.file_id != uploaded.file_id):
+        # the file it asked about is gone: its dataset stops counting against the memory
+        st.session_state.pop(K_COUNTRY_QUESTION)
+        question = None
+    if uploaded is not None and question is not None:
         _ask_country(question, uploaded.getvalue())
     elif uploaded is not None:
         data = uploaded.getvalue()
