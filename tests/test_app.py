@@ -237,8 +237,10 @@ def test_an_acled_upload_opens_beside_the_story_and_the_map_shows_it(story):
     assert _shown(at) == f"6 of {len(story.events) + 6}"
     assert "acled old\\.csv" in at.title[0].value
     assert "1 other open dataset is hidden" in at.caption[0].value
-    # one click back to every open dataset
-    next(b for b in at.button if b.label == "Show all 2 datasets").click().run()
+    # one click back to every open dataset; the hidden ones are named in its help, as text
+    show_all = next(b for b in at.button if b.label == "Show all 2 datasets")
+    assert show_all.help.startswith("Also open: Aleppo, December 2016")
+    show_all.click().run()
     assert at.multiselect(key="datasets").value == []
     assert not any(b.label == "Show all 2 datasets" for b in at.button)
     window = at.date_input(key="window").value
@@ -324,6 +326,18 @@ def test_an_unreadable_upload_is_one_clear_error_naming_the_file():
     assert not at.exception
     assert at.error[0].value.startswith("broken\\.csv\\: ")
     assert not any(m.label == "Rows read" for m in at.metric)
+
+
+def test_a_hidden_datasets_name_is_shown_as_text_in_the_show_all_help(story):
+    at = _upload(
+        _data_page(),
+        "*bold* [x](http://e.example).csv",
+        (DATA / "acled_old_layout.csv").read_bytes(),
+    )
+    at.switch_page("screens/map_page.py").run()
+    at.multiselect(key="datasets").set_value([story.name]).run()
+    show_all = next(b for b in at.button if b.label == "Show all 2 datasets")
+    assert "\\*bold\\*" in show_all.help and "\\[x\\]" in show_all.help
 
 
 def test_closing_an_uploaded_dataset_leaves_the_story_alone(story):

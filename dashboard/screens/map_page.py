@@ -162,7 +162,7 @@ def render(ctx: RunContext) -> None:
             on_click=_show_all_datasets,
             icon=":material/layers:",
             width="stretch",
-            help="Also hidden: " + "; ".join(hidden),
+            help="Also open: " + md_text("; ".join(hidden)),  # help is Markdown: names are data
         )
         others = f"{len(hidden)} other open dataset{'s are' if len(hidden) > 1 else ' is'}"
         subtitle = f"{subtitle + ' · ' if subtitle else ''}{others} hidden"
