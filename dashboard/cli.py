@@ -63,14 +63,15 @@ def _mapping(path: str | None) -> ColumnMapping | None:
     return read_mapping(path) if path else None
 
 
-def _read(path: str | Path, mapping: str | None, country: str | None) -> tuple[Dataset, LoadReport]:
+def _read(
+    path: str | Path, given: ColumnMapping | None, country: str | None
+) -> tuple[Dataset, LoadReport]:
     """Read a dataset through the mapping given; else as it is; else through a guess.
 
     A table in no layout the atlas knows, whose guessed mapping (``atlas mapping``) covers
     every column a row needs, is read through that guess, and stderr says how each column
     was read.  Otherwise the reader's own error stands.
     """
-    given = _mapping(mapping)
     try:
         return read_dataset(path, mapping=given, country=country)
     except DataError:
@@ -110,7 +111,7 @@ def _load(
         if mapping or country:
             raise ValueError("--mapping and --country apply to a file given with --data")
         return load_story()
-    dataset, report = _read(path, mapping, country)
+    dataset, report = _read(path, _mapping(mapping), country)
     _check_kept(path, report)
     if not report.ok:
         print(report.summary(), file=err)
@@ -211,9 +212,10 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """List every problem as ``PATH:LINE: COLUMN: message``; exit 1 if any, 2 if unreadable."""
     report, unreadable = LoadReport(), False
+    mapping = _mapping(args.mapping)  # a bad mapping file fails the command, not one path
     for path in args.paths:
         try:
-            report.extend(_read(path, args.mapping, args.country)[1])
+            report.extend(_read(path, mapping, args.country)[1])
         except DataError as error:
             print(error, file=sys.stderr)
             unreadable = True
@@ -244,7 +246,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     ``--report`` (by default ``OUT.report.csv`` beside it).  Exit 0 even with rejected rows:
     they are reported, and the import is what was asked for.
     """
-    dataset, report = _read(args.file, args.mapping, args.country)
+    dataset, report = _read(args.file, _mapping(args.mapping), args.country)
     _check_kept(args.file, report)
     out = write_dataset(dataset, args.out)
     report_path = args.report or out.with_name(out.stem + ".report.csv")
