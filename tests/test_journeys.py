@@ -144,9 +144,8 @@ def test_a_clicked_marker_keeps_its_popup_open_and_the_map_stays_put(page, serve
     frame.evaluate("() => { map_div.eachLayer(l => { l.__before = true; }); }")
     frame.locator(".leaflet-container").click(position=point)
     frame.locator(".leaflet-popup-content").wait_for()
-    where = "() => [map_div.getCenter().lat, map_div.getCenter().lng, map_div.getZoom()]"
     page.wait_for_timeout(1000)  # Leaflet pans the popup into view: the view after that
-    view = frame.evaluate(where)
+    view = frame.evaluate(WHERE)
     page.wait_for_timeout(3000)  # a person reads: the popup must still be open
     assert frame.locator(".leaflet-popup-content").count() == 1, "the popup stayed open"
     assert "Sources" in frame.locator(".leaflet-popup-content").inner_text()
@@ -156,7 +155,7 @@ def test_a_clicked_marker_keeps_its_popup_open_and_the_map_stays_put(page, serve
         " l.options.className === 'atlas-event' && !l.__before) n++; }); return n; }"
     )
     assert redrawn == 0, "selecting redrew no marker"
-    assert frame.evaluate(where) == pytest.approx(view), "selecting did not move the map"
+    assert frame.evaluate(WHERE) == pytest.approx(view), "selecting did not move the map"
     # the details (the popup) are where the user looks: inside the map, in the window
     popup = frame.locator(".leaflet-popup").bounding_box()  # in the page's coordinates
     assert popup["y"] >= 0 and popup["y"] + popup["height"] <= page.viewport_size["height"]
