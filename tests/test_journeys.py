@@ -66,7 +66,15 @@ def shoot(page: Page, step: str) -> None:
 
 def map_frame(page: Page, layer: str = "atlas-event") -> Frame:
     """The map's frame, once Leaflet has drawn ``layer`` in it."""
-    frame = page.wait_for_selector(MAP_IFRAME).content_frame()
+    # a change of datasets or basemap mounts a new map iframe while the old one is removed:
+    # wait until the newest one holds a drawn map, then take that one
+    page.wait_for_function(
+        """(selector) => { const all = document.querySelectorAll(selector);
+        const last = all[all.length - 1];
+        return !!(last && last.contentWindow && last.contentWindow.map_div); }""",
+        arg=MAP_IFRAME,
+    )
+    frame = page.locator(MAP_IFRAME).last.element_handle().content_frame()
     frame.wait_for_function(f"() => ({COUNT})({layer!r}) > 0")
     return frame
 
