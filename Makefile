@@ -70,13 +70,16 @@ test: install browser haproxy gdal
 test-fast: install
 	ATLAS_FUZZ_EXAMPLES=$${ATLAS_FUZZ_EXAMPLES:-40} $(BIN)/python -m pytest -m "not browser and not server"
 
+# The folders of Python code, linted and formatted alike.
+CODE := geo dashboard tests scripts bench
+
 lint: install
-	$(BIN)/ruff check geo dashboard tests scripts bench
-	$(BIN)/ruff format --check geo dashboard tests scripts bench
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 format: install
-	$(BIN)/ruff format geo dashboard tests scripts
-	$(BIN)/ruff check --fix geo dashboard tests scripts
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
 
 # .streamlit/config.toml, for `streamlit run` from the project folder, is generated from
 # dashboard/settings.py (tests/test_settings.py fails when it is out of date).

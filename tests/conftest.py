@@ -31,6 +31,31 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("\n".join(unmarked))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _components_scanned_once():
+    """Scan the installed packages for Streamlit components once per session, not per AppTest.
+
+    Each ``AppTest.run`` reads the metadata of every installed distribution to find v2
+    components (0.5–1 s, most of a warm AppTest run); the installed set cannot change
+    while the tests run.  Where a Streamlit release moves the scanner, nothing is patched
+    and the tests run as they would without this.
+    """
+    from functools import cache
+
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:
+        yield
+        return
+    scan = getattr(manifest_scanner, "scan_component_manifests", None)
+    if scan is None:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests", cache(scan))
+        yield
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test item, so fixtures can tell a failure."""
