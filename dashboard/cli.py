@@ -422,6 +422,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         key=args.tls_key,
         public_url=args.public_url,
         open_to_everyone=args.open_to_everyone,
+        workers=args.workers,
     )
     env = dict(os.environ)
     if args.data:
@@ -508,6 +509,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--open-to-everyone",
         action="store_true",
         help="serve beyond the loopback with no login: anyone who reaches it may use it",
+    )
+    many = run.add_argument_group("many viewers")
+    many.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N Streamlit servers behind HAProxy, each viewer kept on one (default 1)",
     )
     run.set_defaults(func=cmd_run)
 

@@ -1,4 +1,6 @@
-"""``atlas run``'s processes: Streamlit, HAProxy in front when shared, and what the user sees.
+"""``atlas run``'s processes: Streamlit replicas, HAProxy in front, and what the user sees.
+
+HAProxy is in front when the dashboard is shared over TLS or served by several workers.
 
 :func:`plan_sharing` decides from the options who may reach the dashboard (refusing an open
 one beyond the loopback unless asked for); :func:`serve` starts the processes as children,
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -35,6 +38,8 @@ from dashboard.serve import (
 
 #: How long Streamlit may take to answer its health check, importing geopandas and all.
 START_TIMEOUT = 120.0
+#: More Streamlit servers than this on one machine is a mistake (each holds the table).
+MAX_WORKERS = 16
 STOP_TIMEOUT = 10.0
 POLL_INTERVAL = 0.1
 
@@ -54,7 +59,9 @@ class Sharing:
     certificate, key
         TLS (None: plain HTTP, no HAProxy).
     haproxy
-        The haproxy executable, when it serves TLS.
+        The haproxy executable, when it is in front (TLS, or several workers).
+    workers
+        How many Streamlit servers share the viewers (more than one: HAProxy in front).
     """
 
     address: str
@@ -65,16 +72,17 @@ class Sharing:
     certificate: Path | None = None
     key: Path | None = None
     haproxy: str | None = None
+    workers: int = 1
 
     @property
     def behind_proxy(self) -> bool:
-        """Whether HAProxy serves it (TLS, with or without a login)."""
-        return self.certificate is not None
+        """Whether HAProxy serves it (TLS, with or without a login, or several workers)."""
+        return self.certificate is not None or self.workers > 1
 
     @property
     def scheme(self) -> str:
-        """``https`` behind HAProxy, else ``http``."""
-        return "https" if self.behind_proxy else "http"
+        """``https`` with a certificate, else ``http``."""
+        return "https" if self.certificate is not None else "http"
 
 
 def refusal(address: str) -> str:
@@ -96,11 +104,13 @@ def plan_sharing(
     key: Path | None = None,
     public_url: str | None = None,
     open_to_everyone: bool = False,
+    workers: int = 1,
 ) -> Sharing:
     """Check the access options of ``atlas run``, before anything is started or bound.
 
     Beyond the loopback, a dashboard needs a login (which needs TLS) or an explicit
-    OPEN_TO_EVERYONE.
+    OPEN_TO_EVERYONE.  WORKERS Streamlit servers (1 to :data:`MAX_WORKERS`) share the
+    viewers; more than one puts HAProxy in front.
 
     Raises
     ------
@@ -117,6 +127,8 @@ def plan_sharing(
         raise AccessError("--users and --open-to-everyone contradict each other: choose one")
     if key and not certificate:
         raise AccessError("--tls-key goes with --tls-cert")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise AccessError(f"--workers must be 1 to {MAX_WORKERS}, got {workers}")
     if not (is_loopback(address) or users_file or open_to_everyone):
         raise AccessError(refusal(address))
     if public_url:
@@ -125,8 +137,9 @@ def plan_sharing(
     haproxy = None
     if certificate:
         proxy.certificate_pem(certificate, key)  # raises on files HAProxy could not use
+    if certificate or workers > 1:
         haproxy = proxy.find_haproxy()
-    return Sharing(address, port, public_url, users_file, users, certificate, key, haproxy)
+    return Sharing(address, port, public_url, users_file, users, certificate, key, haproxy, workers)
 
 
 def connect_host(address: str) -> str:
@@ -166,6 +179,8 @@ def banner(sharing: Sharing, urls: Sequence[str]) -> str:
         )
     elif not is_loopback(sharing.address):
         lines.append("  open to everyone who can reach it: no login")
+    if sharing.workers > 1:
+        lines.append(f"  {sharing.workers} workers behind HAProxy; each viewer stays on one")
     lines.append("Stop it with Ctrl+C.")
     return "\n".join(lines)
 
@@ -212,7 +227,10 @@ class ChildExited(RuntimeError):
 
 def describe(child: subprocess.Popen) -> str:
     """What CHILD is, for messages."""
-    return "the dashboard" if "dashboard.serve" in child.args else "HAProxy"
+    if "dashboard.serve" not in child.args:
+        return "HAProxy"
+    port = child.args[child.args.index("--port") + 1] if "--port" in child.args else ""
+    return f"the dashboard (port {port})" if port else "the dashboard"
 
 
 def wait_until(ready: Callable[[], bool], children: Sequence[subprocess.Popen], what: str) -> None:
@@ -323,7 +341,7 @@ def start_servers(
     public_hosts: set[str],
     scratch: Path,
 ) -> list[subprocess.Popen]:
-    """Start Streamlit (and HAProxy in front of it) and return once they answer.
+    """Start Streamlit (its replicas, and HAProxy in front) and return once they answer.
 
     Raises
     ------
@@ -342,14 +360,21 @@ def start_servers(
             host = connect_host(sharing.address)
             wait_until(lambda: health_answers(host, sharing.port), children, "the dashboard")
             return children
-        port = free_loopback_port()
-        # HAProxy forwards the browser's Host: the backend accepts the public names too
-        allowed = public_hosts | host_allow_list("127.0.0.1", port)
-        command = streamlit_command(port=port, host="127.0.0.1", allowed_hosts=allowed)
-        children.append(subprocess.Popen(command, env=env))
-        wait_until(lambda: health_answers("127.0.0.1", port), children, "the dashboard")
+        ports = [free_loopback_port() for _ in range(sharing.workers)]
+        # one cookie secret for every replica, made for this run: a replica can read the
+        # cookies (XSRF tokens) another one wrote, should a viewer be moved to it
+        replica_env = {**env, "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+        for port in ports:  # all start at once: the wait below is the slowest one's
+            # HAProxy forwards the browser's Host: the backend accepts the public names too
+            allowed = public_hosts | host_allow_list("127.0.0.1", port)
+            command = streamlit_command(port=port, host="127.0.0.1", allowed_hosts=allowed)
+            children.append(subprocess.Popen(command, env=replica_env))
+        for port in ports:
+            wait_until(
+                lambda port=port: health_answers("127.0.0.1", port), children, "the dashboard"
+            )
         config = scratch / "haproxy.cfg"
-        config.write_text(proxy.haproxy_config(proxy_settings(sharing, port, scratch)))
+        config.write_text(proxy.haproxy_config(proxy_settings(sharing, ports, scratch)))
         haproxy = sharing.haproxy or proxy.find_haproxy()
         children.append(subprocess.Popen(proxy.haproxy_command(haproxy, config)))
         host = connect_host(sharing.address)
@@ -363,19 +388,25 @@ def start_servers(
         raise
 
 
-def proxy_settings(sharing: Sharing, streamlit_port: int, scratch: Path) -> proxy.ProxySettings:
-    """HAProxy's settings for SHARING in front of the Streamlit server on STREAMLIT_PORT.
+def proxy_settings(
+    sharing: Sharing, streamlit_ports: Sequence[int], scratch: Path
+) -> proxy.ProxySettings:
+    """HAProxy's settings for SHARING in front of the Streamlit servers on STREAMLIT_PORTS.
 
-    The certificate and its key are joined in SCRATCH, readable by the user only.
+    The certificate and its key (if any) are joined in SCRATCH, readable by the user only.
     """
-    if sharing.certificate is None:
-        raise ValueError("HAProxy serves TLS only: no certificate")
-    pem = proxy.certificate_pem(sharing.certificate, sharing.key)
+    certificate = None
+    if sharing.certificate is not None:
+        pem = proxy.certificate_pem(sharing.certificate, sharing.key)
+        certificate = proxy.write_private(scratch / "certificate.pem", pem)
     return proxy.ProxySettings(
         bind_address=sharing.address,
         bind_port=sharing.port,
-        certificate=proxy.write_private(scratch / "certificate.pem", pem),
-        backends=(proxy.Backend("streamlit-1", "127.0.0.1", streamlit_port),),
+        certificate=certificate,
+        backends=tuple(
+            proxy.Backend(f"streamlit-{number}", "127.0.0.1", port)
+            for number, port in enumerate(streamlit_ports, start=1)
+        ),
         users=sharing.users,
         # the Host a browser on this machine sends: every backend's allow-list has it
         health_host=f"127.0.0.1:{sharing.port}",

@@ -1,9 +1,10 @@
-"""HAProxy in front of the dashboard: a login (HTTP basic authentication) over TLS.
+"""HAProxy in front of the dashboard: a login over TLS, and replicas for many viewers.
 
 The login is HAProxy's, not ours: a ``userlist`` of SHA-512 crypt hashes checked by
 ``http_auth``, on a ``bind ... ssl crt`` frontend. :func:`haproxy_config` is a pure function
-from :class:`ProxySettings` to the configuration text, so that more replicas behind one
-HAProxy are one more :class:`Backend` each.
+from :class:`ProxySettings` to the configuration text; each replica is one more
+:class:`Backend`.  A viewer stays on one replica (a cookie HAProxy inserts), because a
+Streamlit session, its uploads and its downloads live in that one process.
 
 A users file has one ``NAME:HASH`` line per person (``#`` starts a comment); ``atlas passwd
 FILE NAME`` writes them, hashing with ``openssl passwd -6``.
@@ -24,11 +25,13 @@ from dashboard.settings import HAPROXY
 #: Where HAProxy lives when it is not on PATH (Debian's /usr/sbin is not, for most users).
 HAPROXY_PLACES = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
 HOW_TO_GET_HAPROXY = (
-    "--users and --tls-cert put HAProxy in front of the dashboard, and no haproxy was "
-    "found: install it (Debian/Ubuntu: sudo apt-get install haproxy; Fedora: sudo dnf "
+    "--users, --tls-cert and --workers put HAProxy in front of the dashboard, and no haproxy "
+    "was found: install it (Debian/Ubuntu: sudo apt-get install haproxy; Fedora: sudo dnf "
     f"install haproxy; macOS: brew install haproxy), or point {HAPROXY.variable} at it."
 )
 REALM = "conflict-atlas"
+#: The cookie that keeps a viewer on one replica (its value: the replica's name).
+WORKER_COOKIE = "atlas_worker"
 USERLIST = "atlas_users"
 
 USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
@@ -66,7 +69,8 @@ class ProxySettings:
     bind_address, bind_port
         Where HAProxy listens (the address people use).
     certificate
-        A PEM file holding the certificate chain and its private key.
+        A PEM file holding the certificate chain and its private key; None: plain HTTP (only
+        for replicas on the loopback or open to everyone: a login needs TLS).
     backends
         The Streamlit servers it forwards to.
     users
@@ -77,7 +81,7 @@ class ProxySettings:
 
     bind_address: str
     bind_port: int
-    certificate: Path
+    certificate: Path | None
     backends: tuple[Backend, ...]
     users: tuple[User, ...] = ()
     health_host: str = "127.0.0.1"
@@ -88,7 +92,12 @@ def _bind_host(address: str) -> str:
 
 
 def haproxy_config(settings: ProxySettings) -> str:
-    """HAProxy's configuration for SETTINGS: TLS, the login, the websocket tunnel, health checks.
+    """HAProxy's configuration for SETTINGS: TLS, the login, the websocket, health, stickiness.
+
+    New viewers go to the replica with the fewest open connections (each viewer holds one
+    websocket for as long as the page is open); the cookie :data:`WORKER_COOKIE` then keeps
+    every request of theirs (the websocket, uploads, ``/media/`` downloads) on that replica.
+    A replica failing its health check gets no new viewers.
 
     Parameters
     ----------
@@ -112,7 +121,7 @@ def haproxy_config(settings: ProxySettings) -> str:
     bind 0.0.0.0:8443 ssl crt /x/site.pem alpn h2,http/1.1
     http-request auth realm conflict-atlas unless { http_auth(atlas_users) }
     http-request del-header Authorization
-    server streamlit-1 127.0.0.1:8601 check inter 2s
+    server streamlit-1 127.0.0.1:8601 check inter 2s cookie streamlit-1
     """
     lines = [
         "# Written by atlas run for this run only; HAProxy runs as its child and stops with it.",
@@ -136,10 +145,8 @@ def haproxy_config(settings: ProxySettings) -> str:
         lines += [f"    user {user.name} password {user.password_hash}" for user in settings.users]
         lines += [""]
     bind = f"{_bind_host(settings.bind_address)}:{settings.bind_port}"
-    lines += [
-        "frontend dashboard",
-        f"    bind {bind} ssl crt {settings.certificate} alpn h2,http/1.1",
-    ]
+    tls = f" ssl crt {settings.certificate} alpn h2,http/1.1" if settings.certificate else ""
+    lines += ["frontend dashboard", f"    bind {bind}{tls}"]
     if settings.users:
         lines += [
             f"    http-request auth realm {REALM} unless {{ http_auth({USERLIST}) }}",
@@ -150,6 +157,9 @@ def haproxy_config(settings: ProxySettings) -> str:
         "    default_backend streamlit",
         "",
         "backend streamlit",
+        "    balance leastconn",
+        f"    cookie {WORKER_COOKIE} insert indirect nocache httponly"
+        f"{' secure' if settings.certificate else ''} attr SameSite=Lax",
         "    option httpchk",
         "    http-check send meth GET uri /_stcore/health ver HTTP/1.1 "
         f"hdr Host {settings.health_host}",
@@ -157,6 +167,7 @@ def haproxy_config(settings: ProxySettings) -> str:
     ]
     lines += [
         f"    server {backend.name} {_bind_host(backend.address)}:{backend.port} check inter 2s"
+        f" cookie {backend.name}"
         for backend in settings.backends
     ]
     return "\n".join(lines) + "\n"

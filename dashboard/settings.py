@@ -83,7 +83,8 @@ HAPROXY = Setting(
     "ATLAS_HAPROXY",
     None,
     text,
-    "the haproxy that atlas run --users/--tls-cert starts; unset: on PATH, else /usr/sbin",
+    "the haproxy that atlas run --users/--tls-cert/--workers starts; unset: on PATH, else "
+    "/usr/sbin",
 )
 
 #: Every setting only the app reads.

@@ -11,20 +11,18 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Frame, Page, expect
+from playwright.sync_api import Page, expect
 
 from geo.filters import Filters, filter_dataset
+from tests.pages import MAP_IFRAME, choose_file, idle, map_frame, selected
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "journeys"
 TIMEOUT_MS = 60_000
 SIZES = {"laptop": (1280, 720), "desktop": (1600, 1000)}
-MAP_IFRAME = "iframe[title*='streamlit_folium']"
 WHERE = "() => [map_div.getCenter().lat, map_div.getCenter().lng, map_div.getZoom()]"
 
-COUNT = """(c) => { let n = 0; if (!window.map_div || !window.map_div.eachLayer) return -1;
-  map_div.eachLayer(l => { if (l.options && l.options.className === c) n++; }); return n; }"""
 #: A visible event marker's position in the map's container, away from the edges.
 MARKER_POINT = """() => { let p = null; const s = map_div.getSize();
   map_div.eachLayer(l => { if (!p && l.options && l.options.className === 'atlas-event') {
@@ -62,25 +60,6 @@ def shoot(page: Page, step: str) -> None:
         if frame is not None:
             frame.wait_for_function(OUTLINES_DRAWN)
     page.screenshot(path=ARTIFACTS / f"{step}-{page.size_name}.png")
-
-
-def map_frame(page: Page, layer: str = "atlas-event") -> Frame:
-    """The map's frame, once Leaflet has drawn ``layer`` in it."""
-    # a change of datasets or basemap mounts a new map iframe while the old one is removed:
-    # wait until the newest one holds a drawn map, then take that one
-    page.wait_for_function(
-        """(selector) => { const all = document.querySelectorAll(selector);
-        const last = all[all.length - 1];
-        return !!(last && last.contentWindow && last.contentWindow.map_div); }""",
-        arg=MAP_IFRAME,
-    )
-    frame = page.locator(MAP_IFRAME).last.element_handle().content_frame()
-    frame.wait_for_function(f"() => ({COUNT})({layer!r}) > 0")
-    return frame
-
-
-def idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
 
 
 def test_on_first_open_the_whole_map_is_in_view_and_fills_the_main_area(page, server):
@@ -319,19 +298,6 @@ DATA = Path(__file__).parent / "data"
 #: A reporter's log (written for these tests): a sentence per row under "What", places by
 #: name and no country column; "Palmyra" is a dozen American and Australian towns too.
 REPORTER_NOTES = DATA / "reporter_notes.csv"
-
-
-def choose_file(page: Page, path: Path) -> None:
-    """Click the uploader's button and pick ``path`` in the file chooser it opens."""
-    with page.expect_file_chooser() as chooser:
-        dropzone = page.get_by_test_id("stFileUploaderDropzone").first
-        dropzone.get_by_role("button", name="Upload", exact=True).click()
-    chooser.value.set_files(path)
-
-
-def selected(page: Page, label: str) -> str:
-    """The value a selectbox labelled ``label`` shows."""
-    return page.get_by_role("combobox", name=label, exact=True).input_value()
 
 
 def test_a_reporters_log_is_brought_through_the_file_chooser_mapped_placed_and_shown(page, server):
