@@ -1,4 +1,4 @@
-"""The code stays lint-clean (ruff, with numpy docstring rules), so CI catches it too."""
+"""The code stays lint-clean (ruff, with numpy docstring rules), and no test is timed.
 
 from __future__ import annotations
 
@@ -18,3 +18,10 @@ def test_ruff_finds_nothing():
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_property_test_fails_for_being_slow():
+    """Hypothesis' default 200 ms deadline is a timed assertion: a busy machine trips it."""
+    from hypothesis import settings
+
+    assert settings().deadline is None
