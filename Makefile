@@ -68,7 +68,7 @@ test: install browser haproxy gdal
 # Everything but the tests that drive Chromium or start servers (markers in pyproject.toml),
 # with a shorter fuzzing run: the quick check while working. `make test` runs them all.
 test-fast: install
-	ATLAS_FUZZ_EXAMPLES=$${ATLAS_FUZZ_EXAMPLES:-40} $(BIN)/python -m pytest -m "not browser and not server"
+	ATLAS_FUZZ_EXAMPLES=$${ATLAS_FUZZ_EXAMPLES:-40} $(BIN)/python -m pytest -m "not browser and not server" -n auto
 
 # The folders of Python code, linted and formatted alike.
 CODE := geo dashboard tests scripts bench
