@@ -122,6 +122,40 @@ def _load(
     return dataset
 
 
+def _check_apart(path: str, mapping: str | None, country: str | None) -> int:
+    """Check the table for ``atlas run`` in a child process; its exit code.
+
+    The dashboard reads the table again in its own process: a copy held here would double
+    the memory of the run (2.4 GB at a million events), and memory a Python process freed
+    is not always given back to the system, so the copy lives and dies in a child.  The
+    child prints what ``_load`` prints, and the error ``main`` would.
+    """
+    import multiprocessing
+
+    # fork: no second import of geopandas; where fork is unsafe (macOS) or missing, spawn
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    child = multiprocessing.get_context(method).Process(
+        target=_check_in_child, args=(path, mapping, country), name="atlas-run-check"
+    )
+    child.start()
+    child.join()
+    return EXIT_OK if child.exitcode == 0 else EXIT_UNUSABLE
+
+
+def _check_in_child(path: str, mapping: str | None, country: str | None) -> None:
+    """``_load`` the table and exit: 0 when it can be served, EXIT_UNUSABLE with the reason."""
+    try:
+        _load(path, mapping, country)
+    except DataError as error:
+        print(f"atlas: {error}", file=sys.stderr, flush=True)
+        sys.exit(EXIT_UNUSABLE)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"atlas run: {error}", file=sys.stderr, flush=True)
+        sys.exit(EXIT_UNUSABLE)
+    sys.stderr.flush()
+    sys.exit(0)
+
+
 def _check_kept(path: str | Path, report: LoadReport) -> None:
     """Refuse a non-empty file that keeps no row, saying why in one line.
 
@@ -426,7 +460,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     env = dict(os.environ)
     if args.data:
-        _load(args.data, args.mapping, args.country)
+        checked = _check_apart(args.data, args.mapping, args.country)
+        if checked != EXIT_OK:
+            return checked
         env[DATA.variable] = str(Path(args.data).resolve())
         if args.mapping:
             env[MAPPING.variable] = str(Path(args.mapping).resolve())
