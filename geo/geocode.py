@@ -908,13 +908,26 @@ def geocode_places(
             codes, texts = factorized(values)
         columns.append(codes.astype(np.int64))
         distinct.append(texts)
-    # one look-up per distinct (name, country, admin): a million rows, a few hundred places
-    triples, row_triple = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+    # one look-up per distinct (name, country, admin): a million rows, a few hundred places.
+    # The three codes (-1 for none) make one number while the distinct values allow it.
+    sizes = [len(texts) + 1 for texts in distinct]
+    if sizes[0] * sizes[1] * sizes[2] < _COMBINED_LIMIT:
+        combined = (columns[0] + 1) * (sizes[1] * sizes[2]) + (columns[1] + 1) * sizes[2]
+        triples, row_triple = np.unique(combined + columns[2] + 1, return_inverse=True)
+        triples = triples.tolist()
+    else:
+        stacked = np.stack(columns, axis=1) + 1
+        unique_rows, row_triple = np.unique(stacked, axis=0, return_inverse=True)
+        triples = [
+            (int(n) * sizes[1] + int(c)) * sizes[2] + int(a) for n, c, a in unique_rows.tolist()
+        ]
     matches = np.empty(len(triples), dtype=object)
     for number, triple in enumerate(triples):
+        rest, admin_code = divmod(triple, sizes[2])
+        name_code, country_code = divmod(rest, sizes[1])
         name, country, admin = (
-            _text(texts.iloc[int(code)]) if code >= 0 else None
-            for texts, code in zip(distinct, triple, strict=True)
+            _text(texts.iloc[code - 1]) if code else None
+            for texts, code in zip(distinct, (name_code, country_code, admin_code), strict=True)
         )
         if not name:
             matches[number] = None
@@ -924,6 +937,10 @@ def geocode_places(
             matches[number] = places.lookup(name, country, admin)
     rows = matches[np.asarray(row_triple).reshape(-1)]
     return pd.Series(rows, index=names.index, dtype=object, name=names.name)
+
+
+#: Below this, a row's three hint codes are combined into one int64 (see geocode_places).
+_COMBINED_LIMIT = 2**62
 
 
 def _text(value: Any) -> str | None:

@@ -87,6 +87,21 @@ def test_geocode_places_passes_each_rows_admin_hint(small):
         geocode_places(names, countries, admins.set_axis([5, 6, 7]), gazetteer=small)
 
 
+def test_geocode_places_gives_the_same_answers_however_it_groups_the_rows(small, monkeypatch):
+    names = pd.Series(["Tall Hamis", "Harem", "Tall Hamis", None, "Tall Hamis"])
+    countries = pd.Series(["SY", "SY", "SY", "SY", None])
+    admins = pd.Series(["Aleppo", None, "Al Hasakah", "Aleppo", "Aleppo"])
+
+    def answers():
+        found = geocode_places(names, countries, admins, gazetteer=small)
+        return [None if m is None else (m.status, m.query, m.country, m.admin) for m in found]
+
+    combined = answers()
+    monkeypatch.setattr("geo.geocode._COMBINED_LIMIT", 0)  # as for a table of many millions
+    assert answers() == combined
+    assert combined[3] is None and combined[0][3] == "Aleppo" and combined[4][2] is None
+
+
 # --- the real gazetteer, through placing a table's rows ----------------------------------
 
 
