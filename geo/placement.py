@@ -3,9 +3,13 @@
 Runs on a raw events table already in our columns (after any layout or mapping): a row
 whose latitude and longitude are both blank and whose place name is not gets the position
 of the one GeoNames place of that name (in the row's country, when it names one), and its
-``geocode`` column says what was matched and how sure the match is.  A name that fits
+``geocode`` column says what was matched and how sure the match is.  A row's first-order
+administrative unit (GED's ``adm_1``, ACLED's ``admin1``), when the file has one, keeps
+the search inside that governorate or province.  A name that fits
 several distinct places, or none, is never guessed: the row is rejected with the
-candidates in its reason, for the user to add coordinates or a clearer name.
+candidates in its reason, for the user to add coordinates or a clearer name; so is a
+name of a governorate or district ("Hamah Governorate"), whose namesake town is no
+position for an event somewhere in it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pandas as pd
 
 from geo.geocode import AMBIGUOUS, MATCHED, Match, geocode_places
 from geo.parsing import blank_to_na, factorized
+from geo.placenames import is_administrative
 from geo.problems import Problem
 from geo.raw import RawTable
 from geo.schema import EVENTS, Column, Layer
@@ -35,6 +40,28 @@ def _blank(cells: pd.DataFrame, column: Column) -> np.ndarray:
     codes, distinct = factorized(values)
     blank = blank_to_na(distinct.astype("string")).isna().to_numpy()
     return np.append(blank, True)[np.where(codes >= 0, codes, len(distinct))]
+
+
+#: The headers of a first-order administrative unit in the layouts that have one (UCDP
+#: GED's ``adm_1``, ACLED's ``admin1``), compared trimmed and in any case.  The unit is a
+#: hint for placing by name (``Gazetteer.lookup``'s ``admin``), not one of our columns.
+ADMIN_HEADERS = ("adm_1", "admin1")
+
+
+def _admin_hints(table: RawTable, index: pd.Index) -> pd.Series | None:
+    """The rows' first-order administrative units as the file wrote them, or None.
+
+    Read from the file's own cells (``as_read``: a known layout keeps them there), else
+    from the table's.
+    """
+    cells = table.as_read if table.as_read is not None else table.cells
+    headers = {str(h).strip().lower(): h for h in cells.columns}
+    for wanted in ADMIN_HEADERS:
+        if wanted in headers:
+            column = cells[headers[wanted]]
+            if column.index.equals(table.cells.index):
+                return column.reindex(index).astype(object)
+    return None
 
 
 def _our_headers(cells: pd.DataFrame) -> pd.DataFrame:
@@ -86,8 +113,8 @@ def place_by_name(table: RawTable, *, country: str | None = None) -> tuple[RawTa
         else:
             own = _blank(rows, Column.COUNTRY)
             countries = countries.astype(object).where(~own, country.strip())
-    matches = geocode_places(rows[Column.PLACE_NAME], countries)
-    placed = np.array([m is not None and m.status == MATCHED for m in matches], dtype=bool)
+    matches = geocode_places(rows[Column.PLACE_NAME], countries, _admin_hints(table, rows.index))
+    placed = np.array([_placeable(m) for m in matches], dtype=bool)
     cells = cells.copy()
     for column in (Column.LATITUDE, Column.LONGITUDE, Column.GEOCODE):
         if column not in cells:
@@ -115,6 +142,17 @@ def place_by_name(table: RawTable, *, country: str | None = None) -> tuple[RawTa
     return replace(table, cells=cells, problems=(*table.problems, *problems)), placement
 
 
+def _placeable(match: Match | None) -> bool:
+    """True for a match to one place that stands for the row's place itself.
+
+    A name that matched only after dropping an administrative descriptor ("Hamah
+    Governorate", "Tadmur district") names a unit, and its namesake town is no position
+    for an event somewhere in the unit: on the real GED file those rows were placed 27 to
+    147 km from GED's own positions.  They are rejected with the namesake in the reason.
+    """
+    return match is not None and match.status == MATCHED and not is_administrative(match.dropped)
+
+
 def _countries_of(match: Match) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.country_code for c in match.candidates))
 
@@ -130,11 +168,18 @@ def _in_several_countries(match: Match | None) -> bool:
 
 
 def _problem(table: RawTable, label: object, match: Match) -> Problem:
+    if match.status == MATCHED:  # an administrative unit (see _placeable)
+        message = (
+            f"no coordinates, and the place name is a {match.dropped}, not a place: its "
+            f"namesake is {match.describe()}; add coordinates for the event itself"
+        )
+    else:
+        message = f"no coordinates, and the place name is {match.describe()}"
     return Problem(
         table.path,
         int(label) + table.first_row,
         Column.PLACE_NAME,
-        f"no coordinates, and the place name is {match.describe()}",
+        message,
         str(Layer.EVENTS),
         table.record_label,
     )

@@ -16,6 +16,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -177,5 +178,43 @@ UPLOAD_LIMITS: tuple[Setting[float], ...] = (
     UPLOAD_MEMORY,
 )
 
+# --- caches ---------------------------------------------------------------------------------
+
+#: The gazetteer's built index is kept there (``geo.gazetteer_index``): a few tens of MB,
+#: rebuilt whenever it is stale or not sound.  Unset: ``$XDG_CACHE_HOME/conflict-atlas``,
+#: or ``~/.cache/conflict-atlas`` when XDG_CACHE_HOME is unset too.
+CACHE_DIR = Setting(
+    "cache_dir",
+    "ATLAS_CACHE_DIR",
+    None,
+    text,
+    "the folder where the place-name index is cached between runs (default: the user's cache)",
+)
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The cache folder: ``ATLAS_CACHE_DIR``, else the XDG cache folder's ``conflict-atlas``.
+
+    None when neither it nor a home folder is known (then nothing is cached).
+
+    >>> cache_dir({"ATLAS_CACHE_DIR": "/srv/atlas-cache"})
+    PosixPath('/srv/atlas-cache')
+    >>> cache_dir({"XDG_CACHE_HOME": "/tmp/xdg", "HOME": "/home/a"})
+    PosixPath('/tmp/xdg/conflict-atlas')
+    >>> cache_dir({"HOME": "/home/a"})
+    PosixPath('/home/a/.cache/conflict-atlas')
+    """
+    env = os.environ if environ is None else environ
+    chosen = CACHE_DIR.value(env)
+    if chosen:
+        return Path(chosen).expanduser()
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    # the XDG spec: a relative XDG_CACHE_HOME is invalid and ignored
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "conflict-atlas"
+    home = env.get("HOME", "").strip()
+    return Path(home) / ".cache" / "conflict-atlas" if home else None
+
+
 #: Every setting the data layer reads.
-DATA_SETTINGS: tuple[Setting, ...] = UPLOAD_LIMITS
+DATA_SETTINGS: tuple[Setting, ...] = (*UPLOAD_LIMITS, CACHE_DIR)

@@ -126,5 +126,24 @@ def ged_accuracy():
 
 
 def test_ged_rows_are_placed_by_their_names_with_descriptors(ged_accuracy):
-    # measured 865 of 2000 (43 %) within 5 km; 0 before descriptors were understood
-    assert ged_accuracy.share_within_near >= 0.40
+    # measured 869 of 2000 (43.5 %) within 5 km; 0 before descriptors were understood.
+    # Issue 13's target is 80 %: out of reach while the gazetteer is cities500 (GED names
+    # ~2,000 villages it lacks); this guard holds what is reached.
+    assert ged_accuracy.share_within_near >= 0.43
+
+
+def test_ged_rows_are_not_placed_far_from_where_ged_puts_them(ged_accuracy):
+    # With the adm_1 hint, and governorate/district names left unplaced: 5 rows over 25 km
+    # (two villages GeoNames lacks, taken for namesakes 44 and 54 km away), worst 54.4 km;
+    # before: 56 rows, worst 463 km.
+    assert ged_accuracy.placed_beyond(25.0) <= 5
+    assert ged_accuracy.max_error_km <= 60.0
+
+
+def test_the_held_out_half_does_as_well_as_the_tuning_half(ged_accuracy):
+    # the odd ids were never looked at while tuning: measured 43.9 % within 5 km, none over
+    # 25 km (worst 25.0 km)
+    held_out = ged_accuracy.half("held-out")
+    assert held_out.rows == 1000
+    assert held_out.share_within_near >= 0.43
+    assert held_out.placed_beyond(25.0) == 0
