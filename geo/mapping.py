@@ -98,6 +98,8 @@ SYNONYMS: dict[Column, tuple[str, ...]] = {
         "sidea",
         "gname",
         "groupname",
+        # GTD's gname as the many notebooks that rename GTD's columns call it
+        "group",
         "perpetrator",
         "who",
         "party",

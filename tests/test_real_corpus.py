@@ -18,7 +18,7 @@ import pytest
 
 from geo.io import read_dataset
 from geo.layouts import GDELT1_COLUMNS, GDELT2_COLUMNS
-from geo.mapping import ColumnMapping
+from geo.mapping import ColumnMapping, read_mapping
 
 REAL = Path(__file__).parent / "data" / "real"
 GDELT_SCHEMAS = Path(__file__).parent / "data" / "real" / "schemas"
@@ -48,6 +48,9 @@ CORPUS = {
             "longitude: required, but empty": 1,
         },
     ),
+    # read through the mapping the app's mapping step saves for it (a date split over
+    # Year/Month/Day, a source for every row)
+    "gtd_renamed_columns.csv": ("mapped", 4, 4, {}),
     # real UCDP GED rows (CC BY 4.0), also the geocoding benchmark's sample
     "ged_syria_places.csv": ("UCDP GED", 2000, 2000, {}),
     "gdelt1_events_headerless.tsv": (
@@ -65,8 +68,18 @@ CORPUS = {
 }
 
 
+def _mapping_of(name: str) -> ColumnMapping | None:
+    """The mapping a corpus file in no known layout is read through (``X.mapping.json``)."""
+    path = REAL / f"{Path(name).stem}.mapping.json"
+    return read_mapping(path) if path.is_file() else None
+
+
 def test_the_corpus_lists_every_file_and_each_has_its_source():
-    tables = {p.name for p in REAL.iterdir() if p.is_file() and not p.name.endswith(".md")}
+    tables = {
+        p.name
+        for p in REAL.iterdir()
+        if p.is_file() and not p.name.endswith((".md", ".mapping.json"))
+    }
     assert tables == set(CORPUS)
     for name in tables:
         source = (REAL / f"{Path(name).stem}.source.md").read_text(encoding="utf-8")
@@ -76,7 +89,7 @@ def test_the_corpus_lists_every_file_and_each_has_its_source():
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_each_corpus_file_loads_with_every_row_accepted_or_rejected_for_its_reason(name):
     layout, read, accepted, reasons = CORPUS[name]
-    dataset, report = read_dataset(REAL / name)
+    dataset, report = read_dataset(REAL / name, mapping=_mapping_of(name))
     (layer,) = report.layers
     assert layer.layout == layout
     assert (layer.rows_read, layer.rows_accepted) == (read, accepted)
@@ -204,3 +217,34 @@ def test_a_ged_side_of_several_parties_lets_each_party_find_its_events(tmp_path)
     events = read_dataset(path)[0].events
     found = filter_events(events, Filters.make(actors=["Sham Legion"]))
     assert list(found["id"]) == ["UCDP1"]
+
+
+def _as_binary(csv: Path, suffix: str, folder: Path) -> Path:
+    """The CSV's cells, all as text, saved as Parquet or as a GeoPackage of points."""
+    import geopandas as gpd
+
+    cells = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    out = folder / f"{csv.stem}{suffix}"
+    if suffix == ".parquet":
+        cells.to_parquet(out)
+    else:
+        lon = pd.to_numeric(cells.filter(regex="(?i)^longitude$").iloc[:, 0])
+        lat = pd.to_numeric(cells.filter(regex="(?i)^latitude$").iloc[:, 0])
+        points = gpd.points_from_xy(lon, lat)
+        # a layer named as QGIS names an export, not after one of ours
+        gpd.GeoDataFrame(cells, geometry=points, crs=4326).to_file(out, layer="acled_export")
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+@pytest.mark.parametrize("name", ["acled_older_ally_actor.csv", "acled_export_tool_2021.csv"])
+def test_a_known_layout_in_parquet_or_geopackage_lists_its_unread_columns_as_csv_does(
+    name, suffix, tmp_path
+):
+    _, from_csv = read_dataset(REAL / name)
+    dataset, report = read_dataset(_as_binary(REAL / name, suffix, tmp_path))
+    (csv_layer,), (layer,) = from_csv.layers, report.layers
+    assert layer.layout == csv_layer.layout
+    assert layer.ignored_columns == csv_layer.ignored_columns != []
+    assert f"columns not loaded: {', '.join(layer.ignored_columns)}" in report.summary()
+    assert (layer.rows_read, len(dataset.events)) == (csv_layer.rows_read, csv_layer.rows_accepted)
