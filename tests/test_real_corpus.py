@@ -248,3 +248,12 @@ def test_a_known_layout_in_parquet_or_geopackage_lists_its_unread_columns_as_csv
     assert layer.ignored_columns == csv_layer.ignored_columns != []
     assert f"columns not loaded: {', '.join(layer.ignored_columns)}" in report.summary()
     assert (layer.rows_read, len(dataset.events)) == (csv_layer.rows_read, csv_layer.rows_accepted)
+
+
+def test_the_columns_a_mapping_does_not_read_are_listed_as_not_loaded():
+    _, report = read_dataset(
+        REAL / "gtd_renamed_columns.csv", mapping=_mapping_of("gtd_renamed_columns.csv")
+    )
+    (layer,) = report.layers
+    assert layer.ignored_columns == ["Region", "Wounded", "Target_type", "Weapon_type", "Motive"]
+    assert "columns not loaded: Region, Wounded, Target_type" in report.summary()
