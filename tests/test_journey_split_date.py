@@ -26,7 +26,7 @@ GTD_RENAMED = Path(__file__).parent / "data" / "real" / "gtd_renamed_columns.csv
 NONE = "(not in this table)"
 
 
-def test_a_gtd_table_with_a_split_date_is_guessed_confirmed_and_mapped(page, server):
+def test_a_gtd_table_with_a_split_date_is_guessed_confirmed_and_mapped(page, server):  # noqa: F811
     page.goto(server.url)
     map_frame(page)
     page.get_by_role("link", name="Your data").click()
