@@ -96,6 +96,31 @@ def _dates(cells: pd.DataFrame, name: str, notes: list[str]) -> pd.Series:
     return dates
 
 
+#: A coordinate written with a decimal comma, as a spreadsheet set to a European locale
+#: re-saves one (``36,2021``).  No coordinate needs a thousands separator (|x| <= 180), so
+#: one comma between digits can only be the decimal mark.
+_DECIMAL_COMMA = r"\s*[-+]?\d{1,3},\d+\s*"
+
+
+def _coordinate(cells: pd.DataFrame, name: str, notes: list[str]) -> pd.Series | float:
+    """A latitude or longitude column, a decimal comma read as a point (noted once)."""
+    if name not in cells:
+        return np.nan
+    values = cells[name]
+    if values.dtype.kind in "fiu":  # typed formats (Parquet, Excel) hold numbers already
+        return values
+    text = values.astype("string")
+    comma = text.str.fullmatch(_DECIMAL_COMMA).fillna(False).astype(bool)
+    if not comma.any():
+        return values
+    note = (
+        f"{name}: {int(comma.sum()):,} value{'s' if comma.sum() != 1 else ''} written with a "
+        f"decimal comma ({text[comma].iloc[0].strip()}) read as a decimal point"
+    )
+    notes.append(note)
+    return values.astype(object).where(~comma, text.str.replace(",", ".", regex=False))
+
+
 #: ACLED ``time_precision`` → our date precision.
 ACLED_DATE_PRECISION = {"1": "day", "2": "week", "3": "month"}
 #: ACLED ``geo_precision`` → our location precision.
@@ -154,8 +179,8 @@ def from_acled(cells: pd.DataFrame) -> Mapped:
     )
     out[Column.PLACE_NAME] = _column(cells, "location")
     out[Column.COUNTRY] = _column(cells, "country")
-    out[Column.LATITUDE] = cells.get("latitude", np.nan)
-    out[Column.LONGITUDE] = cells.get("longitude", np.nan)
+    out[Column.LATITUDE] = _coordinate(cells, "latitude", notes)
+    out[Column.LONGITUDE] = _coordinate(cells, "longitude", notes)
     out[Column.LOCATION_PRECISION] = _code(cells, "geo_precision", ACLED_LOCATION_PRECISION)
     out[Column.FATALITIES] = cells.get("fatalities", pd.NA)
     out[Column.DESCRIPTION] = _column(cells, "notes")
@@ -222,8 +247,8 @@ def from_ucdp(cells: pd.DataFrame) -> Mapped:
     out[Column.ASSOC_ACTORS] = ucdp_side_parties(_column(cells, "side_a"), _column(cells, "side_b"))
     out[Column.PLACE_NAME] = _column(cells, "where_coordinates")
     out[Column.COUNTRY] = _column(cells, "country")
-    out[Column.LATITUDE] = cells.get("latitude", np.nan)
-    out[Column.LONGITUDE] = cells.get("longitude", np.nan)
+    out[Column.LATITUDE] = _coordinate(cells, "latitude", notes)
+    out[Column.LONGITUDE] = _coordinate(cells, "longitude", notes)
     out[Column.LOCATION_PRECISION] = _code(cells, "where_prec", UCDP_LOCATION_PRECISION)
     out[Column.FATALITIES] = cells.get("best", pd.NA)
     out[Column.DESCRIPTION] = _column(cells, "dyad_name")
@@ -302,8 +327,8 @@ def from_gtd(cells: pd.DataFrame) -> Mapped:
     city = _column(cells, "city")
     out[Column.PLACE_NAME] = city.where(city.astype("string").str.strip() != "Unknown")
     out[Column.COUNTRY] = _column(cells, "country_txt")
-    out[Column.LATITUDE] = cells.get("latitude", np.nan)
-    out[Column.LONGITUDE] = cells.get("longitude", np.nan)
+    out[Column.LATITUDE] = _coordinate(cells, "latitude", notes)
+    out[Column.LONGITUDE] = _coordinate(cells, "longitude", notes)
     out[Column.LOCATION_PRECISION] = _code(cells, "specificity", GTD_LOCATION_PRECISION)
     out[Column.FATALITIES] = cells.get("nkill", pd.NA)
     out[Column.DESCRIPTION] = _column(cells, "summary")

@@ -10,6 +10,7 @@ row differently must say why here.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -35,6 +36,7 @@ CORPUS = {
         },
     ),
     "acled_semicolon_resaved.csv": ("ACLED", 3, 2, {"actor1: required, but empty": 1}),
+    "acled_semicolon_decimal_comma.csv": ("ACLED", 3, 3, {}),
     "acled_older_ally_actor.csv": ("ACLED (older upper-case layout)", 3, 3, {}),
     "acled_middle_east_2016_2018.csv": ("ACLED (older upper-case layout)", 3, 3, {}),
     "gtd_layout_syria.csv": (
@@ -257,3 +259,26 @@ def test_the_columns_a_mapping_does_not_read_are_listed_as_not_loaded():
     (layer,) = report.layers
     assert layer.ignored_columns == ["Region", "Wounded", "Target_type", "Weapon_type", "Motive"]
     assert "columns not loaded: Region, Wounded, Target_type" in report.summary()
+
+
+def test_an_acled_export_re_saved_with_semicolons_and_decimal_commas_loads_every_row():
+    dataset, report = read_dataset(REAL / "acled_semicolon_decimal_comma.csv")
+    (layer,) = report.layers
+    assert (layer.delimiter, layer.rows_accepted, layer.rows_rejected) == (";", 3, 0)
+    events = dataset.events.set_index("id")
+    assert list(events.date_start) == [pd.Timestamp(f"2016-12-{d}") for d in (13, 14, 15)]
+    # 36,1989 is 36.1989, not a rejection, and the report says how it was read
+    assert (events.loc["SYR900201"].latitude, events.loc["SYR900201"].longitude) == (
+        36.1989,
+        37.1422,
+    )
+    assert any("decimal comma (36,1989)" in note for note in report.notes)
+    # the quoted cell's "; " separates two sources; the Windows-1252 quotes read as quotes
+    first = events.loc["SYR900201"]
+    assert [s["publisher"] for s in json.loads(first.sources)] == [
+        "SYNTHETIC Monitor",
+        "SYNTHETIC Agency",
+    ]
+    assert "export’s “curly” quotes and a semicolon; inside" in first.description
+    assert "data_id" not in layer.ignored_columns  # it stands in for a blank event_id_cnty
+    assert layer.ignored_columns[:2] == ["iso", "year"]
