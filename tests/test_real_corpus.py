@@ -55,6 +55,8 @@ CORPUS = {
     "gtd_renamed_columns.csv": ("mapped", 4, 4, {}),
     # real UCDP GED rows (CC BY 4.0), also the geocoding benchmark's sample
     "ged_syria_places.csv": ("UCDP GED", 2000, 2000, {}),
+    # real UCDP candidate GED rows from four continents (CC BY 4.0)
+    "ged_candidate_world_sample.csv": ("UCDP GED", 20, 20, {}),
     "gdelt1_events_headerless.tsv": (
         "GDELT",
         4,
