@@ -16,6 +16,9 @@ their count of columns: see :func:`gdelt_headers_for`).
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -232,6 +235,40 @@ UCDP_USED = (
 )
 
 
+#: One citation of GED's ``source_article``: ``"Publisher,YYYY-MM-DD,Headline"`` (the first
+#: ``,date,`` ends the publisher; a headline may hold commas and quotes of its own).
+_GED_CITATION = re.compile(
+    r"(?P<publisher>[^\n]+?),(?P<date>\d{4}-\d{2}-\d{2}),(?P<title>.*)", re.S
+)
+#: Between two citations: the closing quote of one, ``;``, the opening quote of the next.
+_GED_BETWEEN = re.compile(r'"\s*;\s*"')
+
+
+def _ged_citations(value: object) -> object:
+    """GED's ``source_article`` as a JSON list of sources (publisher, date, title).
+
+    GED writes each citation quoted, ``"SOHR,2016-01-01,Human losses in Shekh Meskin"``,
+    several joined by ``;``.  Read as plain text, the whole citation would be a publisher
+    (and a caption would list headlines as publishers).  A cell not in that form is left as
+    it is, for the usual reading of sources (``;``-separated names or links).
+    """
+    text = _text(value)
+    if not (text.startswith('"') and text.endswith('"')):
+        return value if text else None
+    sources = []
+    for part in _GED_BETWEEN.split(text[1:-1]):
+        match = _GED_CITATION.fullmatch(part.strip())
+        if match is None:
+            return value
+        source = {"publisher": html.unescape(match["publisher"]).strip()}
+        source["date"] = match["date"]
+        title = html.unescape(match["title"]).strip()
+        if title:
+            source["title"] = title
+        sources.append(source)
+    return json.dumps(sources, ensure_ascii=False)
+
+
 def from_ucdp(cells: pd.DataFrame) -> Mapped:
     """UCDP GED's layout (:data:`UCDP_USED`) as our columns; fatalities low–high in notes."""
     notes: list[str] = []
@@ -252,7 +289,7 @@ def from_ucdp(cells: pd.DataFrame) -> Mapped:
     out[Column.LOCATION_PRECISION] = _code(cells, "where_prec", UCDP_LOCATION_PRECISION)
     out[Column.FATALITIES] = cells.get("best", pd.NA)
     out[Column.DESCRIPTION] = _column(cells, "dyad_name")
-    out[Column.SOURCES] = _column(cells, "source_article")
+    out[Column.SOURCES] = _per_distinct(_column(cells, "source_article"), _ged_citations)
     out[Column.STATUS] = "reported"
     low, high = _column(cells, "low").astype("string"), _column(cells, "high").astype("string")
     out[Column.NOTES] = (

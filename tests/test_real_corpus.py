@@ -10,6 +10,7 @@ row differently must say why here.
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from pathlib import Path
@@ -284,3 +285,54 @@ def test_an_acled_export_re_saved_with_semicolons_and_decimal_commas_loads_every
     assert "export’s “curly” quotes and a semicolon; inside" in first.description
     assert "data_id" not in layer.ignored_columns  # it stands in for a blank event_id_cnty
     assert layer.ignored_columns[:2] == ["iso", "year"]
+
+
+def test_ged_citations_become_sources_with_their_publisher_date_and_headline():
+    dataset, _ = read_dataset(REAL / "ged_syria_places.csv")
+    sources = [s for cell in dataset.events.sources for s in json.loads(cell)]
+    publishers = Counter(s["publisher"] for s in sources)
+    # "SOHR,2016-01-01,Human losses in Shekh Meskin" is a citation of SOHR, not a publisher
+    assert publishers.most_common(2) == [("SOHR", 2240), ("Airwars", 208)]
+    assert all(set(s) <= {"publisher", "date", "title"} and "date" in s for s in sources)
+    first = json.loads(dataset.events.set_index("id").sources.iloc[0])
+    assert first[0]["publisher"] == "SOHR" and first[0]["date"].startswith("2016-")
+    # a headline's own commas and quotes stay in the headline (seen in the candidate file)
+    world, _ = read_dataset(REAL / "ged_candidate_world_sample.csv")
+    (sayghan,) = json.loads(world.events.set_index("id").sources.loc["628272"])
+    assert sayghan == {
+        "publisher": "Etilaat Roz",
+        "date": "2026-05-06",
+        "title": '"Afghan Republican Front": A Taliban member was killed in an attack in '
+        "Sayghan, Bamyan.",
+    }
+
+
+def test_a_ged_source_not_written_as_a_citation_is_read_as_plain_sources():
+    # the hand-written fixture writes "Source one; Source two", with no date
+    dataset, _ = read_dataset(Path(__file__).parent / "data" / "ucdp_ged.csv")
+    assert json.loads(dataset.events.sources.iloc[0]) == [
+        {"publisher": "Synthetic fixture source 1"},
+        {"publisher": "Second source 1"},
+    ]
+
+
+def test_only_a_coordinate_with_one_decimal_comma_is_read_as_a_number(tmp_path):
+    # the export tool's layout, comma-separated, its coordinates quoted with decimal commas
+    lines = (REAL / "acled_export_tool_2021.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    lat, lon = header.index("latitude"), header.index("longitude")
+    rows = []
+    for line, (y, x) in zip(lines[1:3], [("36,2021", "37,1343"), ("36,2,1", "37.1")], strict=True):
+        cells = next(iter(pd.read_csv(io.StringIO(f"{lines[0]}\n{line}"), dtype=str).itertuples()))
+        cells = ["" if pd.isna(c) else str(c) for c in cells[1:]]
+        cells[lat], cells[lon] = y, x
+        rows.append(",".join(f'"{c}"' for c in cells))
+    path = tmp_path / "acled.csv"
+    path.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
+    dataset, report = read_dataset(path)
+    assert list(dataset.events.latitude) == [36.2021]
+    # two commas is no coordinate: rejected for it, not guessed
+    assert [(p.row, p.column) for p in report.problems] == [(3, "latitude")]
+    assert any(
+        "latitude: 1 value written with a decimal comma (36,2021)" in n for n in report.notes
+    )
