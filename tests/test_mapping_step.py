@@ -129,3 +129,28 @@ def test_a_table_with_one_date_column_is_guessed_as_one_column():
     assert [at.selectbox(key=f"map_date_{p}").value for p in ("year", "month", "day")] == [
         "(not in this table)"
     ] * 3
+
+
+def test_a_saved_mapping_with_a_split_date_fills_the_form_and_keeps_a_split_last_date():
+    saved = json.loads((GTD_RENAMED.parent / "gtd_renamed_columns.mapping.json").read_text())
+    # the last possible date split too (the form splits only the first): kept as saved
+    saved["columns"]["date_end"] = ["Year", "Month"]
+    at = _upload(GTD_RENAMED)
+    at.file_uploader[1].set_value(("gtd.mapping.json", json.dumps(saved).encode(), "text/plain"))
+    at = at.run()
+    assert not at.exception
+    assert at.radio(key="map_date_form").value == "Split over year, month and day columns"
+    assert at.text_input(key="const_sources").value == SOURCE
+    assert any(
+        "Last possible date: Year / Month, from the saved mapping" in c.value for c in at.caption
+    )
+    at = _load(at)
+    assert not at.exception and not at.error
+    opened = _opened(at)
+    assert json.loads(opened.mapping_json)["columns"]["date_end"] == ["Year", "Month"]
+    # 13 December 2016 may have happened until the end of its month
+    first = opened.dataset.events.iloc[0]
+    assert (first.date_start, first.date_end) == (
+        pd.Timestamp("2016-12-13"),
+        pd.Timestamp("2016-12-31"),
+    )

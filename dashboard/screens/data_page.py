@@ -38,6 +38,7 @@ K_MAPPING_FILE = "mapping_upload"
 K_COUNTRY_QUESTION = "country_question"  # a CountryQuestion while the page asks
 K_COUNTRY = "upload_country"
 K_PREVIEW = "upload_preview"  # (file id, TablePreview or None, error or None) of the last upload
+K_FORM_OF = "mapping_form_of"  # (upload, saved mapping) file ids the mapping form was filled from
 NONE = "(not in this table)"
 DAY_ORDER = {
     "Decide from the data (day first when it cannot tell)": None,
@@ -217,6 +218,29 @@ def _country(code: str) -> str:
     return f"{name} ({code})" if name else code
 
 
+def _form_keys() -> list[str]:
+    """The session-state keys of the mapping form's widgets."""
+    keys = [f"map_{column.value}" for column, _ in MAPPING_FIELDS]
+    keys += [f"map_{Column.DATE_START.value}", "map_date_form", "map_day_first"]
+    keys += [f"map_date_{part}" for part, _ in DATE_PARTS]
+    return keys + [f"const_{column.value}" for column in CONSTANT_FIELDS]
+
+
+def _fill_form_from(file_id: str, saved_id: str | None) -> None:
+    """Let the form show this upload's guess, or the saved mapping just chosen.
+
+    A widget keeps its value across reruns and ignores a new default: without this, a
+    saved mapping chosen after the form was drawn (or the next file's guess) would not
+    show.  Its keys are dropped once per upload and saved mapping, so each widget starts
+    again from the default the form gives it.
+    """
+    source = (file_id, saved_id)
+    if st.session_state.get(K_FORM_OF) != source:
+        for key in _form_keys():
+            st.session_state.pop(key, None)
+        st.session_state[K_FORM_OF] = source
+
+
 def _date_fields(
     mapping: ColumnMapping, options: list[str]
 ) -> tuple[str | tuple[str, ...] | None, str | None]:
@@ -285,12 +309,15 @@ def _mapping_step(file_id: str, file_name: str, data: bytes, preview: TablePrevi
     saved = st.file_uploader("Use a saved mapping (JSON)", key=K_MAPPING_FILE)
     headers = preview.headers
     mapping = suggest_mapping(headers, preview.rows)
+    used = None
     if saved is not None:
         try:
             check_upload_name(saved.name)
             mapping = mapping_from_bytes(saved.getvalue(), path=saved.name)
+            used = saved.file_id
         except DataError as error:
             st.error(md_text(error))
+    _fill_form_from(file_id, used)
     with st.form("mapping"):
         options = [NONE, *headers]
         chosen: dict[str, str | tuple[str, ...]] = {}
