@@ -16,6 +16,9 @@ their count of columns: see :func:`gdelt_headers_for`).
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,6 +99,31 @@ def _dates(cells: pd.DataFrame, name: str, notes: list[str]) -> pd.Series:
     return dates
 
 
+#: A coordinate written with a decimal comma, as a spreadsheet set to a European locale
+#: re-saves one (``36,2021``).  No coordinate needs a thousands separator (|x| <= 180), so
+#: one comma between digits can only be the decimal mark.
+_DECIMAL_COMMA = r"\s*[-+]?\d{1,3},\d+\s*"
+
+
+def _coordinate(cells: pd.DataFrame, name: str, notes: list[str]) -> pd.Series | float:
+    """A latitude or longitude column, a decimal comma read as a point (noted once)."""
+    if name not in cells:
+        return np.nan
+    values = cells[name]
+    if values.dtype.kind in "fiu":  # typed formats (Parquet, Excel) hold numbers already
+        return values
+    text = values.astype("string")
+    comma = text.str.fullmatch(_DECIMAL_COMMA).fillna(False).astype(bool)
+    if not comma.any():
+        return values
+    note = (
+        f"{name}: {int(comma.sum()):,} value{'s' if comma.sum() != 1 else ''} written with a "
+        f"decimal comma ({text[comma].iloc[0].strip()}) read as a decimal point"
+    )
+    notes.append(note)
+    return values.astype(object).where(~comma, text.str.replace(",", ".", regex=False))
+
+
 #: ACLED ``time_precision`` → our date precision.
 ACLED_DATE_PRECISION = {"1": "day", "2": "week", "3": "month"}
 #: ACLED ``geo_precision`` → our location precision.
@@ -154,8 +182,8 @@ def from_acled(cells: pd.DataFrame) -> Mapped:
     )
     out[Column.PLACE_NAME] = _column(cells, "location")
     out[Column.COUNTRY] = _column(cells, "country")
-    out[Column.LATITUDE] = cells.get("latitude", np.nan)
-    out[Column.LONGITUDE] = cells.get("longitude", np.nan)
+    out[Column.LATITUDE] = _coordinate(cells, "latitude", notes)
+    out[Column.LONGITUDE] = _coordinate(cells, "longitude", notes)
     out[Column.LOCATION_PRECISION] = _code(cells, "geo_precision", ACLED_LOCATION_PRECISION)
     out[Column.FATALITIES] = cells.get("fatalities", pd.NA)
     out[Column.DESCRIPTION] = _column(cells, "notes")
@@ -207,6 +235,40 @@ UCDP_USED = (
 )
 
 
+#: One citation of GED's ``source_article``: ``"Publisher,YYYY-MM-DD,Headline"`` (the first
+#: ``,date,`` ends the publisher; a headline may hold commas and quotes of its own).
+_GED_CITATION = re.compile(
+    r"(?P<publisher>[^\n]+?),(?P<date>\d{4}-\d{2}-\d{2}),(?P<title>.*)", re.S
+)
+#: Between two citations: the closing quote of one, ``;``, the opening quote of the next.
+_GED_BETWEEN = re.compile(r'"\s*;\s*"')
+
+
+def _ged_citations(value: object) -> object:
+    """GED's ``source_article`` as a JSON list of sources (publisher, date, title).
+
+    GED writes each citation quoted, ``"SOHR,2016-01-01,Human losses in Shekh Meskin"``,
+    several joined by ``;``.  Read as plain text, the whole citation would be a publisher
+    (and a caption would list headlines as publishers).  A cell not in that form is left as
+    it is, for the usual reading of sources (``;``-separated names or links).
+    """
+    text = _text(value)
+    if not (text.startswith('"') and text.endswith('"')):
+        return value if text else None
+    sources = []
+    for part in _GED_BETWEEN.split(text[1:-1]):
+        match = _GED_CITATION.fullmatch(part.strip())
+        if match is None:
+            return value
+        source = {"publisher": html.unescape(match["publisher"]).strip()}
+        source["date"] = match["date"]
+        title = html.unescape(match["title"]).strip()
+        if title:
+            source["title"] = title
+        sources.append(source)
+    return json.dumps(sources, ensure_ascii=False)
+
+
 def from_ucdp(cells: pd.DataFrame) -> Mapped:
     """UCDP GED's layout (:data:`UCDP_USED`) as our columns; fatalities low–high in notes."""
     notes: list[str] = []
@@ -222,12 +284,12 @@ def from_ucdp(cells: pd.DataFrame) -> Mapped:
     out[Column.ASSOC_ACTORS] = ucdp_side_parties(_column(cells, "side_a"), _column(cells, "side_b"))
     out[Column.PLACE_NAME] = _column(cells, "where_coordinates")
     out[Column.COUNTRY] = _column(cells, "country")
-    out[Column.LATITUDE] = cells.get("latitude", np.nan)
-    out[Column.LONGITUDE] = cells.get("longitude", np.nan)
+    out[Column.LATITUDE] = _coordinate(cells, "latitude", notes)
+    out[Column.LONGITUDE] = _coordinate(cells, "longitude", notes)
     out[Column.LOCATION_PRECISION] = _code(cells, "where_prec", UCDP_LOCATION_PRECISION)
     out[Column.FATALITIES] = cells.get("best", pd.NA)
     out[Column.DESCRIPTION] = _column(cells, "dyad_name")
-    out[Column.SOURCES] = _column(cells, "source_article")
+    out[Column.SOURCES] = _per_distinct(_column(cells, "source_article"), _ged_citations)
     out[Column.STATUS] = "reported"
     low, high = _column(cells, "low").astype("string"), _column(cells, "high").astype("string")
     out[Column.NOTES] = (
@@ -302,8 +364,8 @@ def from_gtd(cells: pd.DataFrame) -> Mapped:
     city = _column(cells, "city")
     out[Column.PLACE_NAME] = city.where(city.astype("string").str.strip() != "Unknown")
     out[Column.COUNTRY] = _column(cells, "country_txt")
-    out[Column.LATITUDE] = cells.get("latitude", np.nan)
-    out[Column.LONGITUDE] = cells.get("longitude", np.nan)
+    out[Column.LATITUDE] = _coordinate(cells, "latitude", notes)
+    out[Column.LONGITUDE] = _coordinate(cells, "longitude", notes)
     out[Column.LOCATION_PRECISION] = _code(cells, "specificity", GTD_LOCATION_PRECISION)
     out[Column.FATALITIES] = cells.get("nkill", pd.NA)
     out[Column.DESCRIPTION] = _column(cells, "summary")

@@ -98,6 +98,8 @@ SYNONYMS: dict[Column, tuple[str, ...]] = {
         "sidea",
         "gname",
         "groupname",
+        # GTD's gname as the many notebooks that rename GTD's columns call it
+        "group",
         "perpetrator",
         "who",
         "party",
@@ -193,6 +195,18 @@ class ColumnMapping:
         present = {str(h).strip() for h in headers}
         named = [h for ours in self.columns for h in self.headers_of(ours)]
         return [h for h in named if h.strip() not in present]
+
+    def unread_headers(self, headers: Iterable[object]) -> tuple[str, ...]:
+        """The table's headers this mapping reads nothing from, in table order.
+
+        They are listed in the load report as not loaded, as a known layout's are.
+
+        >>> ColumnMapping({"date_start": ("Y", "M"), "actor1": "Who"}).unread_headers(
+        ...     ["Y", "M", "Who", "Wounded"])
+        ('Wounded',)
+        """
+        named = {h.strip() for ours in self.columns for h in self.headers_of(ours)}
+        return tuple(str(h) for h in headers if str(h).strip() not in named)
 
     def gaps(self) -> list[Column]:
         """The columns a row needs that this mapping neither maps nor gives a value."""

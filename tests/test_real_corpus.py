@@ -10,6 +10,8 @@ row differently must say why here.
 
 from __future__ import annotations
 
+import io
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 
 from geo.io import read_dataset
 from geo.layouts import GDELT1_COLUMNS, GDELT2_COLUMNS
-from geo.mapping import ColumnMapping
+from geo.mapping import ColumnMapping, read_mapping
 
 REAL = Path(__file__).parent / "data" / "real"
 GDELT_SCHEMAS = Path(__file__).parent / "data" / "real" / "schemas"
@@ -35,6 +37,7 @@ CORPUS = {
         },
     ),
     "acled_semicolon_resaved.csv": ("ACLED", 3, 2, {"actor1: required, but empty": 1}),
+    "acled_semicolon_decimal_comma.csv": ("ACLED", 3, 3, {}),
     "acled_older_ally_actor.csv": ("ACLED (older upper-case layout)", 3, 3, {}),
     "acled_middle_east_2016_2018.csv": ("ACLED (older upper-case layout)", 3, 3, {}),
     "gtd_layout_syria.csv": (
@@ -48,8 +51,13 @@ CORPUS = {
             "longitude: required, but empty": 1,
         },
     ),
+    # read through the mapping the app's mapping step saves for it (a date split over
+    # Year/Month/Day, a source for every row)
+    "gtd_renamed_columns.csv": ("mapped", 4, 4, {}),
     # real UCDP GED rows (CC BY 4.0), also the geocoding benchmark's sample
     "ged_syria_places.csv": ("UCDP GED", 2000, 2000, {}),
+    # real UCDP candidate GED rows from four continents (CC BY 4.0)
+    "ged_candidate_world_sample.csv": ("UCDP GED", 20, 20, {}),
     "gdelt1_events_headerless.tsv": (
         "GDELT",
         4,
@@ -65,8 +73,18 @@ CORPUS = {
 }
 
 
+def _mapping_of(name: str) -> ColumnMapping | None:
+    """The mapping a corpus file in no known layout is read through (``X.mapping.json``)."""
+    path = REAL / f"{Path(name).stem}.mapping.json"
+    return read_mapping(path) if path.is_file() else None
+
+
 def test_the_corpus_lists_every_file_and_each_has_its_source():
-    tables = {p.name for p in REAL.iterdir() if p.is_file() and not p.name.endswith(".md")}
+    tables = {
+        p.name
+        for p in REAL.iterdir()
+        if p.is_file() and not p.name.endswith((".md", ".mapping.json"))
+    }
     assert tables == set(CORPUS)
     for name in tables:
         source = (REAL / f"{Path(name).stem}.source.md").read_text(encoding="utf-8")
@@ -76,7 +94,7 @@ def test_the_corpus_lists_every_file_and_each_has_its_source():
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_each_corpus_file_loads_with_every_row_accepted_or_rejected_for_its_reason(name):
     layout, read, accepted, reasons = CORPUS[name]
-    dataset, report = read_dataset(REAL / name)
+    dataset, report = read_dataset(REAL / name, mapping=_mapping_of(name))
     (layer,) = report.layers
     assert layer.layout == layout
     assert (layer.rows_read, layer.rows_accepted) == (read, accepted)
@@ -204,3 +222,117 @@ def test_a_ged_side_of_several_parties_lets_each_party_find_its_events(tmp_path)
     events = read_dataset(path)[0].events
     found = filter_events(events, Filters.make(actors=["Sham Legion"]))
     assert list(found["id"]) == ["UCDP1"]
+
+
+def _as_binary(csv: Path, suffix: str, folder: Path) -> Path:
+    """The CSV's cells, all as text, saved as Parquet or as a GeoPackage of points."""
+    import geopandas as gpd
+
+    cells = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    out = folder / f"{csv.stem}{suffix}"
+    if suffix == ".parquet":
+        cells.to_parquet(out)
+    else:
+        lon = pd.to_numeric(cells.filter(regex="(?i)^longitude$").iloc[:, 0])
+        lat = pd.to_numeric(cells.filter(regex="(?i)^latitude$").iloc[:, 0])
+        points = gpd.points_from_xy(lon, lat)
+        # a layer named as QGIS names an export, not after one of ours
+        gpd.GeoDataFrame(cells, geometry=points, crs=4326).to_file(out, layer="acled_export")
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+@pytest.mark.parametrize("name", ["acled_older_ally_actor.csv", "acled_export_tool_2021.csv"])
+def test_a_known_layout_in_parquet_or_geopackage_lists_its_unread_columns_as_csv_does(
+    name, suffix, tmp_path
+):
+    _, from_csv = read_dataset(REAL / name)
+    dataset, report = read_dataset(_as_binary(REAL / name, suffix, tmp_path))
+    (csv_layer,), (layer,) = from_csv.layers, report.layers
+    assert layer.layout == csv_layer.layout
+    assert layer.ignored_columns == csv_layer.ignored_columns != []
+    assert f"columns not loaded: {', '.join(layer.ignored_columns)}" in report.summary()
+    assert (layer.rows_read, len(dataset.events)) == (csv_layer.rows_read, csv_layer.rows_accepted)
+
+
+def test_the_columns_a_mapping_does_not_read_are_listed_as_not_loaded():
+    _, report = read_dataset(
+        REAL / "gtd_renamed_columns.csv", mapping=_mapping_of("gtd_renamed_columns.csv")
+    )
+    (layer,) = report.layers
+    assert layer.ignored_columns == ["Region", "Wounded", "Target_type", "Weapon_type", "Motive"]
+    assert "columns not loaded: Region, Wounded, Target_type" in report.summary()
+
+
+def test_an_acled_export_re_saved_with_semicolons_and_decimal_commas_loads_every_row():
+    dataset, report = read_dataset(REAL / "acled_semicolon_decimal_comma.csv")
+    (layer,) = report.layers
+    assert (layer.delimiter, layer.rows_accepted, layer.rows_rejected) == (";", 3, 0)
+    events = dataset.events.set_index("id")
+    assert list(events.date_start) == [pd.Timestamp(f"2016-12-{d}") for d in (13, 14, 15)]
+    # 36,1989 is 36.1989, not a rejection, and the report says how it was read
+    assert (events.loc["SYR900201"].latitude, events.loc["SYR900201"].longitude) == (
+        36.1989,
+        37.1422,
+    )
+    assert any("decimal comma (36,1989)" in note for note in report.notes)
+    # the quoted cell's "; " separates two sources; the Windows-1252 quotes read as quotes
+    first = events.loc["SYR900201"]
+    assert [s["publisher"] for s in json.loads(first.sources)] == [
+        "SYNTHETIC Monitor",
+        "SYNTHETIC Agency",
+    ]
+    assert "export’s “curly” quotes and a semicolon; inside" in first.description
+    assert "data_id" not in layer.ignored_columns  # it stands in for a blank event_id_cnty
+    assert layer.ignored_columns[:2] == ["iso", "year"]
+
+
+def test_ged_citations_become_sources_with_their_publisher_date_and_headline():
+    dataset, _ = read_dataset(REAL / "ged_syria_places.csv")
+    sources = [s for cell in dataset.events.sources for s in json.loads(cell)]
+    publishers = Counter(s["publisher"] for s in sources)
+    # "SOHR,2016-01-01,Human losses in Shekh Meskin" is a citation of SOHR, not a publisher
+    assert publishers.most_common(2) == [("SOHR", 2240), ("Airwars", 208)]
+    assert all(set(s) <= {"publisher", "date", "title"} and "date" in s for s in sources)
+    first = json.loads(dataset.events.set_index("id").sources.iloc[0])
+    assert first[0]["publisher"] == "SOHR" and first[0]["date"].startswith("2016-")
+    # a headline's own commas and quotes stay in the headline (seen in the candidate file)
+    world, _ = read_dataset(REAL / "ged_candidate_world_sample.csv")
+    (sayghan,) = json.loads(world.events.set_index("id").sources.loc["628272"])
+    assert sayghan == {
+        "publisher": "Etilaat Roz",
+        "date": "2026-05-06",
+        "title": '"Afghan Republican Front": A Taliban member was killed in an attack in '
+        "Sayghan, Bamyan.",
+    }
+
+
+def test_a_ged_source_not_written_as_a_citation_is_read_as_plain_sources():
+    # the hand-written fixture writes "Source one; Source two", with no date
+    dataset, _ = read_dataset(Path(__file__).parent / "data" / "ucdp_ged.csv")
+    assert json.loads(dataset.events.sources.iloc[0]) == [
+        {"publisher": "Synthetic fixture source 1"},
+        {"publisher": "Second source 1"},
+    ]
+
+
+def test_only_a_coordinate_with_one_decimal_comma_is_read_as_a_number(tmp_path):
+    # the export tool's layout, comma-separated, its coordinates quoted with decimal commas
+    lines = (REAL / "acled_export_tool_2021.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    lat, lon = header.index("latitude"), header.index("longitude")
+    rows = []
+    for line, (y, x) in zip(lines[1:3], [("36,2021", "37,1343"), ("36,2,1", "37.1")], strict=True):
+        cells = next(iter(pd.read_csv(io.StringIO(f"{lines[0]}\n{line}"), dtype=str).itertuples()))
+        cells = ["" if pd.isna(c) else str(c) for c in cells[1:]]
+        cells[lat], cells[lon] = y, x
+        rows.append(",".join(f'"{c}"' for c in cells))
+    path = tmp_path / "acled.csv"
+    path.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
+    dataset, report = read_dataset(path)
+    assert list(dataset.events.latitude) == [36.2021]
+    # two commas is no coordinate: rejected for it, not guessed
+    assert [(p.row, p.column) for p in report.problems] == [(3, "latitude")]
+    assert any(
+        "latitude: 1 value written with a decimal comma (36,2021)" in n for n in report.notes
+    )

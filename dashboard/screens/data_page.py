@@ -38,6 +38,7 @@ K_MAPPING_FILE = "mapping_upload"
 K_COUNTRY_QUESTION = "country_question"  # a CountryQuestion while the page asks
 K_COUNTRY = "upload_country"
 K_PREVIEW = "upload_preview"  # (file id, TablePreview or None, error or None) of the last upload
+K_FORM_OF = "mapping_form_of"  # (upload, saved mapping) file ids the mapping form was filled from
 NONE = "(not in this table)"
 DAY_ORDER = {
     "Decide from the data (day first when it cannot tell)": None,
@@ -45,10 +46,18 @@ DAY_ORDER = {
     "Month first: 03/04/2016 is 4 March": False,
 }
 
+DATE_ONE = "In one column"
+DATE_SPLIT = "Split over year, month and day columns"
+#: The parts of a date split over columns, year first, as the mapping step offers them.
+DATE_PARTS: tuple[tuple[str, str], ...] = (
+    ("year", "Year column"),
+    ("month", "Month column"),
+    ("day", "Day column"),
+)
+
 #: The columns offered in the mapping step, in the order a person thinks of them, each with
-#: a word on what it is for.
+#: a word on what it is for (the date, which may be split over columns, comes before them).
 MAPPING_FIELDS: tuple[tuple[Column, str], ...] = (
-    (Column.DATE_START, "The day of the event, or the first day it may have happened on."),
     (Column.DATE_END, "The last day it may have happened on (blank: the same day)."),
     (Column.LATITUDE, "In degrees, north positive."),
     (Column.LONGITUDE, "In degrees, east positive."),
@@ -209,6 +218,84 @@ def _country(code: str) -> str:
     return f"{name} ({code})" if name else code
 
 
+def _form_keys() -> list[str]:
+    """The session-state keys of the mapping form's widgets."""
+    keys = [f"map_{column.value}" for column, _ in MAPPING_FIELDS]
+    keys += [f"map_{Column.DATE_START.value}", "map_date_form", "map_day_first"]
+    keys += [f"map_date_{part}" for part, _ in DATE_PARTS]
+    return keys + [f"const_{column.value}" for column in CONSTANT_FIELDS]
+
+
+def _fill_form_from(file_id: str, saved_id: str | None) -> None:
+    """Let the form show this upload's guess, or the saved mapping just chosen.
+
+    A widget keeps its value across reruns and ignores a new default: without this, a
+    saved mapping chosen after the form was drawn (or the next file's guess) would not
+    show.  Its keys are dropped once per upload and saved mapping, so each widget starts
+    again from the default the form gives it.
+    """
+    source = (file_id, saved_id)
+    if st.session_state.get(K_FORM_OF) != source:
+        for key in _form_keys():
+            st.session_state.pop(key, None)
+        st.session_state[K_FORM_OF] = source
+
+
+def _date_fields(
+    mapping: ColumnMapping, options: list[str]
+) -> tuple[str | tuple[str, ...] | None, str | None]:
+    """The date part of the mapping form: one column, or year, month and day columns.
+
+    Returns what the form maps onto ``date_start`` (a header, a tuple of headers year
+    first, or None) and what is wrong with the choice, in the screen's words (None: nothing).
+    The guess (``mapping``) sets which form is chosen and the columns shown.
+    """
+    guess = mapping.columns.get(Column.DATE_START.value)
+    split_guess = () if guess is None or isinstance(guess, str) else tuple(guess)
+    st.markdown("**The date**")
+    form = st.radio(
+        "How the table writes each row's date",
+        [DATE_ONE, DATE_SPLIT],
+        index=1 if split_guess else 0,
+        key="map_date_form",
+        horizontal=True,
+        help=(
+            "Split: a month or day of 0 or blank means unknown (as the Global Terrorism "
+            "Database writes it); such a row spans its month or year."
+        ),
+    )
+    single = guess if isinstance(guess, str) else None
+    one = st.selectbox(
+        f"{column_label(Column.DATE_START)} (one column)",
+        options,
+        index=options.index(single) if single in options else 0,
+        key=f"map_{Column.DATE_START.value}",
+        help="The day of the event, or the first day it may have happened on.",
+    )
+    parts: dict[str, str] = {}
+    for (part, label), box in zip(DATE_PARTS, st.columns(len(DATE_PARTS)), strict=True):
+        at = [p for p, _ in DATE_PARTS].index(part)
+        part_guess = split_guess[at] if at < len(split_guess) else None
+        value = box.selectbox(
+            f"{label} (split date)",
+            options,
+            index=options.index(part_guess) if part_guess in options else 0,
+            key=f"map_date_{part}",
+        )
+        if value != NONE:
+            parts[part] = value
+    if form == DATE_ONE:
+        return (None if one == NONE else one), None
+    if "year" not in parts:
+        return None, "A date split over columns needs its Year column."
+    if "day" in parts and "month" not in parts:
+        return None, "A date split over columns needs its Month column when it has a Day column."
+    chosen = tuple(parts[p] for p, _ in DATE_PARTS if p in parts)
+    if len(set(chosen)) < len(chosen):
+        return None, "The Year, Month and Day of a split date must be different columns."
+    return chosen, None
+
+
 def _mapping_step(file_id: str, file_name: str, data: bytes, preview: TablePreview) -> None:
     st.subheader("Which column is which?")
     st.markdown(
@@ -222,18 +309,33 @@ def _mapping_step(file_id: str, file_name: str, data: bytes, preview: TablePrevi
     saved = st.file_uploader("Use a saved mapping (JSON)", key=K_MAPPING_FILE)
     headers = preview.headers
     mapping = suggest_mapping(headers, preview.rows)
+    used = None
     if saved is not None:
         try:
             check_upload_name(saved.name)
             mapping = mapping_from_bytes(saved.getvalue(), path=saved.name)
+            used = saved.file_id
         except DataError as error:
             st.error(md_text(error))
+    _fill_form_from(file_id, used)
     with st.form("mapping"):
         options = [NONE, *headers]
-        chosen: dict[str, str] = {}
+        chosen: dict[str, str | tuple[str, ...]] = {}
+        date, date_problem = _date_fields(mapping, options)
+        if date is not None:
+            chosen[Column.DATE_START.value] = date
         left, right = st.columns(2)
         for i, (column, hint) in enumerate(MAPPING_FIELDS):
             guess = mapping.columns.get(column.value)
+            if isinstance(guess, tuple):
+                # a saved mapping's last date split over columns is kept as it is: the form
+                # splits only the first date (the end of a range is rarely split)
+                chosen[column.value] = guess
+                (left if i % 2 == 0 else right).caption(
+                    f"{column_label(column)}: {md_text(' / '.join(guess))}, from the saved "
+                    "mapping (edit the file to change it)."
+                )
+                continue
             box = (left if i % 2 == 0 else right).selectbox(
                 column_label(column),
                 options,
@@ -268,6 +370,9 @@ def _mapping_step(file_id: str, file_name: str, data: bytes, preview: TablePrevi
         mime="application/json",
     )
     if submitted:
+        if date_problem:
+            st.error(date_problem)
+            return
         missing = still_needed(built)
         if missing:
             st.error(missing)

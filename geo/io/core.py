@@ -239,6 +239,8 @@ def _mapped(table: RawTable, mapping: ColumnMapping) -> tuple[RawTable, list[str
             "used instead"
         )
         cells = table.as_read
+    # the file's columns the mapping names nothing onto are reported as not loaded
+    unread = mapping.unread_headers(cells.columns)
     cells, date_notes = mapping.apply(cells, path=table.path)
     positioned = {Column.LATITUDE.value, Column.LONGITUDE.value} & set(mapping.columns)
     # shapes (GeoJSON, shapefile) place rows unless the mapping names coordinate columns
@@ -249,7 +251,7 @@ def _mapped(table: RawTable, mapping: ColumnMapping) -> tuple[RawTable, list[str
         geometry=geometry,
         layout=MAPPED_LAYOUT,
         as_read=None,
-        unread_columns=(),
+        unread_columns=unread,
         notes=(),
     )
     return mapped, notes + date_notes

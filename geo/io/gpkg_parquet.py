@@ -9,6 +9,7 @@ GDAL expect of a table, rather than the generic GEOMETRY (see :func:`declared_ty
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ import shapely
 
 from geo.io.limits import UploadLimits, check_rows
 from geo.io.tables import as_ours, iso_dates, layer_from_name, table_from_frame
-from geo.layouts import detect_layout
+from geo.layouts import detect_layout, unread_columns
 from geo.problems import DataError
 from geo.raw import RawTable
 from geo.schema import LAYER_SPECS, FieldType, Layer, LayerSpec
@@ -61,7 +62,11 @@ def read_gpkg(
             raise DataError(path, f"layer {name} is not readable: {exc}") from exc
         if declared.startswith("Multi") and isinstance(frame, gpd.GeoDataFrame):
             frame = frame.set_geometry(_single_parts(frame.geometry.to_numpy()))
-        tables[target] = table_from_frame(path, frame)
+        table = table_from_frame(path, frame)
+        # an events table in a known layout (ACLED saved from QGIS...) is read as that
+        # layout, as from CSV: its position from its latitude/longitude, its other columns
+        # listed as not loaded
+        tables[target] = as_ours(table) if target is Layer.EVENTS else table
     return tables
 
 
@@ -85,7 +90,20 @@ def read_parquet(
 ) -> dict[Layer, RawTable]:
     """A Parquet file as the layer asked for, else the one its name says, else events."""
     target = layer or layer_from_name(path) or Layer.EVENTS
-    return {target: as_ours(_parquet_table(path, LAYER_SPECS[target], limits))}
+    table = as_ours(_parquet_table(path, LAYER_SPECS[target], limits))
+    layout = detect_layout(table.as_read.columns) if table.as_read is not None else None
+    if layout is not None:
+        # only the layout's own columns were read (a wide export stays small in memory):
+        # the others are named from the file's schema, as a CSV's report names them
+        table = replace(table, unread_columns=unread_columns(layout, _schema_names(path)))
+    return {target: table}
+
+
+def _schema_names(path: Path) -> list[str]:
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception as exc:  # pyarrow raises many types on damage
+        raise DataError(path, f"is not a readable Parquet file: {exc}") from exc
 
 
 def _parquet_table(path: Path, spec: LayerSpec, limits: UploadLimits | None = None) -> RawTable:
