@@ -1,4 +1,4 @@
-"""The code stays lint-clean (ruff, with numpy docstring rules), and no test is timed.
+"""The code stays lint-clean (ruff, with numpy docstring rules), and no test is timed."""
 
 from __future__ import annotations
 
