@@ -6,6 +6,7 @@ and requests), ``payloads.py`` (injection payloads).
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -36,6 +37,23 @@ def pytest_collection_modifyitems(config, items):
     ]
     if unmarked:
         raise pytest.UsageError("\n".join(unmarked))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _a_cache_folder_of_the_run(tmp_path_factory):
+    """Caches (the gazetteer's index, validated copies) go to a folder of this test run.
+
+    Not the user's cache: a test must not read what another run, or another version of the
+    code under test, left there.  The folder is shared by the run's processes (pytest-xdist
+    workers, the servers and commands tests start), so the gazetteer is built once per run.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "atlas-cache"
+    folder.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ATLAS_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session", autouse=True)

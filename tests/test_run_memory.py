@@ -6,6 +6,7 @@ parent doubled the memory of the run (2.4 GB at a million events, issue 15).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import main
+from geo.io.checked import FOLDER, input_key
 from tests.servers import atlas_command, atlas_run, free_port, health_ok
 
 ROWS = 100_000
@@ -82,5 +84,10 @@ def test_the_parent_of_atlas_run_holds_no_copy_of_the_table(tmp_path):
         "--data", str(table), "--port", str(port), "--no-browser", ready=lambda: health_ok(port)
     ) as running:
         parent_peak = _status_mb(running.process.pid, "VmHWM")
+    # the check left a validated copy, which the dashboard's first visitor reads back
+    copy = (
+        Path(os.environ["ATLAS_CACHE_DIR"]) / FOLDER / input_key(str(table.resolve()), None, None)
+    )
+    assert (copy / "events.parquet").is_file()
     # checked in a child: the parent never grows by the table, not even for a moment
     assert parent_peak < imported + (loaded - imported) / 2, (imported, loaded, parent_peak)
