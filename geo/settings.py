@@ -188,7 +188,7 @@ CACHE_DIR = Setting(
     "ATLAS_CACHE_DIR",
     None,
     text,
-    "the folder where the place-name index is cached between runs (default: the user's cache)",
+    "the folder of cached place-name indexes and validated tables (default: the user's cache)",
 )
 
 
