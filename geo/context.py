@@ -65,6 +65,11 @@ def _read(name: str) -> gpd.GeoDataFrame:
     return frame.set_crs(CRS) if frame.crs is None else frame.to_crs(CRS)
 
 
+def _text(value) -> str:
+    """A cell as text, "" for a missing one (GeoJSON null reads as NaN)."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def neighbourhoods() -> gpd.GeoDataFrame:
     """Aleppo's 133 neighbourhood outlines (CSR, MIT), EPSG:4326.
 
@@ -76,8 +81,16 @@ def neighbourhoods() -> gpd.GeoDataFrame:
 
 
 def story_neighbourhood_names() -> set[str]:
-    """The outlines the control table names: those the story's zones are drawn from."""
-    return set(neighbourhood_control()["neighbourhood"])
+    """The outlines the story's sources name: control rows citing a capture date by name.
+
+    Rows that stand for a group ("Old City") or are the project's assignment are left out:
+    their labels come at closer zooms.
+    """
+    control = neighbourhood_control()
+    named = control["basis"].str.startswith("capture_dates.csv") & ~control["basis"].str.endswith(
+        ": Old City"
+    )
+    return set(control.loc[named, "neighbourhood"])
 
 
 def city_context() -> gpd.GeoDataFrame:
@@ -133,7 +146,7 @@ def city_context() -> gpd.GeoDataFrame:
             {
                 "kind": "neighbourhood",
                 "name": str(hood["name"]),
-                "name_ar": str(hood["name_ar"] or ""),
+                "name_ar": _text(hood["name_ar"]),
                 "source": CSR,
                 "drawn_by_project": False,
                 "priority": (
@@ -150,7 +163,7 @@ def city_context() -> gpd.GeoDataFrame:
             {
                 "kind": "landmark",
                 "name": str(mark["name"]),
-                "name_ar": str(mark["name_ar"] or ""),
+                "name_ar": _text(mark["name_ar"]),
                 "source": f"placed by conflict-atlas at {mark['from']}",
                 "drawn_by_project": True,
                 "priority": PRIORITY_LANDMARK,
@@ -182,10 +195,26 @@ def close_gaps(geometry, *, metres: float = CLOSE_GAPS_M):
     return shapely.make_valid(closed.to_crs(CRS).iloc[0])
 
 
+#: Holes smaller than this left inside the joined outlines (squares, wide junctions) are
+#: filled: the built-up area is one fabric, not lace.
+FILL_HOLES_M2 = 40_000.0
+
+
 @lru_cache(maxsize=1)
 def built_up_area():
-    """Aleppo's built-up area (EPSG:4326): every neighbourhood outline joined, streets closed."""
-    return close_gaps(shapely.union_all(neighbourhoods().geometry.to_numpy()))
+    """Aleppo's built-up area (EPSG:4326): every neighbourhood outline joined, streets closed.
+
+    Holes under ``FILL_HOLES_M2`` (in UTM 37N) are filled; larger ones (the Queiq's valley
+    where it is wide, open land) stay open.
+    """
+    closed = close_gaps(shapely.union_all(neighbourhoods().geometry.to_numpy()))
+    metric = gpd.GeoSeries([closed], crs=CRS).to_crs("EPSG:32637").iloc[0]
+    polygons = []
+    for polygon in shapely.get_parts(metric):
+        holes = [r for r in polygon.interiors if shapely.Polygon(r).area >= FILL_HOLES_M2]
+        polygons.append(shapely.Polygon(polygon.exterior, holes))
+    filled = shapely.union_all(polygons)
+    return shapely.make_valid(gpd.GeoSeries([filled], crs="EPSG:32637").to_crs(CRS).iloc[0])
 
 
 def neighbourhood_control(path: Path = CONTROL) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,26 +35,42 @@ WINDOW = (37.0, 36.05, 37.35, 36.35)
 DECIMALS = 6
 
 #: The Queiq through the city, north to south, as (longitude, latitude).  Drawn by the
-#: project along the open corridor that the neighbourhood outlines leave for the river
-#: (the Public Park; west of Bustan al-Qasr; between al-Ansari/al-Sukkari and Karm
-#: al-Daadaa/Sheikh Saeed; past al-Ramouseh).  Schematic: about ±300 m.
+#: project along the open corridor that the neighbourhood outlines leave for the river:
+#: from the Public Park south-west between al-Muhafaza and al-Jamiliyeh, south between
+#: al-Kawakbi and al-Feid, down the wide valley west of Bustan al-Zahra and Bustan
+#: al-Qasr, through the narrow gap between al-Ansari/al-Sukkari and Karm al-Daadaa, past
+#: Sheikh Saeed and between the Ramouseh industrial districts.  Where the corridor is a
+#: street-wide gap (al-Sukkari/Karm al-Daadaa, al-Kawakbi/al-Feid) the line takes its middle.
+#: Schematic: about ±100 m across the corridor; no source we may use holds the river's line.
 QUEIQ = [
-    (37.14464, 36.21251),
-    (37.14679, 36.20675),
-    (37.14729, 36.20099),
-    (37.14357, 36.19857),
-    (37.13750, 36.19523),
-    (37.13786, 36.19062),
-    (37.13964, 36.18717),
-    (37.14286, 36.18429),
-    (37.14550, 36.18227),
-    (37.14621, 36.17795),
-    (37.14629, 36.17421),
-    (37.14357, 36.17162),
-    (37.14107, 36.16845),
-    (37.14214, 36.16413),
-    (37.14393, 36.15894),
-    (37.14464, 36.15376),
+    (37.14661, 36.21503),
+    (37.14313, 36.21107),
+    (37.13997, 36.20801),
+    (37.13649, 36.20495),
+    (37.13444, 36.20214),
+    (37.13458, 36.20049),
+    (37.13519, 36.19908),
+    (37.13665, 36.19602),
+    (37.13680, 36.19296),
+    (37.13744, 36.18990),
+    (37.13870, 36.18735),
+    (37.14028, 36.18505),
+    (37.14533, 36.18269),
+    (37.14617, 36.18242),
+    (37.14710, 36.18151),
+    (37.14753, 36.18053),
+    (37.14743, 36.17900),
+    (37.14730, 36.17726),
+    (37.14720, 36.17600),
+    (37.14700, 36.17454),
+    (37.14620, 36.17300),
+    (37.14565, 36.17200),
+    (37.14533, 36.17019),
+    (37.14300, 36.16584),
+    (37.14350, 36.16095),
+    (37.14267, 36.15850),
+    (37.14083, 36.15555),
+    (37.13950, 36.15145),
 ]
 
 
@@ -82,7 +99,8 @@ def neighbourhoods(path: Path) -> list[dict]:
             _feature(
                 {
                     "name": str(row["NAME"]).strip(),
-                    "name_ar": str(row["NAME_A"]).strip(),
+                    # one outline (al-Besel) has no Arabic name in the source
+                    "name_ar": "" if pd.isna(row["NAME_A"]) else str(row["NAME_A"]).strip(),
                     "csr_id": int(row["Id"]),
                 },
                 geometry,
