@@ -1,11 +1,11 @@
 """Drawing control zones from dated district captures, where no front-line polygon exists.
 
-Method (nearest district): each located district is given the area nearer to it than to
-any other located district (its Voronoi cell), clipped to the hull of all districts widened
-by a margin.  A side's zone on a day is the union of the cells of the districts it held
-that day.  The line between two sides is so the midline between their nearest districts:
-its error is about half the spacing of the districts, which is why every zone drawn this
-way states its uncertainty.
+Method (neighbourhood outlines): a side's zone on a day is the union of the outlines of the
+neighbourhoods it still held that day (:func:`held_outlines`, :func:`outline_zone`), with
+the streets between joined outlines closed and cut to the city's built-up area.  Its edges
+are the outlines' edges: where a front ran through a neighbourhood it is drawn at the
+outline, which is why every zone drawn this way states its uncertainty.  Areas quoted
+against reported figures are measured in an equal-area CRS (:data:`EQUAL_AREA_CRS`).
 """
 
 from __future__ import annotations
@@ -29,25 +29,6 @@ class DatedShape:
     valid_to: pd.Timestamp
     geometry: BaseGeometry
     districts: tuple[str, ...]
-
-
-def district_cells(points: gpd.GeoSeries, *, margin_m: float) -> gpd.GeoSeries:
-    """The Voronoi cell of each point, clipped to the points' hull widened by ``margin_m``.
-
-    ``points`` is in EPSG:4326; the cells are computed in the local UTM zone (metres) and
-    returned in EPSG:4326 with the points' index.
-    """
-    metric_crs = points.estimate_utm_crs()
-    projected = points.to_crs(metric_crs)
-    outline = shapely.convex_hull(shapely.multipoints(projected.to_numpy())).buffer(margin_m)
-    cells = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(projected.to_numpy()), extend_to=outline)
-    )
-    ordered = []
-    for point in projected:
-        cell = next(c for c in cells if c.contains(point))
-        ordered.append(shapely.intersection(cell, outline))
-    return gpd.GeoSeries(ordered, index=points.index, crs=metric_crs).to_crs(CRS)
 
 
 def shrinking_zone(

@@ -176,6 +176,9 @@ REPORTED = {
     "2016-12-14": ("area", "enclave ~2.5 km²"),
 }
 
+#: A zone's notes name the neighbourhoods it holds when there are at most this many.
+MAX_NAMES_IN_NOTES = 12
+
 ENCLAVE_METHOD = (
     "Neighbourhood method: the enclave on a day is the union of the neighbourhood outlines "
     "(Columbia Center for Spatial Research's map of Aleppo's neighbourhoods, MIT) that the "
@@ -282,10 +285,14 @@ def build_zones(reference: Path, places: gpd.GeoDataFrame) -> pd.DataFrame:
         day = f"{shape.valid_from:%Y-%m-%d}"
         area = equal_area_km2(shape.geometry)
         share = 100 * (1 - area / first_area)
-        names = ", ".join(shape.districts)
+        held = (
+            ", ".join(shape.districts)
+            if len(shape.districts) <= MAX_NAMES_IN_NOTES
+            else f"{len(shape.districts)} (listed in neighbourhood_control.csv)"
+        )
         notes = (
             f"Drawn area {area:.1f} km²; the government holds {share:.0f} % of the enclave's "
-            f"drawn area on 15 Nov ({first_area:.1f} km²). Neighbourhoods held: {names}."
+            f"drawn area on 15 Nov ({first_area:.1f} km²). Neighbourhoods held: {held}."
         )
         sources = list(capture_sources)
         if day in REPORTED:
