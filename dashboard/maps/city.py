@@ -188,10 +188,21 @@ class ZoomRules(MacroElement):
 
 
 def _within_reach(data: Dataset) -> bool:
-    reach = shapely.box(*REACH)
-    for layer in DATASET_LAYERS:
+    """True when some feature's bounds overlap ``REACH`` (small layers first: events last)."""
+    west, south, east, north = REACH
+    order = sorted(DATASET_LAYERS, key=lambda layer: str(layer) == "events")
+    for layer in order:
         frame = data.layer(layer)
-        if len(frame) and frame.geometry.notna().any() and frame.intersects(reach).any():
+        if not len(frame):
+            continue
+        bounds = shapely.bounds(frame.geometry.to_numpy())  # NaN for a missing shape
+        hits = (
+            (bounds[:, 0] <= east)
+            & (bounds[:, 2] >= west)
+            & (bounds[:, 1] <= north)
+            & (bounds[:, 3] >= south)
+        )
+        if hits.any():
             return True
     return False
 
