@@ -1,11 +1,11 @@
 """Drawing control zones from dated district captures, where no front-line polygon exists.
 
-Method (nearest district): each located district is given the area nearer to it than to
-any other located district (its Voronoi cell), clipped to the hull of all districts widened
-by a margin.  A side's zone on a day is the union of the cells of the districts it held
-that day.  The line between two sides is so the midline between their nearest districts:
-its error is about half the spacing of the districts, which is why every zone drawn this
-way states its uncertainty.
+Method (neighbourhood outlines): a side's zone on a day is the union of the outlines of the
+neighbourhoods it still held that day (:func:`held_outlines`, :func:`outline_zone`), with
+the streets between joined outlines closed and cut to the city's built-up area.  Its edges
+are the outlines' edges: where a front ran through a neighbourhood it is drawn at the
+outline, which is why every zone drawn this way states its uncertainty.  Areas quoted
+against reported figures are measured in an equal-area CRS (:data:`EQUAL_AREA_CRS`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.context import outline_part
 from geo.schema import CRS
 
 
@@ -28,25 +29,6 @@ class DatedShape:
     valid_to: pd.Timestamp
     geometry: BaseGeometry
     districts: tuple[str, ...]
-
-
-def district_cells(points: gpd.GeoSeries, *, margin_m: float) -> gpd.GeoSeries:
-    """The Voronoi cell of each point, clipped to the points' hull widened by ``margin_m``.
-
-    ``points`` is in EPSG:4326; the cells are computed in the local UTM zone (metres) and
-    returned in EPSG:4326 with the points' index.
-    """
-    metric_crs = points.estimate_utm_crs()
-    projected = points.to_crs(metric_crs)
-    outline = shapely.convex_hull(shapely.multipoints(projected.to_numpy())).buffer(margin_m)
-    cells = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(projected.to_numpy()), extend_to=outline)
-    )
-    ordered = []
-    for point in projected:
-        cell = next(c for c in cells if c.contains(point))
-        ordered.append(shapely.intersection(cell, outline))
-    return gpd.GeoSeries(ordered, index=points.index, crs=metric_crs).to_crs(CRS)
 
 
 def shrinking_zone(
@@ -86,3 +68,79 @@ def area_km2(geometry: BaseGeometry) -> float:
     """The area of an EPSG:4326 geometry in square kilometres (in its local UTM zone)."""
     series = gpd.GeoSeries([geometry], crs=CRS)
     return float(series.to_crs(series.estimate_utm_crs()).area.iloc[0] / 1e6)
+
+
+#: The coordinate grid of the bundled files (7 decimals, as geo.io writes GeoJSON).
+GRID = 1e-7
+
+
+def held_outlines(
+    outlines: gpd.GeoDataFrame, control: pd.DataFrame, *, side: str
+) -> gpd.GeoDataFrame:
+    """The outline (or half outline) of each control-table row held by ``side``.
+
+    ``outlines``: neighbourhood outlines (EPSG:4326, columns ``name``, ``geometry``; a name
+    may have several outlines).  ``control``: :func:`geo.context.neighbourhood_control`'s
+    table.  Returns one row per control row (``neighbourhood``, ``lost_on``, ``part``,
+    ``geometry``), EPSG:4326, indexed ``name`` or ``name (part)``.
+    """
+    rows = control[control["held_by"] == side]
+    by_name = outlines.dissolve(by="name").geometry
+    records, index = [], []
+    for _, row in rows.iterrows():
+        whole = by_name.loc[row["neighbourhood"]]
+        records.append(
+            {
+                "neighbourhood": row["neighbourhood"],
+                "lost_on": row["lost_on"],
+                "part": row["part"],
+                "geometry": outline_part(whole, row["part"]),
+            }
+        )
+        label = row["neighbourhood"] + (f" ({row['part']})" if row["part"] else "")
+        index.append(label)
+    return gpd.GeoDataFrame(records, index=pd.Index(index, name="name"), crs=CRS)
+
+
+def outline_zone(
+    held: gpd.GeoDataFrame,
+    *,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    within: BaseGeometry,
+    close,
+) -> list[DatedShape]:
+    """A side's zone as it lost outlines: one shape per day on which it lost some.
+
+    ``held``: :func:`held_outlines` (EPSG:4326, with ``lost_on``).  Each shape is the union
+    of the outlines still held, passed through ``close`` (a function that fills the streets
+    between joined outlines, e.g. :func:`geo.context.close_gaps`), cut to ``within`` (the
+    built-up area) and to the day before's shape, so that a zone never gains ground.  Days
+    are as in :func:`shrinking_zone`: an outline lost on day D is outside the shape for D.
+    """
+    lost_on = held["lost_on"]
+    plain = shrinking_zone(held.geometry, lost_on, start=start, end=end)
+    shapes: list[DatedShape] = []
+    previous = within
+    for shape in plain:
+        # cut to the day before's shape pulled in by ten times the writers' rounding (about
+        # 0.1 m), so that the written, rounded shape still lies inside the written day before
+        inside = shapely.buffer(previous, -10 * GRID, join_style="mitre")
+        geometry = shapely.make_valid(shapely.intersection(close(shape.geometry), inside))
+        # keep polygons only: the cut can leave slivers of lines and points on the edges
+        geometry = shapely.union_all(
+            [g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")]
+        )
+        shapes.append(DatedShape(shape.valid_from, shape.valid_to, geometry, shape.districts))
+        previous = geometry
+    return shapes
+
+
+#: An equal-area CRS for areas quoted against reported figures: WGS 84 / NSIDC EASE-Grid
+#: 2.0 Global (cylindrical equal-area), so a km² is a km² wherever the zone lies.
+EQUAL_AREA_CRS = "EPSG:6933"
+
+
+def equal_area_km2(geometry: BaseGeometry) -> float:
+    """The area of an EPSG:4326 geometry in km², measured in ``EQUAL_AREA_CRS``."""
+    return float(gpd.GeoSeries([geometry], crs=CRS).to_crs(EQUAL_AREA_CRS).area.iloc[0] / 1e6)

@@ -22,11 +22,19 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from geo.context import (  # noqa: E402
+    CLOSE_GAPS_M,
+    CONTROL,
+    built_up_area,
+    close_gaps,
+    neighbourhood_control,
+    neighbourhoods,
+)
 from geo.io import write_layer  # noqa: E402
 from geo.raw import RawTable  # noqa: E402
 from geo.schema import LAYER_SPECS, Column, Layer  # noqa: E402
 from geo.validation import validate_table  # noqa: E402
-from geo.zones import area_km2, district_cells, shrinking_zone  # noqa: E402
+from geo.zones import area_km2, equal_area_km2, held_outlines, outline_zone  # noqa: E402
 
 STORY = ROOT / "geo" / "data" / "aleppo_2016"
 BASEMAP = ROOT / "geo" / "data" / "basemap"
@@ -157,41 +165,51 @@ def build_places(reference: Path) -> pd.DataFrame:
 
 # --- zones ----------------------------------------------------------------------------
 
-#: Districts used to draw east Aleppo, with the day the government took each (None: held
-#: by the government, or the YPG, throughout).  The Citadel's point stands for the Old City
-#: around it (the Citadel itself stayed in government hands).
-ALEPPO_DISTRICTS = {
-    "masaken_hanano": ("opposition", "2016-11-26"),
-    "tariq_al_bab": ("opposition", "2016-12-02"),
-    "al_shaar": ("opposition", "2016-12-06"),
-    "aleppo_citadel": ("opposition", "2016-12-07"),
-    "sheikh_saeed": ("opposition", "2016-12-12"),
-    "bustan_al_qasr": ("opposition", "2016-12-13"),
-    "al_sukkari": ("opposition", "2016-12-14"),
-    "al_mashhad": ("opposition", "2016-12-22"),
-    "al_ansari": ("opposition", "2016-12-22"),
-    "al_amiriyah": ("opposition", "2016-12-22"),
-    "salahuddin": ("opposition", "2016-12-22"),
-    "ramouseh_crossing": ("government", None),
-    "hamdaniyah": ("government", None),
-    "new_aleppo": ("government", None),
-    "aleppo_university": ("government", None),
-    "sheikh_maqsood": ("ypg", None),
+#: What the reference timeline (timeline.csv) reports of the enclave, by day: the share of
+#: the former rebel-held east that the government held, or the enclave's area.
+REPORTED = {
+    "2016-12-02": ("share", "govt holds ~60% of former rebel area"),
+    "2016-12-06": ("share", ">70% of former rebel-held Aleppo under govt control"),
+    "2016-12-07": ("share", "~75% of east Aleppo in govt hands"),
+    "2016-12-12": ("share", "rebels lose ~90% of former area"),
+    "2016-12-13": ("area", "rebels squeezed into ~3.5 km²"),
+    "2016-12-14": ("area", "enclave ~2.5 km²"),
 }
-MARGIN_M = 1500.0
+
+#: A zone's notes name the neighbourhoods it holds when there are at most this many.
+MAX_NAMES_IN_NOTES = 12
 
 ENCLAVE_METHOD = (
-    "Nearest-district method: each located Aleppo district (estimated points, ±1–1.5 km) gets "
-    "the area nearer to it than to any other (Voronoi cells, computed in UTM 37N), clipped to "
-    f"the districts' hull widened by {MARGIN_M / 1000:g} km. The enclave on a day is the union "
-    "of the cells of the districts the opposition still held, by the capture dates in "
-    "aleppo_capture_dates.csv (a district taken on day D is outside from D)."
+    "Neighbourhood method: the enclave on a day is the union of the neighbourhood outlines "
+    "(Columbia Center for Spatial Research's map of Aleppo's neighbourhoods, MIT) that the "
+    "opposition still held, by geo/data/aleppo_city/neighbourhood_control.csv, with the "
+    f"streets between joined outlines closed (gaps under {2 * CLOSE_GAPS_M:g} m; the Queiq's "
+    "corridor stays open) and cut to the city's built-up area (the union of all outlines). "
+    "Each outline's day is the capture date that aleppo_capture_dates.csv gives for it; "
+    "outlines the capture dates do not name are assigned by the project to the day of the "
+    "named district beside them, and the table says which and why. Two outlines are split "
+    "in half by the project (al-Sukkari north/south, of which 'about half' fell on 14 Dec; "
+    "Salahuddin's east part). A district taken on day D is outside from D. Areas are "
+    "measured in EPSG:6933 (equal-area)."
 )
 ENCLAVE_UNCERTAINTY = (
-    "Schematic, not a surveyed front line: boundaries may be off by 1–2 km. Districts without "
-    "coordinates (Jabal Badro, Haydariyah, Sakhour, Sheikh Khodr, Karm al-Trab, Qadi Askar, "
-    "Marjeh, Bab al-Nayrab, Fardous, Zabdiyah ...) fall in the nearest located district's cell, "
-    "so their loss shows on that district's date (for example the north-east's on 26 Nov)."
+    "Not a surveyed front line: a front that ran through a neighbourhood is drawn at its "
+    "outline, so edges may be off by up to a neighbourhood (200-800 m; 1-2 km in the large "
+    "north-eastern ones). About a third of the outlines' days are the project's assignment, "
+    "not a source's (see the control table's basis column); the shares on 2, 6, 7 and 12 "
+    "Dec and the areas on 13 and 14 Dec match the reported figures within 30 % (area) and "
+    "10 points (share), and are tested."
+)
+GOVERNMENT_METHOD = (
+    "The city's built-up area (the union of the Columbia Center for Spatial Research "
+    "neighbourhood outlines, streets closed) less the opposition-held enclave and the "
+    "YPG-held districts on the day; the enclave is drawn by the neighbourhood method (see "
+    "its zone)."
+)
+YPG_METHOD = (
+    "The outlines of the districts the YPG held (Columbia Center for Spatial Research "
+    "neighbourhoods, streets closed): Sheikh Maqsood throughout, and Sheikh Fares from 28 "
+    "Nov, when capture_dates.csv records it passing to the YPG."
 )
 
 
@@ -199,37 +217,90 @@ def _source_with(base: dict, **extra) -> dict:
     return {**base, **extra}
 
 
+def check_control_against_captures(control: pd.DataFrame, reference: Path) -> None:
+    """Every control row that cites a capture_dates.csv day carries that day (and it exists)."""
+    with open(reference / "geodata" / "aleppo_capture_dates.csv", encoding="utf-8") as f:
+        days = {row["date"] for row in csv.DictReader(f)}
+    for number, row in enumerate(control.itertuples(), start=2):
+        cited = re.match(r"capture_dates\.csv (\d{4}-\d{2}-\d{2})", row.basis)
+        if cited is None:
+            continue
+        if cited.group(1) not in days:
+            raise SystemExit(f"{CONTROL}: row {number}: basis: no capture_dates.csv row {cited[1]}")
+        if pd.isna(row.lost_on) or f"{row.lost_on:%Y-%m-%d}" != cited.group(1):
+            raise SystemExit(
+                f"{CONTROL}: row {number}: lost_on: expected {cited[1]} as its basis says"
+            )
+
+
+def _timeline_sources(reference: Path) -> dict[str, dict]:
+    with open(reference / "geodata" / "timeline.csv", encoding="utf-8") as f:
+        rows = {row["date"]: row for row in csv.DictReader(f)}
+    sources = {}
+    for day, (_kind, wording) in REPORTED.items():
+        row = rows[day]
+        source = {"publisher": "Reference timeline (conflict-atlas research)", "claim": wording}
+        url = _first_url(row["sources"])
+        if url:
+            source["url"] = url
+        source["note"] = f"timeline.csv {day}, citing: {row['sources']}"
+        sources[day] = source
+    return sources
+
+
+def _ypg_zones(outlines: gpd.GeoDataFrame, control: pd.DataFrame, city) -> list[tuple]:
+    """(valid_from, valid_to, geometry, names) for the YPG's holdings, one per change."""
+    always = control[control["held_by"] == "ypg"]["neighbourhood"].tolist()
+    gained = control[control["lost_to"] == "ypg"]
+    by_name = outlines.dissolve(by="name").geometry
+    changes = sorted({OFFENSIVE_START, *gained["lost_on"]})
+    shapes = []
+    for i, day in enumerate(changes):
+        names = always + gained[gained["lost_on"] <= day]["neighbourhood"].tolist()
+        until = changes[i + 1] - pd.Timedelta(days=1) if i + 1 < len(changes) else STORY_END
+        geometry = close_gaps(shapely.union_all([by_name.loc[n] for n in names])).intersection(city)
+        shapes.append((day, until, geometry, names))
+    return shapes
+
+
 def build_zones(reference: Path, places: gpd.GeoDataFrame) -> pd.DataFrame:
-    located = places.set_index(Column.ID).loc[list(ALEPPO_DISTRICTS)]
-    cells = district_cells(gpd.GeoSeries(located.geometry, crs=places.crs), margin_m=MARGIN_M)
-    side = pd.Series({k: v[0] for k, v in ALEPPO_DISTRICTS.items()})
-    lost_on = pd.Series(
-        {k: pd.Timestamp(v[1]) for k, v in ALEPPO_DISTRICTS.items() if v[1] is not None}
+    outlines = neighbourhoods()
+    control = neighbourhood_control()
+    check_control_against_captures(control, reference)
+    city = built_up_area()
+    held = held_outlines(outlines, control, side="opposition")
+    enclave = outline_zone(
+        held, start=OFFENSIVE_START, end=STORY_END, within=city, close=close_gaps
     )
-    enclave = shrinking_zone(cells[lost_on.index], lost_on, start=OFFENSIVE_START, end=STORY_END)
-    city = shapely.union_all(cells.to_numpy())
-    ypg = cells[side == "ypg"].union_all()
-    reported = {"2016-12-13": "about 3.5 km²", "2016-12-14": "about 2.5 km²"}
+    first_area = equal_area_km2(enclave[0].geometry)
+    ypg_shapes = _ypg_zones(outlines, control, city)
+
+    def ypg_on(day: pd.Timestamp):
+        return next(g for start, until, g, _ in ypg_shapes if start <= day <= until)
+
+    reported_sources = _timeline_sources(reference)
     capture_sources = [WIKIPEDIA_OFFENSIVE, SYRIAN_OBSERVER]
     records = []
     for shape in enclave:
         day = f"{shape.valid_from:%Y-%m-%d}"
-        area = area_km2(shape.geometry)
-        names = ", ".join(
-            located.loc[list(shape.districts), Column.NAME].str.split(r" [(/-]").str[0]
+        area = equal_area_km2(shape.geometry)
+        share = 100 * (1 - area / first_area)
+        held = (
+            ", ".join(shape.districts)
+            if len(shape.districts) <= MAX_NAMES_IN_NOTES
+            else f"{len(shape.districts)} (listed in neighbourhood_control.csv)"
         )
-        notes = f"Drawn area {area:.1f} km². Districts held: {names}."
+        notes = (
+            f"Drawn area {area:.1f} km²; the government holds {share:.0f} % of the enclave's "
+            f"drawn area on 15 Nov ({first_area:.1f} km²). Neighbourhoods held: {held}."
+        )
         sources = list(capture_sources)
-        if day in reported:
-            notes += (
-                f" Sources in the reference timeline report the enclave at {reported[day]} on "
-                f"this day; the drawn shape is larger because its edges are midlines, not the "
-                "front."
-            )
-            sources = [
-                *sources,
-                _source_with(WIKIPEDIA_OFFENSIVE, claim=f"enclave {reported[day]}"),
-            ]
+        if day in REPORTED:
+            kind, wording = REPORTED[day]
+            drawn = f"{area:.1f} km²" if kind == "area" else f"{share:.0f} %"
+            notes += f" Reported on this day: {wording}; drawn: {drawn}."
+            sources.append(reported_sources[day])
+        government = city.difference(shape.geometry).difference(ypg_on(shape.valid_from))
         records.append(
             {
                 "id": f"east-aleppo-enclave-{day}",
@@ -251,19 +322,15 @@ def build_zones(reference: Path, places: gpd.GeoDataFrame) -> pd.DataFrame:
                 "controller": "Syrian government",
                 "valid_from": day,
                 "valid_to": f"{shape.valid_to:%Y-%m-%d}",
-                "method": ENCLAVE_METHOD.replace(
-                    "The enclave on a day",
-                    "This zone is the city "
-                    "outline less the enclave and the YPG-held "
-                    "district; the enclave on a day",
-                ),
+                "method": GOVERNMENT_METHOD,
                 "uncertainty": ENCLAVE_UNCERTAINTY,
                 "sources": capture_sources,
-                "notes": f"Drawn area {area_km2(city.difference(shape.geometry).difference(ypg)):.1f} km².",
-                "geometry": city.difference(shape.geometry).difference(ypg),
+                "notes": f"Drawn area {equal_area_km2(government):.1f} km² (EPSG:6933).",
+                "geometry": government,
             }
         )
     last_day = enclave[-1].valid_to + pd.Timedelta(days=1)
+    final_ypg = ypg_on(last_day)
     records.append(
         {
             "id": f"aleppo-government-{last_day:%Y-%m-%d}",
@@ -271,31 +338,33 @@ def build_zones(reference: Path, places: gpd.GeoDataFrame) -> pd.DataFrame:
             "controller": "Syrian government",
             "valid_from": f"{last_day:%Y-%m-%d}",
             "valid_to": f"{STORY_END:%Y-%m-%d}",
-            "method": "The city outline of the nearest-district method, less the YPG-held district.",
+            "method": "The city's built-up area (the union of the Columbia Center for Spatial "
+            "Research neighbourhood outlines, streets closed), less the YPG-held districts.",
             "uncertainty": ENCLAVE_UNCERTAINTY,
             "sources": capture_sources,
             "notes": "Drawn to the story's end (23 Jan 2017); control after that is not tracked here.",
-            "geometry": city.difference(ypg),
+            "geometry": city.difference(final_ypg),
         }
     )
-    records.append(
-        {
-            "id": "sheikh-maqsood-ypg",
-            "name": "Sheikh Maqsood (YPG-held)",
-            "controller": "YPG",
-            "valid_from": f"{OFFENSIVE_START:%Y-%m-%d}",
-            "valid_to": f"{STORY_END:%Y-%m-%d}",
-            "method": "The Sheikh Maqsood district's cell in the nearest-district method.",
-            "uncertainty": ENCLAVE_UNCERTAINTY,
-            "sources": [
-                place_source(
-                    "Wikipedia 'Sheikh Maqsood' (https://wiki-gateway.eudic.net/wikipedia_en/Sheikh_Maqsood.html)"
-                )
-            ],
-            "notes": "Kurdish-held through the offensive; the YPG's advances (Sheikh Fares, 28 Nov) are not drawn.",
-            "geometry": ypg,
-        }
+    sheikh_maqsood = place_source(
+        "Wikipedia 'Sheikh Maqsood' (https://wiki-gateway.eudic.net/wikipedia_en/Sheikh_Maqsood.html)"
     )
+    for i, (start, until, geometry, names) in enumerate(ypg_shapes):
+        suffix = "" if i == 0 else f"-{start:%Y-%m-%d}"
+        records.append(
+            {
+                "id": f"sheikh-maqsood-ypg{suffix}",
+                "name": " and ".join(n.removeprefix("ash-") for n in names) + " (YPG-held)",
+                "controller": "YPG",
+                "valid_from": f"{start:%Y-%m-%d}",
+                "valid_to": f"{until:%Y-%m-%d}",
+                "method": YPG_METHOD,
+                "uncertainty": ENCLAVE_UNCERTAINTY,
+                "sources": [sheikh_maqsood, *capture_sources] if i else [sheikh_maqsood],
+                "notes": "Kurdish-held through the offensive; drawn at the districts' outlines.",
+                "geometry": geometry,
+            }
+        )
     idlib, pockets = idlib_zones(reference, places)
     records.extend([idlib, pockets])
     return pd.DataFrame.from_records(records)

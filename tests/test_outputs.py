@@ -62,14 +62,31 @@ def _assert_rfc7946(document: dict) -> None:
     assert max(_decimals(c) for c in coordinates) <= 7
 
 
-def test_the_bundled_zones_are_clockwise_with_many_decimals(story):
+@pytest.fixture
+def wound_wrong(story):
+    """The story with its zones wound clockwise and given more than 7 decimals.
+
+    The bundled zones are written RFC 7946 already (counter-clockwise, 7 decimals) since
+    scripts/build_story.py rebuilt them: the writer must be shown the opposite to prove it.
+    """
+    zones = story.zones.copy()
+    zones.geometry = shapely.transform(
+        shapely.orient_polygons(zones.geometry.to_numpy(), exterior_cw=True),
+        lambda c: c + 1.23456789e-9,
+    )
+    return story.with_layers(zones=zones)
+
+
+def test_the_zones_given_to_the_writer_are_clockwise_with_many_decimals(wound_wrong):
     # the fixture the GeoJSON tests rely on: if this changes, they prove nothing
-    exteriors = [p.exterior for g in story.zones.geometry for p in getattr(g, "geoms", [g])]
+    zones = wound_wrong.zones
+    exteriors = [p.exterior for g in zones.geometry for p in getattr(g, "geoms", [g])]
     assert not any(shapely.is_ccw(ring) for ring in exteriors)
-    assert max(_decimals(c) for c in shapely.get_coordinates(story.zones.geometry).ravel()) > 7
+    assert max(_decimals(c) for c in shapely.get_coordinates(zones.geometry).ravel()) > 7
 
 
-def test_every_geojson_written_follows_rfc_7946(story, tmp_path):
+def test_every_geojson_written_follows_rfc_7946(wound_wrong, tmp_path):
+    story = wound_wrong
     layer = json.loads(
         write_layer(story.zones, tmp_path / "zones.geojson", Layer.ZONES).read_text()
     )
