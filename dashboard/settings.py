@@ -159,21 +159,21 @@ class SnapshotPreset:
         """(width, height) in CSS pixels and the pixel density.
 
         >>> SNAPSHOT_PRESETS["print"].page()
-        (1123, 794, 3.125)
+        (1123, 794, 3.123776)
         """
         if self.paper_mm is None:
             return self.width, self.height, self.scale
         width, height = (round(mm * CSS_PX_PER_MM) for mm in self.paper_mm)
-        return width, height, (self.dpi or 96) / 96
+        # the density that makes the sheet's width exactly its dots (A4 at 300 dpi: 3508)
+        dots = round(self.paper_mm[0] / 25.4 * (self.dpi or 96))
+        return width, height, round(dots / width, 6)
 
 
 SNAPSHOT_PRESETS: dict[str, SnapshotPreset] = {
     preset.name: preset
     for preset in (
         SnapshotPreset("social", "Social card, 1200×675", width=1200, height=675),
-        SnapshotPreset(
-            "print", "Print, A4 landscape at 300 dpi", paper_mm=(297.0, 210.0), dpi=300
-        ),
+        SnapshotPreset("print", "Print, A4 landscape at 300 dpi", paper_mm=(297.0, 210.0), dpi=300),
         SnapshotPreset(
             "letter", "Print, US letter landscape at 300 dpi", paper_mm=(279.4, 215.9), dpi=300
         ),

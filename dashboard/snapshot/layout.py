@@ -67,7 +67,8 @@ html body {{ box-sizing: border-box; width: 100%; padding: 14px 18px 10px; displ
   margin-top: 3px; overflow-wrap: anywhere; }}
 .leaflet-control-scale-line {{ font-size: 12px; }}
 @media (max-aspect-ratio: 1/1) {{
-  body {{ grid-template-columns: minmax(0, 1fr); grid-template-rows: auto minmax(0, 1fr) auto auto auto;
+  html body {{ grid-template-columns: minmax(0, 1fr);
+    grid-template-rows: auto minmax(0, 1fr) auto auto auto;
     grid-template-areas: "head" "map" "side" "credit" "prov"; }}
   .atlas-side {{ flex-direction: row; margin-top: 10px; max-height: 30vh; }}
   .atlas-side .atlas-legend {{ flex: 1 1 auto; columns: 2; }}
@@ -199,8 +200,7 @@ def locator_svg(
         'role="img" aria-label="Where the map lies">'
         f'<rect width="{width}" height="{height}" fill="{SEA}"/>'
         + "".join(
-            f'<path d="{d}" fill="{LAND}" stroke="#8a8a8a" stroke-width="0.6" '
-            'fill-rule="evenodd"/>'
+            f'<path d="{d}" fill="{LAND}" stroke="#8a8a8a" stroke-width="0.6" fill-rule="evenodd"/>'
             for d in countries
         )
         + "".join(
@@ -216,9 +216,7 @@ def _path(geometry, xy) -> str:
     """SVG path data for the polygons (and lines) of a shapely geometry, in inset pixels."""
     parts = []
     for part in shapely.get_parts(geometry):
-        rings = (
-            [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
-        )
+        rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
         for ring in rings:
             coords = list(ring.coords)
             if len(coords) < 2:

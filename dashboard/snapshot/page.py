@@ -170,7 +170,9 @@ def snapshot_page(
     root.html.add_child(Element(credit_html(credit_text(facts, sources))), name="atlas_credit")
     if request.provenance_footer:
         root.html.add_child(Element(caption_html(facts, sources)), name="atlas_provenance")
-    root.title = facts["title"]
+    # folium's page template writes the title unescaped: a "</title><script>" in a
+    # dataset's name would otherwise be markup
+    root.title = esc(facts["title"])
     return inline_assets(map_html(m)), facts
 
 

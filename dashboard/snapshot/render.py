@@ -205,4 +205,3 @@ def render_svg(
         f'<rect width="{width}" height="{height}" fill="#fff"/>\n{inner}\n</svg>\n'
     )
     return document.encode("utf-8")
-
