@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -158,6 +159,9 @@ def _png(request: SnapshotRequest) -> Callable[[], bytes]:
 
 
 def _mp4(request: SnapshotRequest, days: list[dt.date]) -> Callable[[], bytes]:
+    # a video is for screens: the page's CSS pixels, not a print preset's 300 dpi
+    request = replace(request, scale=1.0, dpi=None)
+
     def make() -> bytes:
         basemap_json, attribution = cache.basemap_json(), cache.basemap_attribution()
         with renderer() as browser:
@@ -276,4 +280,8 @@ def render_export_panel(ctx: RunContext, bounds: list[list[float]]) -> None:
                 key=f"download_{file_name.rsplit('.', 1)[-1]}",
                 on_click="ignore",
             )
+        st.caption(
+            f"The video shows the zones and routes of each day from {days[0]:%d %B %Y} to "
+            f"{days[-1]:%d %B %Y}, one frame a day (at most {VIDEO_MAX_FRAMES} days)."
+        )
         st.caption(f"Link to this view: {share_link(ctx)}")
