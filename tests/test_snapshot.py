@@ -134,8 +134,8 @@ def test_the_page_names_dates_sources_and_basemap_and_the_footer_the_version(sto
     html = snapshot_html(_request(story), json_text, attribution=attribution)
     dek = html[html.index('id="atlas-dek"') :]
     assert dek.startswith(
-        'id="atlas-dek">Events from 15 November 2016 to 22 December 2016 · '
-        "zones and routes as of 15 December 2016</p>"
+        'id="atlas-dek">15 November – 22 December 2016 · zones and routes as of '
+        "15 December 2016</p>"
     )
     credit = html[html.index('id="atlas-credit"') :]
     credit = credit[: credit.index("</footer>")]

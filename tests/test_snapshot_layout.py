@@ -136,7 +136,7 @@ def test_the_layout_puts_headline_dek_map_legend_scale_and_credit_in_their_place
     legend, credit = boxes["legend"], boxes["credit"]
     assert headline["text"] == story.name
     assert dek["text"] == (
-        "Events from 15 November 2016 to 22 December 2016 · zones and routes as of 13 December 2016"
+        "15 November – 22 December 2016 · zones and routes as of 13 December 2016"
     )
     assert headline["bottom"] <= dek["top"] + 1 and dek["bottom"] <= map_box["top"]
     # the legend beside the map (under it on a portrait page), never over it, on the page

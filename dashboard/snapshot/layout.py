@@ -45,8 +45,9 @@ html body {{ box-sizing: border-box; width: 100%; padding: 14px 18px 10px; displ
   column-gap: 16px; font: 14px/1.35 system-ui, "DejaVu Sans", sans-serif; color: #222; }}
 .atlas-head {{ grid-area: head; margin: 0 0 8px; }}
 .atlas-headline {{ font-size: 26px; line-height: 1.15; font-weight: 700; margin: 0; }}
-.atlas-dek {{ font-size: 15px; color: #444; margin: 3px 0 0; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }}
+/* one line where the page has room; wrapped, never cut, where it has not (the as-of day
+   is what tells a series' frames apart) */
+.atlas-dek {{ font-size: 15px; color: #444; margin: 3px 0 0; }}
 .folium-map {{ grid-area: map; position: relative !important; width: auto !important;
   height: auto !important; min-height: 0; min-width: 0; border: 1px solid #bbb; }}
 .atlas-side {{ grid-area: side; min-height: 0; overflow: hidden; display: flex;

@@ -25,7 +25,13 @@ from dashboard.maps.base import TILES
 from dashboard.maps.legend import short_attribution
 from dashboard.snapshot.request import SnapshotRequest, software
 from geo.dataset import Dataset
-from geo.filters import FILTER_FIELDS, describe_filters, filters_to_text, format_day
+from geo.filters import (
+    FILTER_FIELDS,
+    DateWindow,
+    describe_filters,
+    filters_to_text,
+    format_day,
+)
 from geo.grid import cell_size, in_bounds
 from geo.parsing import decode_json_list
 from geo.schema import DATASET_LAYERS, Column, Layer
@@ -82,11 +88,11 @@ def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> di
             counts += f" (events counted per {size:g}° cell: {len(visible):,} in view)"
     window = _window(request)
     as_of_text = format_day(as_of) if as_of is not None else "every date"
-    # one line for readers: the event filters as describe_filters says them, then the day
-    phrases = [f.describe() for f in filters.event_filters()]
-    dek = ("Events " + ", ".join(phrases) if phrases else "All events") + (
-        f" · zones and routes as of {as_of_text}"
-    )
+    # one short line for readers: the window, the day, then any other filter on events
+    others = [f.describe() for f in filters.event_filters() if not isinstance(f, DateWindow)]
+    dek = f"{compact_window(filters.start, filters.end)} · zones and routes as of {as_of_text}"
+    if others:
+        dek += " · events " + ", ".join(others)
     return {
         "title": request.title or request.dataset.name or "conflict-atlas snapshot",
         "dek": dek,
@@ -100,6 +106,32 @@ def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> di
         "link": request.link,
         "made_at": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
     }
+
+
+def compact_window(start, end) -> str:
+    """The date window as a dek says it, each month and year once.
+
+    >>> import pandas as pd
+    >>> compact_window(pd.Timestamp("2016-11-15"), pd.Timestamp("2016-12-22"))
+    '15 November – 22 December 2016'
+    >>> compact_window(pd.Timestamp("2016-12-13"), pd.Timestamp("2016-12-22"))
+    '13–22 December 2016'
+    >>> compact_window(None, None)
+    'All dates'
+    """
+    if start is None and end is None:
+        return "All dates"
+    if start is None:
+        return f"Up to {format_day(end)}"
+    if end is None:
+        return f"From {format_day(start)}"
+    if start == end:
+        return format_day(start)
+    if start.year != end.year:
+        return f"{format_day(start)} – {format_day(end)}"
+    if start.month != end.month:
+        return f"{start.day} {start:%B} – {format_day(end)}"
+    return f"{start.day}–{format_day(end)}"
 
 
 def _shortened(name: str) -> str:
