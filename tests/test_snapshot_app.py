@@ -68,7 +68,13 @@ def test_the_export_panel_downloads_an_svg_that_opens_with_its_text(page, story)
     # and it opens: the browser draws it, headline and map
     viewer = page.context.new_page()
     viewer.goto(saved.as_uri())
-    assert viewer.locator("text").count() > 20
+    assert viewer.locator("text").count() == len(texts)
+    headline = viewer.evaluate(
+        "() => { const t = document.querySelector('text'); const b = t.getBBox();"
+        " return [t.textContent, b.x, b.y, b.width]; }"
+    )
+    assert headline[0] == story.name and headline[3] > 300, "the headline drawn at the top left"
+    assert headline[1] < 40 and headline[2] < 40
     viewer.screenshot(path=ARTIFACTS / f"app-{page.size}-svg.png")
     viewer.close()
 
