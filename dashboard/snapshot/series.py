@@ -104,6 +104,7 @@ def write_mp4(
             pix_fmt_in="rgb24",
             pix_fmt_out="yuv420p",
             macro_block_size=2,
+            ffmpeg_log_level="error",  # not its note that a few frames give no rate estimate
             # the MP4 container whatever the temporary file is called; the index first, so
             # that a browser starts playing before the whole file is in
             output_params=["-f", "mp4", "-movflags", "+faststart"],
