@@ -10,8 +10,10 @@
     atlas mapping FILE [--out MAPPING.json]
     atlas export [--data PATH] [filters...] --out FILE
     atlas synth --rows N [--seed S] --out FILE.csv|FILE.parquet
-    atlas snapshot [--data PATH] [--view NAME] [filters...] [--width W] [--height H]
-                   [--scale S] [--basemap NAME] [--gif FILE] --out FILE.png|FILE.html|DIR/
+    atlas snapshot [--data PATH] [--view NAME] [filters...] [--title T] [--width W]
+                   [--height H] [--scale S] [--preset social|print|letter] [--paper WxH]
+                   [--provenance metadata|footer] [--basemap NAME] [--gif FILE]
+                   --out FILE.png|FILE.html|FILE.svg|FILE.pdf|FILE.mp4|DIR/
 
 ``--data`` defaults to the bundled story everywhere; ``--mapping FILE`` (made by the app's
 mapping step or ``atlas mapping``) reads a table in a layout the atlas does not know.
@@ -38,6 +40,7 @@ from dashboard.settings import (
     DATA,
     MAPPING,
     PUBLIC_URL,
+    SNAPSHOT_PRESETS,
     VIEW,
     settings_help,
 )
@@ -322,15 +325,32 @@ def cmd_mapping(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: What ``atlas snapshot --out`` writes, by suffix (a folder: a series of PNG frames).
+SNAPSHOT_SUFFIXES = (".png", ".html", ".svg", ".pdf", ".mp4")
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    """Write a PNG or standalone HTML snapshot, or a series of PNGs (and a GIF)."""
+    """Write a snapshot (PNG, HTML, SVG, PDF), or a series of days (PNG frames, GIF, MP4)."""
     from dashboard.snapshot import parse_series
 
     series = parse_series(args.as_of) if args.as_of and ":" in args.as_of else None
     if series is not None:
         args.as_of = None
-    request = _snapshot_request(args)
     out = Path(args.out)
+    suffix = out.suffix.lower()
+    # refused before the data is read and a browser started
+    if series is None and suffix not in SNAPSHOT_SUFFIXES[:4]:
+        if suffix == ".mp4":
+            raise ValueError("a video is a series of days: give --as-of START:END[:STEP]")
+        raise ValueError(
+            f"a snapshot is a .png, .html, .svg or .pdf file, got {out.name!r} "
+            "(a series: a folder or a .mp4 file)"
+        )
+    if series is not None and suffix not in ("", ".mp4"):
+        raise ValueError(
+            f"a series is written to a folder (--out DIR/) or a video (--out FILE.mp4), got {out}"
+        )
+    request = _snapshot_request(args)
     if series is None:
         return _write_snapshot(request, out)
     return _write_series(request, series, out, gif=args.gif)
@@ -338,11 +358,12 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def _snapshot_request(args: argparse.Namespace):
     from dashboard.maps import MAP_LAYERS
-    from dashboard.snapshot import SnapshotRequest
+    from dashboard.snapshot import SnapshotRequest, parse_paper
     from dashboard.state import Choices, ViewState, to_query
     from dashboard.views import FIT, VIEWS, fit_bounds
 
     filters = filters_from(args)
+    paper = parse_paper(args.paper) if args.paper else None
     dataset = _load(args.data, args.mapping, args.country)
     if args.view == FIT:
         shown = filter_dataset(dataset, filters)
@@ -363,17 +384,24 @@ def _snapshot_request(args: argparse.Namespace):
         layers=layers,
     )
     query = "&".join(f"{k}={v}" for k, values in to_query(state).items() for v in values)
-    return SnapshotRequest(
+    request = SnapshotRequest(
         dataset=dataset,
         filters=filters,
         bounds=bounds,
         layers=layers,
         tiles=args.basemap,
         link=f"{args.link_base.rstrip('/')}/?{query}",
+        title=args.title or "",
         width=args.width,
         height=args.height,
         scale=args.scale,
+        provenance_footer=args.provenance == "footer",
     )
+    if args.preset:
+        request = request.with_preset(args.preset)
+    if paper is not None:
+        request = request.with_paper(*paper)
+    return request
 
 
 def _basemap():
@@ -385,8 +413,7 @@ def _basemap():
 
 
 def _write_snapshot(request, out: Path) -> int:
-    from dashboard.snapshot import render_png, renderer, snapshot_html
-    from geo.io import atomic_path
+    from dashboard.snapshot import render_pdf, render_png, render_svg, renderer, snapshot_html
 
     basemap_json, attribution = _basemap()
     suffix = out.suffix.lower()
@@ -394,36 +421,41 @@ def _write_snapshot(request, out: Path) -> int:
         html = snapshot_html(request, basemap_json, attribution=attribution)
         with atomic_path(out) as tmp:
             tmp.write_text(html, encoding="utf-8")
-    elif suffix == ".png":
-        with renderer() as browser:
-            png = render_png(request, basemap_json, attribution=attribution, using=browser)
-        with atomic_path(out) as tmp:
-            tmp.write_bytes(png)
     else:
-        raise ValueError(f"a snapshot is a .png or an .html file, got {out.name!r}")
+        render = {".png": render_png, ".svg": render_svg, ".pdf": render_pdf}[suffix]
+        with renderer() as browser:
+            data = render(request, basemap_json, attribution=attribution, using=browser)
+        with atomic_path(out) as tmp:
+            tmp.write_bytes(data)
     print(f"wrote {out}", file=sys.stderr)
     return EXIT_OK
 
 
 def _write_series(request, days, out: Path, *, gif: Path | None) -> int:
-    from dashboard.snapshot import render_png, renderer, write_gif
-    from geo.io import atomic_path
+    from dashboard.snapshot import render_png, renderer, write_gif, write_mp4
 
-    if out.suffix:
-        raise ValueError(f"a series is written to a folder: give --out DIR/, got {out}")
-    out.mkdir(parents=True, exist_ok=True)
+    video = out if out.suffix.lower() == ".mp4" else None
+    if video is None:
+        out.mkdir(parents=True, exist_ok=True)
     basemap_json, attribution = _basemap()
-    frames = []
+    frames: list[Path | bytes] = []
     with renderer() as browser:
         for number, day in enumerate(days, start=1):
             png = render_png(
                 request.with_as_of(day), basemap_json, attribution=attribution, using=browser
             )
+            if video is not None:
+                frames.append(png)  # a video alone: the frames stay in memory
+                print(f"drew {day:%Y-%m-%d} ({number}/{len(days)})", file=sys.stderr)
+                continue
             frame = out / f"frame-{number:04d}-{day:%Y-%m-%d}.png"
             with atomic_path(frame) as tmp:
                 tmp.write_bytes(png)
             frames.append(frame)
             print(f"wrote {frame}", file=sys.stderr)
+    if video is not None:
+        write_mp4(frames, video)
+        print(f"wrote {video} ({len(frames)} frames, one per day)", file=sys.stderr)
     if gif is not None:
         write_gif(frames, gif)
         print(f"wrote {gif} ({len(frames)} frames)", file=sys.stderr)
@@ -617,16 +649,37 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=cmd_export)
 
     snapshot = commands.add_parser(
-        "snapshot", help="a PNG or standalone HTML of the map, with its provenance"
+        "snapshot",
+        help="the map for publication (PNG, HTML, SVG, PDF; a series: frames, GIF, MP4), "
+        "with its provenance",
     )
     add_data_argument(snapshot)
     snapshot.add_argument("--view", choices=VIEW_NAMES, default="fit", help="preset view")
     add_filter_arguments(snapshot, more_help={"as_of": "; also START:END[:STEP], a series of days"})
     # the dataset's tables, not the map's layers: naming those would import folium here
     snapshot.add_argument("--layers", metavar="L1,L2", help=",".join(DATASET_LAYERS))
+    snapshot.add_argument("--title", help="the headline (default: the dataset's name)")
     snapshot.add_argument("--width", type=int, default=1600, help="CSS pixels (default 1600)")
     snapshot.add_argument("--height", type=int, default=1000, help="CSS pixels (default 1000)")
     snapshot.add_argument("--scale", type=float, default=1.0, help="pixel density (2 = retina)")
+    snapshot.add_argument(
+        "--preset",
+        choices=list(SNAPSHOT_PRESETS),
+        help="; ".join(f"{p.name}: {p.label}" for p in SNAPSHOT_PRESETS.values())
+        + " (instead of --width/--height/--scale)",
+    )
+    snapshot.add_argument(
+        "--paper",
+        metavar="WxH",
+        help="the sheet in millimetres, e.g. 297x210 (for PDF and SVG; a PNG is laid out alike)",
+    )
+    snapshot.add_argument(
+        "--provenance",
+        choices=["metadata", "footer"],
+        default="metadata",
+        help="the full provenance in the file's metadata only (default), or also in a "
+        "small-print footer",
+    )
     snapshot.add_argument(
         "--basemap",
         choices=["offline", "osm", "carto"],
@@ -646,7 +699,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         required=True,
         metavar="FILE|DIR/",
-        help="FILE.png, FILE.html, or DIR/ with --as-of START:END[:STEP] for a series",
+        help="FILE.png, FILE.html, FILE.svg or FILE.pdf; with --as-of START:END[:STEP], "
+        "DIR/ (a PNG per day) or FILE.mp4 (a video, a frame per day)",
     )
     snapshot.set_defaults(func=cmd_snapshot)
 

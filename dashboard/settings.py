@@ -131,6 +131,61 @@ def settings_help(width: int = 79) -> str:
     return "\n".join(lines)
 
 
+# --- snapshot sizes (the CLI's --preset and the export panel's choice) -------------------
+
+#: CSS pixels per millimetre: a browser lays out a page at 96 CSS pixels per inch.
+CSS_PX_PER_MM = 96 / 25.4
+#: A snapshot's default size in CSS pixels, and the density the PNG is rendered at.
+DEFAULT_SNAPSHOT_SIZE = (1600, 1000)
+
+
+@dataclass(frozen=True)
+class SnapshotPreset:
+    """A named snapshot size: a page in CSS pixels at a pixel density, or a sheet of paper.
+
+    ``paper_mm`` (width, height) makes the page that sheet, laid out at 96 CSS pixels per
+    inch; ``dpi`` then sets the PNG's pixel density (300 dpi: 3.125 device pixels per CSS
+    pixel).  Without paper, ``width`` × ``height`` CSS pixels at ``scale``.
+    """
+
+    name: str
+    label: str
+    width: int = 0
+    height: int = 0
+    scale: float = 1.0
+    paper_mm: tuple[float, float] | None = None
+    dpi: int | None = None
+
+    def page(self) -> tuple[int, int, float]:
+        """(width, height) in CSS pixels and the pixel density.
+
+        >>> SNAPSHOT_PRESETS["print"].page()
+        (1123, 794, 3.123776)
+        """
+        if self.paper_mm is None:
+            return self.width, self.height, self.scale
+        width, height = (round(mm * CSS_PX_PER_MM) for mm in self.paper_mm)
+        # the density that makes the sheet's width exactly its dots (A4 at 300 dpi: 3508)
+        dots = round(self.paper_mm[0] / 25.4 * (self.dpi or 96))
+        return width, height, round(dots / width, 6)
+
+
+SNAPSHOT_PRESETS: dict[str, SnapshotPreset] = {
+    preset.name: preset
+    for preset in (
+        SnapshotPreset("social", "Social card, 1200×675", width=1200, height=675),
+        SnapshotPreset("print", "Print, A4 landscape at 300 dpi", paper_mm=(297.0, 210.0), dpi=300),
+        SnapshotPreset(
+            "letter", "Print, US letter landscape at 300 dpi", paper_mm=(279.4, 215.9), dpi=300
+        ),
+    )
+}
+#: The longest series the app's export panel turns into a video (one frame per day).
+VIDEO_MAX_FRAMES = 92
+#: How long each day of a series stays on screen in a GIF or MP4.
+SECONDS_PER_FRAME = 0.8
+
+
 # --- Streamlit's options ------------------------------------------------------------------
 
 

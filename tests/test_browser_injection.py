@@ -219,7 +219,7 @@ def test_the_exported_html_opened_from_disk_runs_no_payload(page, poisoned, tmp_
     assert opened > 20
     shown = " ".join(page.locator(".leaflet-tooltip, .leaflet-popup-content").all_inner_texts())
     assert any(p in shown for p in PAYLOADS)
-    assert PAYLOADS[0] in page.locator("#atlas-caption").inner_text()
+    assert PAYLOADS[0] in page.locator("#atlas-headline").inner_text()
     _shoot(page, "exported-html")
     injected = "img[onerror], svg[onload], a[href^='javascript'], .leaflet-popup-content img"
     assert page.locator(injected).count() == 0

@@ -360,12 +360,13 @@ def test_a_caption_lists_the_top_sources_and_how_many_more(story):
             filters=Filters.make(),
             bounds=[[-10, -20], [30, 40]],
             layers=("events",),
+            provenance_footer=True,
         ),
         basemap_geojson(basemap),
         attribution=attribution_text(basemap),
     )
-    caption = html[html.index('id="atlas-caption"') :]
-    caption = caption[: caption.index("</div>\n</div>") + 12]
+    caption = html[html.index('id="atlas-provenance"') :]
+    caption = caption[: caption.index("</div></div>") + 12]
     assert len(caption) < 4_000
     assert "Local outlet number 0007 of the Sahel (4)" in caption
     assert "Local outlet number 0008" not in caption

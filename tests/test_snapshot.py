@@ -93,8 +93,8 @@ def test_a_png_shows_the_zones_where_they_are_and_the_legend(story, basemap, bro
     assert len(colours) > 200, "not a blank image"
     assert _pixels_near(image, _zone_fill("Syrian opposition")) > 2_000
     assert _pixels_near(image, _zone_fill("Syrian government")) > 20_000
-    # the legend sits bottom right: its opaque event-type dots are there
-    legend = image.crop((1250, 500, 1600, 1000))
+    # the legend sits in the column right of the map: its opaque event-type dots are there
+    legend = image.crop((1330, 0, 1600, 500))
     assert _pixels_near(legend, _rgb(EVENT_TYPE_COLOURS["Battles"]), 3) > 40
     assert _pixels_near(legend, _rgb(EVENT_TYPE_COLOURS["Strategic developments"]), 3) > 40
 
@@ -129,15 +129,23 @@ def test_the_png_metadata_holds_the_filter_state_and_the_link(story, basemap, br
     assert "Natural Earth" in meta["Copyright"]
 
 
-def test_the_caption_names_dates_filters_version_and_the_sources_shown(story, basemap):
+def test_the_page_names_dates_sources_and_basemap_and_the_footer_the_version(story, basemap):
     json_text, attribution = basemap
     html = snapshot_html(_request(story), json_text, attribution=attribution)
-    caption = html[html.index('id="atlas-caption"') :]
-    assert "15 November 2016 – 22 December 2016" in caption
-    assert "zones and routes as of</b> 15 December 2016" in caption
-    assert story.content_hash() in caption
-    assert "Story source article" in caption and "Wikipedia" in caption
-    assert "Natural Earth" in caption
+    dek = html[html.index('id="atlas-dek"') :]
+    assert dek.startswith(
+        'id="atlas-dek">15 November – 22 December 2016 · zones and routes as of '
+        "15 December 2016</p>"
+    )
+    credit = html[html.index('id="atlas-credit"') :]
+    credit = credit[: credit.index("</footer>")]
+    assert "Story source article" in credit and "Wikipedia" in credit
+    assert "Natural Earth" in credit and "Map: conflict-atlas" in credit
+    footer = snapshot_html(
+        _request(story, provenance_footer=True), json_text, attribution=attribution
+    )
+    small = footer[footer.index('id="atlas-provenance"') :]
+    assert story.content_hash() in small[: small.index("</div></div>")]
 
 
 def _hostile(story):
@@ -179,8 +187,8 @@ def test_the_html_opens_offline_from_disk_shows_the_layers_and_runs_no_user_scri
         " z = 0; m.eachLayer(l => { if (l.options.className === 'atlas-event') e++;"
         " if (l.options.className === 'atlas-zone') z++; }); return [e, z]; }"
     )
-    page.locator("#atlas-caption").wait_for()
-    caption = page.locator("#atlas-caption").inner_text()
+    page.locator("#atlas-headline").wait_for()
+    caption = page.locator("#atlas-headline").inner_text()
     context.close()
     assert counts == [2, len(story.zones)]
     assert [u for u in requests if not u.startswith("file:")] == [], "nothing from the network"
@@ -282,7 +290,7 @@ def test_snapshot_writes_png_and_html_from_the_command_line(tmp_path):
         (["--as-of", "2016-12-22:2016-12-13", "--out", "x/"], "ends (2016-12-13) before it starts"),
         (["--as-of", "2016-12-13:2016-12-22:0", "--out", "x/"], "step must be at least 1 day"),
         (["--as-of", "2016-12-13:2016-12-14", "--out", "x.png"], "a series is written to a folder"),
-        (["--out", "x.jpg"], "a snapshot is a .png or an .html file"),
+        (["--out", "x.jpg"], "a snapshot is a .png, .html, .svg or .pdf file"),
     ],
 )
 def test_snapshot_refuses_bad_arguments(tmp_path, argv, message):

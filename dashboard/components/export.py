@@ -1,14 +1,19 @@
-"""The export panel beside the map: PNG, standalone HTML, and the data shown.
+"""The export panel beside the map: the view for publication, and the data shown.
 
-The events go out as CSV and as an Excel workbook: spreadsheets open a workbook's Arabic
-(or any non-Latin) text as it is, where their CSV import often garbles it.
+The view goes out as a PNG (a chosen size and density, or a preset: social card, print at
+300 dpi), as vector SVG and PDF for print, as standalone HTML, and as an MP4 video of the
+window's days (one frame per as-of day).  The events go out as CSV and as an Excel
+workbook: spreadsheets open a workbook's Arabic (or any non-Latin) text as it is, where
+their CSV import often garbles it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -16,14 +21,25 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.context import RunContext
-from dashboard.settings import PUBLIC_URL
-from dashboard.snapshot import SnapshotRequest, render_png, renderer, snapshot_html
+from dashboard.settings import PUBLIC_URL, SNAPSHOT_PRESETS, VIDEO_MAX_FRAMES
+from dashboard.snapshot import (
+    SnapshotRequest,
+    render_pdf,
+    render_png,
+    render_svg,
+    renderer,
+    snapshot_html,
+    write_mp4,
+)
 from dashboard.state import to_query
 from geo.dataset import Dataset
 from geo.io import feature_collection, to_text_table, write_dataset, write_layer
 from geo.schema import DATASET_LAYERS, LAYER_SPECS, Layer
 
 K_WIDTH, K_HEIGHT, K_SCALE = "export_width", "export_height", "export_scale"
+K_PRESET, K_FOOTER = "export_preset", "export_provenance_footer"
+#: The size choice that keeps the width, height and density typed in.
+CHOSEN_SIZE = "chosen"
 
 
 def share_link(ctx: RunContext) -> str:
@@ -89,10 +105,17 @@ def gpkg_bytes(data: Dataset) -> bytes:
         return path.read_bytes()
 
 
-def snapshot_request(ctx: RunContext, bounds: list[list[float]], size: tuple[int, int, float]):
-    """What the user sees, as a snapshot request."""
+def snapshot_request(
+    ctx: RunContext,
+    bounds: list[list[float]],
+    size: tuple[int, int, float],
+    *,
+    preset: str = CHOSEN_SIZE,
+    provenance_footer: bool = False,
+) -> SnapshotRequest:
+    """What the user sees, as a snapshot request, at ``size`` or at a named ``preset``."""
     width, height, scale = size
-    return SnapshotRequest(
+    request = SnapshotRequest(
         dataset=ctx.dataset,
         filters=ctx.state.filters(),
         bounds=bounds,
@@ -103,18 +126,53 @@ def snapshot_request(ctx: RunContext, bounds: list[list[float]], size: tuple[int
         height=height,
         scale=scale,
         state={**metadata_state(ctx), "bounds": bounds, "basemap": ctx.tiles},
+        provenance_footer=provenance_footer,
     )
+    return request if preset == CHOSEN_SIZE else request.with_preset(preset)
 
 
-def _png(request: SnapshotRequest) -> Callable[[], bytes]:
+def video_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The as-of days a video of the window shows: every day, the last ones if too many.
+
+    >>> len(video_days(dt.date(2016, 1, 1), dt.date(2016, 12, 31))) == VIDEO_MAX_FRAMES
+    True
+    """
+    first = max(start, end - dt.timedelta(days=VIDEO_MAX_FRAMES - 1))
+    return [first + dt.timedelta(days=n) for n in range((end - first).days + 1)]
+
+
+def _rendered(request: SnapshotRequest, render) -> Callable[[], bytes]:
     def make() -> bytes:
         with renderer() as browser:
-            return render_png(
+            return render(
                 request,
                 cache.basemap_json(),
                 attribution=cache.basemap_attribution(),
                 using=browser,
             )
+
+    return make
+
+
+def _png(request: SnapshotRequest) -> Callable[[], bytes]:
+    return _rendered(request, render_png)
+
+
+def _mp4(request: SnapshotRequest, days: list[dt.date]) -> Callable[[], bytes]:
+    # a video is for screens: the page's CSS pixels, not a print preset's 300 dpi
+    request = replace(request, scale=1.0, dpi=None)
+
+    def make() -> bytes:
+        basemap_json, attribution = cache.basemap_json(), cache.basemap_attribution()
+        with renderer() as browser:
+            frames = [
+                render_png(
+                    request.with_as_of(day), basemap_json, attribution=attribution, using=browser
+                )
+                for day in days
+            ]
+        with tempfile.TemporaryDirectory() as folder:
+            return write_mp4(frames, Path(folder) / "series.mp4").read_bytes()
 
     return make
 
@@ -132,17 +190,65 @@ def render_export_panel(ctx: RunContext, bounds: list[list[float]]) -> None:
     """Draw the panel; files are made only when their button is clicked."""
     name = f"atlas-{ctx.state.effective_as_of:%Y-%m-%d}"
     with st.popover("Export this view", width="content"):
-        st.caption("Snapshots carry their caption: dates, filters, sources and the link back.")
-        cols = st.columns(3)
-        width = cols[0].number_input("Width", 400, 6000, 1600, step=100, key=K_WIDTH)
-        height = cols[1].number_input("Height", 300, 6000, 1000, step=100, key=K_HEIGHT)
-        scale = cols[2].selectbox(
-            "Density", [1.0, 2.0, 3.0], key=K_SCALE, format_func=lambda s: f"{s:g}×"
+        st.caption(
+            "Laid out for publication: headline, dates, legend, scale bar and credit line. "
+            "The full provenance (filters, dataset version, the link back) is in each "
+            "file's metadata."
         )
-        request = snapshot_request(ctx, bounds, (int(width), int(height), float(scale)))
+        sizes = {
+            CHOSEN_SIZE: "Width × height below",
+            **{name: preset.label for name, preset in SNAPSHOT_PRESETS.items()},
+        }
+        preset = st.selectbox("Size", list(sizes), key=K_PRESET, format_func=sizes.__getitem__)
+        cols = st.columns(3)
+        chosen = preset == CHOSEN_SIZE
+        width = cols[0].number_input(
+            "Width", 400, 6000, 1600, step=100, key=K_WIDTH, disabled=not chosen
+        )
+        height = cols[1].number_input(
+            "Height", 300, 6000, 1000, step=100, key=K_HEIGHT, disabled=not chosen
+        )
+        scale = cols[2].selectbox(
+            "Density",
+            [1.0, 2.0, 3.0],
+            key=K_SCALE,
+            format_func=lambda s: f"{s:g}×",
+            disabled=not chosen,
+        )
+        footer = st.checkbox(
+            "Provenance in small print under the map",
+            key=K_FOOTER,
+            help="The filters, the dataset's version, the whole basemap credit and the link.",
+        )
+        request = snapshot_request(
+            ctx,
+            bounds,
+            (int(width), int(height), float(scale)),
+            preset=preset,
+            provenance_footer=footer,
+        )
+        days = video_days(ctx.state.start, ctx.state.end)
         data = visible(ctx)
         files = (
             ("PNG image", _png(request), f"{name}.png", "image/png"),
+            (
+                "SVG (vector, for print)",
+                _rendered(request, render_svg),
+                f"{name}.svg",
+                "image/svg+xml",
+            ),
+            (
+                "PDF (vector, for print)",
+                _rendered(request, render_pdf),
+                f"{name}.pdf",
+                "application/pdf",
+            ),
+            (
+                f"Video of {len(days)} days (MP4)",
+                _mp4(request, days),
+                f"atlas-{days[0]:%Y-%m-%d}-to-{days[-1]:%Y-%m-%d}.mp4",
+                "video/mp4",
+            ),
             ("Interactive HTML (works offline)", _html(request), f"{name}.html", "text/html"),
             (
                 "GeoJSON (visible layers)",
@@ -174,4 +280,8 @@ def render_export_panel(ctx: RunContext, bounds: list[list[float]]) -> None:
                 key=f"download_{file_name.rsplit('.', 1)[-1]}",
                 on_click="ignore",
             )
+        st.caption(
+            f"The video shows the zones and routes of each day from {days[0]:%d %B %Y} to "
+            f"{days[-1]:%d %B %Y}, one frame a day (at most {VIDEO_MAX_FRAMES} days)."
+        )
         st.caption(f"Link to this view: {share_link(ctx)}")
