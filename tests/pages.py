@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page
 
 MAP_IFRAME = "iframe[title*='streamlit_folium']"
@@ -17,19 +18,30 @@ COUNT = """(c) => { let n = 0; if (!window.map_div || !window.map_div.eachLayer)
   map_div.eachLayer(l => { if (l.options && l.options.className === c) n++; }); return n; }"""
 
 
-def map_frame(page: Page, layer: str = "atlas-event") -> Frame:
+def map_frame(page: Page, layer: str = "atlas-event", attempts: int = 5) -> Frame:
     """The map's frame, once Leaflet has drawn ``layer`` in it."""
-    # a change of datasets or basemap mounts a new map iframe while the old one is removed:
-    # wait until the newest one holds a drawn map, then take that one
-    page.wait_for_function(
-        """(selector) => { const all = document.querySelectorAll(selector);
-        const last = all[all.length - 1];
-        return !!(last && last.contentWindow && last.contentWindow.map_div); }""",
-        arg=MAP_IFRAME,
-    )
-    frame = page.locator(MAP_IFRAME).last.element_handle().content_frame()
-    frame.wait_for_function(f"() => ({COUNT})({layer!r}) > 0")
-    return frame
+    # A change of datasets or basemap mounts a new map iframe while the old one is removed,
+    # and Streamlit may remount it again meanwhile: take the newest one holding a drawn map,
+    # and look again when the one taken goes away before it is read.
+    for attempt in range(attempts):
+        page.wait_for_function(
+            """(selector) => { const all = document.querySelectorAll(selector);
+            const last = all[all.length - 1];
+            return !!(last && last.contentWindow && last.contentWindow.map_div); }""",
+            arg=MAP_IFRAME,
+        )
+        handle = page.locator(MAP_IFRAME).last.element_handle()
+        frame = handle.content_frame() if handle is not None else None
+        if frame is None:
+            continue  # removed between the wait and the look
+        try:
+            frame.wait_for_function(f"() => ({COUNT})({layer!r}) > 0")
+        except PlaywrightError:
+            if frame.is_detached() and attempt < attempts - 1:
+                continue
+            raise
+        return frame
+    raise AssertionError(f"no map iframe stayed long enough to be read ({attempts} tries)")
 
 
 def idle(page: Page) -> None:
