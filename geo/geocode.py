@@ -307,6 +307,8 @@ class Gazetteer:
         # (country, "") or (None, first letter) -> transliteration keys and their places;
         # filled on the first fuzzy look-up that needs it (see _fuzzy_choices).
         self._fuzzy_index: dict[tuple[str | None, str], tuple[list[str], list[list[int]]]] = {}
+        # a cached gazetteer's own names, transliterated (see to_arrays); None: folded here
+        self._name_folds: PackedStrings | None = None
         normalised: dict[str, str] = {}  # the same alternate name recurs across places
 
         def key_of(text: str) -> str:
@@ -393,6 +395,12 @@ class Gazetteer:
         for prefix, index in zip(gazetteer_index.INDEXES, self._indexes(), strict=True):
             frozen = index if isinstance(index, FrozenIndex) else FrozenIndex.from_dict(index)
             arrays.update(frozen.arrays(prefix))
+            if prefix == "names":
+                # the own names' transliterations, in the index's order: the fuzzy search of
+                # rows without a country compares with all of them, and folding 235,000
+                # names costs seconds
+                folds = [transliteration_key(key) for key, _ in frozen.items()]
+                arrays.update({f"names_folded.{k}": v for k, v in pack_strings(folds).items()})
         return arrays
 
     @classmethod
@@ -409,6 +417,11 @@ class Gazetteer:
         gazetteer._names, gazetteer._alternates, gazetteer._without_article = (
             FrozenIndex.from_arrays(arrays, prefix, places) for prefix in gazetteer_index.INDEXES
         )
+        gazetteer._name_folds = PackedStrings(
+            arrays["names_folded.blob"], arrays["names_folded.offsets"]
+        )
+        if len(gazetteer._name_folds) != len(gazetteer._names):
+            raise ValueError("names_folded: not one transliteration per own name")
         gazetteer._fuzzy_index = {}
         gazetteer._set_hints(countries, admin1)
         return gazetteer
@@ -617,27 +630,40 @@ class Gazetteer:
         (a few thousand keys for Syria).  Without: the own names of the world's places whose
         key starts with ``first``, so that a million-row table without countries stays quick.
         """
-        bucket = (code, "") if code is not None else (None, first)
+        if code is None:
+            if ("", "") not in self._fuzzy_index:  # no country is "": the mark of a pass made
+                # every first letter's bucket in one pass over the own names: a table without
+                # countries meets many first letters, and each pass costs 235,000 keys
+                buckets: dict[str, dict[str, list[int]]] = {}
+                folds = self._name_folds
+                for i, (key, held) in enumerate(self._names.items()):
+                    folded = transliteration_key(key) if folds is None else folds[i]
+                    numbers = [held] if isinstance(held, int) else held
+                    buckets.setdefault(folded[:1], {}).setdefault(folded, []).extend(numbers)
+                for letter, keys in buckets.items():
+                    self._fuzzy_index[(None, letter)] = (list(keys), list(keys.values()))
+                self._fuzzy_index[("", "")] = ([], [])
+            return self._fuzzy_index.get((None, first), ([], []))
+        bucket = (code, "")
         if bucket not in self._fuzzy_index:
             keys: dict[str, list[int]] = {}
             indexes = (self._names, self._alternates, self._without_article)
-            if code is not None and isinstance(self._names, FrozenIndex):
+            if isinstance(self._names, FrozenIndex):
                 # the cached arrays find a country's keys without reading the others
                 inside = self._places.countries_equal(code)
                 for index in indexes:
                     for key, numbers in index.keys_of_places(inside):
                         keys.setdefault(transliteration_key(key), []).extend(numbers)
-                self._fuzzy_index[bucket] = (list(keys), list(keys.values()))
-                return self._fuzzy_index[bucket]
-            for index in indexes if code is not None else indexes[:1]:
-                for key, held in index.items():
-                    for number in [held] if isinstance(held, int) else held:
-                        if code is not None and self._places[number].country_code != code:
-                            continue
-                        folded = transliteration_key(key)
-                        if code is None and not folded.startswith(first):
-                            continue
-                        keys.setdefault(folded, []).append(number)
+            else:
+                for index in indexes:
+                    for key, held in index.items():
+                        numbers = [
+                            n
+                            for n in ([held] if isinstance(held, int) else held)
+                            if self._places[n].country_code == code
+                        ]
+                        if numbers:
+                            keys.setdefault(transliteration_key(key), []).extend(numbers)
             self._fuzzy_index[bucket] = (list(keys), list(keys.values()))
         return self._fuzzy_index[bucket]
 

