@@ -76,7 +76,21 @@ class FlyTo(MacroElement):
 (function () {
   var map = {{ this._parent._parent.get_name() }};
   var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  map.flyToBounds({{ this.bounds|tojavascript }}, {duration: still ? 0 : 0.8});
+  var bounds = {{ this.bounds|tojavascript }};
+  var since = Date.now();
+  function go() {
+    // a map in a frame still being laid out has no size yet: a fit there ends at zoom 0
+    var size = map.getSize();
+    if (size.x < 50 || size.y < 50) { setTimeout(go, 50); return; }
+    map.invalidateSize();
+    map.flyToBounds(bounds, {duration: still ? 0 : 0.8});
+  }
+  // the frame may still grow to its height just after: fit the step again then
+  function refit() {
+    if (Date.now() - since < 3000) { map.fitBounds(bounds); } else { map.off("resize", refit); }
+  }
+  map.on("resize", refit);
+  go();
   // step {{ this.label|tojavascript }}
 })();
 {% endmacro %}
