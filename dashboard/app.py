@@ -54,6 +54,19 @@ def main() -> None:
         preset["view"] = view
     defaults = S.default_state(choices, preset)
     S.init_session(version, choices, defaults)
+    pages = [
+        st.Page(PAGES / "map_page.py", title="Map", default=True),
+        st.Page(PAGES / "story_page.py", title="Story", url_path=S.STORY_PAGE),
+        st.Page(PAGES / "data_page.py", title="Your data", url_path="data"),
+        st.Page(PAGES / "about_page.py", title="About the data"),
+    ]
+    page = st.navigation(pages)
+    in_story = page.url_path == S.STORY_PAGE
+    if not in_story and st.session_state.get(S.K_LINK_PAGE) == S.STORY_PAGE:
+        # a link ?page=story&step=4 opens the Story page (its step is applied there)
+        st.session_state.pop(S.K_LINK_PAGE)
+        st.switch_page(pages[1], query_params=st.query_params.to_dict())
+    S.set_story_mode(in_story)
     state, tiles = prepare_filters()
     S.sync_url(state)
     ctx = RunContext(
@@ -68,12 +81,7 @@ def main() -> None:
         asset_base_url=asset_base_url(),
     )
     publish(ctx)
-    pages = [
-        st.Page(PAGES / "map_page.py", title="Map", default=True),
-        st.Page(PAGES / "data_page.py", title="Your data", url_path="data"),
-        st.Page(PAGES / "about_page.py", title="About the data"),
-    ]
-    st.navigation(pages).run()
+    page.run()
     render_filters(choices, defaults)  # after the page: the map reaches the browser first
     S.sync_url(S.session_state())  # again: the page may have moved the map or selected
     if st.session_state.pop(S.K_RERUN, False):

@@ -41,6 +41,7 @@ from dashboard.settings import (
     MAPPING,
     PUBLIC_URL,
     SNAPSHOT_PRESETS,
+    STORY,
     VIEW,
     settings_help,
 )
@@ -515,6 +516,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             env[COUNTRY.variable] = args.country
     if args.view:
         env[VIEW.variable] = args.view
+    if args.story:  # story mode opens (and saves) this file
+        env[STORY.variable] = str(Path(args.story).resolve())
     if args.public_url:
         env[PUBLIC_URL.variable] = args.public_url  # the app's share links use it
     return serve(
@@ -523,6 +526,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         env=env,
         open_browser=should_open_browser(args.no_browser),
     )
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Write a story as a static site (dashboard/publish.py); print its embed snippet."""
+    from dashboard.publish import run_publish
+
+    dataset = _load(args.data, args.mapping, args.country)
+    published = run_publish(
+        dataset,
+        args.story,
+        args.out,
+        url=args.url,
+        tiles=args.basemap,
+        pictures=not args.no_pictures,
+    )
+    for path in published.files:
+        print(f"wrote {path}", file=sys.stderr)
+    print(published.embed)
+    return EXIT_OK
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
@@ -591,6 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve beyond the loopback with no login: anyone who reaches it may use it",
     )
+    run.add_argument("--story", type=Path, metavar="FILE", help="the story file story mode opens")
     many = run.add_argument_group("many viewers")
     many.add_argument(
         "--workers",
@@ -600,6 +623,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="N Streamlit servers behind HAProxy, each viewer kept on one (default 1)",
     )
     run.set_defaults(func=cmd_run)
+
+    publish = commands.add_parser("publish", help="write a story as a static site (no server)")
+    add_data_argument(publish)
+    publish.add_argument("--story", type=Path, metavar="FILE", help="default: the bundled story")
+    publish.add_argument("--out", type=Path, required=True, metavar="DIR/")
+    publish.add_argument(
+        "--url",
+        default=PUBLIC_URL.value() or "https://example.org/your-story/",
+        help="where the site will be served, for the embed snippet",
+    )
+    publish.add_argument("--basemap", choices=["offline", "osm", "carto"], default="offline")
+    publish.add_argument("--no-pictures", action="store_true", help="no step PNGs and GIF")
+    publish.set_defaults(func=cmd_publish)
 
     passwd = commands.add_parser(
         "passwd", help="set a password in a users file for atlas run --users"

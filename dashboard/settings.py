@@ -60,6 +60,14 @@ VIEW = Setting(
     text,
     "the preset view the app opens on (atlas run --view); a link's view= still wins",
 )
+STORY = Setting(
+    "story",
+    "ATLAS_STORY",
+    None,
+    Path,
+    "the story file the Story page opens and saves to (atlas run --story); unset: the bundled "
+    "story, saved by download only",
+)
 PUBLIC_URL = Setting(
     "public_url",
     "ATLAS_PUBLIC_URL",
@@ -88,7 +96,16 @@ HAPROXY = Setting(
 )
 
 #: Every setting only the app reads.
-APP_SETTINGS: tuple[Setting, ...] = (DATA, MAPPING, COUNTRY, VIEW, PUBLIC_URL, CHROMIUM, HAPROXY)
+APP_SETTINGS: tuple[Setting, ...] = (
+    DATA,
+    MAPPING,
+    COUNTRY,
+    VIEW,
+    STORY,
+    PUBLIC_URL,
+    CHROMIUM,
+    HAPROXY,
+)
 
 
 def all_settings() -> tuple[Setting, ...]:

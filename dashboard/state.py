@@ -281,6 +281,46 @@ def _map_view(
     return state
 
 
+def parse_story_query(
+    params: Mapping[str, Sequence[str]],
+) -> tuple[str | None, int | None, str | None, list[str]]:
+    """The page, step and story a link asks for (``page=story&story=ID&step=4``).
+
+    A step that is no whole number from 1 is ignored, with a warning.
+
+    >>> parse_story_query({"page": ["story"], "step": ["4"], "story": ["aleppo-2016"]})
+    ('story', 4, 'aleppo-2016', [])
+    >>> parse_story_query({"step": ["four"]})[1:]
+    (None, None, ["'step=four' is not a step number (1, 2, ...); opening on the first step."])
+    """
+    warnings = []
+    page = _one(params, "page")
+    story = _one(params, "story")
+    step_text = _one(params, "step")
+    step = None
+    if step_text is not None:
+        if step_text.isdigit() and int(step_text) >= 1:
+            step = int(step_text)
+        else:
+            warnings.append(
+                f"'step={step_text}' is not a step number (1, 2, ...); opening on the first step."
+            )
+    return page, step, (story[:MAX_EVENT_ID] if story else None), warnings
+
+
+def story_query(story_id: str | None, step: int) -> dict[str, list[str]]:
+    """The link names of a story's step (added to :func:`to_query`'s in story mode).
+
+    >>> story_query("aleppo-2016", 4)
+    {'page': ['story'], 'story': ['aleppo-2016'], 'step': ['4']}
+    """
+    query = {"page": [STORY_PAGE]}
+    if story_id:
+        query["story"] = [story_id]
+    query["step"] = [str(step)]
+    return query
+
+
 def to_query(state: ViewState) -> dict[str, list[str]]:
     """The query string of a state; every value explicit, so a link never depends on defaults."""
     query: dict[str, list[str]] = {
@@ -320,6 +360,13 @@ K_GO_CENTER, K_GO_ZOOM = "map_go_center", "map_go_zoom"
 K_MAP_VIEW = "map_view"
 #: The area a link keeps the data to (no widget: the link's, until the filters are reset).
 K_BBOX = "link_bbox"
+#: Story mode: on the Story page; the step shown (from 1); the story's name in links; the
+#: page and step a link asked for (applied once the story is loaded); fly on the next draw.
+K_IN_STORY, K_STEP, K_STORY_ID = "in_story_mode", "story_step", "story_id"
+K_LINK_PAGE, K_LINK_STEP = "link_page", "link_story_step"
+K_STORY_FLY = "story_fly"
+#: The link names of story mode: ``page=story``, ``story`` (the story's id), ``step`` (1..).
+STORY_PAGE = "story"
 
 
 def layer_key(layer: str) -> str:
@@ -364,6 +411,12 @@ def init_session(dataset_key: str, choices: Choices, defaults: ViewState) -> Non
     # an as-of day the link names is its author's choice: it stays when the window moves
     asked_as_of = params.get(FILTER_FIELD["as_of"].query)
     ss[K_AS_OF_MOVED] = bool(asked_as_of) and state.as_of not in (None, state.end)
+    if not asked:
+        page, step, story, story_warnings = parse_story_query(params)
+        ss[K_LINK_PAGE], ss[K_LINK_STEP] = page, step
+        if story:
+            ss[K_STORY_ID] = story
+        warnings = [*warnings, *story_warnings]
     ss[K_WARNINGS] = warnings
     ss[K_READY] = True
     ss[K_DATASET] = dataset_key
@@ -416,6 +469,8 @@ def session_state() -> ViewState:
 def sync_url(state: ViewState) -> None:
     """Write the state into the address bar, so the link reproduces the view."""
     query = to_query(state)
+    if st.session_state.get(K_IN_STORY):
+        query.update(story_query(st.session_state.get(K_STORY_ID), current_step()))
     current = {name: st.query_params.get_all(name) for name in st.query_params}
     if current != query:
         st.query_params.from_dict(query)
@@ -448,6 +503,51 @@ def reset_to(state: ViewState) -> None:
     """Callback of the reset buttons."""
     apply_to_session(state)
     st.session_state[K_SELECTED] = None
+
+
+# --- story mode -------------------------------------------------------------------------
+
+
+def set_story_mode(on: bool) -> None:
+    """Whether this run shows the Story page (links then hold the story and its step)."""
+    st.session_state[K_IN_STORY] = on
+
+
+def current_step() -> int:
+    """The story's step shown, from 1."""
+    return int(st.session_state.get(K_STEP) or 1)
+
+
+def take_link_story() -> tuple[str | None, int | None]:
+    """The page and step the session's link asked for, once (None, None after)."""
+    ss = st.session_state
+    return ss.pop(K_LINK_PAGE, None), ss.pop(K_LINK_STEP, None)
+
+
+def go_to_step(number: int, state: ViewState, story_id: str | None = None) -> None:
+    """Show step ``number``: its view in the filters (before the widgets are drawn).
+
+    A callback (previous, next, the step list) or the Story page's first run.
+    """
+    ss = st.session_state
+    ss[K_STEP] = number
+    if story_id is not None:
+        ss[K_STORY_ID] = story_id
+    apply_to_session(state)
+    ss[K_STORY_FLY] = True
+
+
+def take_fly() -> bool:
+    """Whether the map should fly to the step (once per step change)."""
+    return bool(st.session_state.pop(K_STORY_FLY, False))
+
+
+def keep_map_view(view: tuple[float, float, float] | None) -> None:
+    """Where the story's map is now: the Map page opens there when story mode is left."""
+    if view is not None:
+        ss = st.session_state
+        ss[K_MAP_VIEW] = view
+        ss[K_GO_CENTER], ss[K_GO_ZOOM] = (view[0], view[1]), view[2]
 
 
 # --- the session's own datasets ---------------------------------------------------------

@@ -20,6 +20,11 @@ def story_path() -> Path:
     return Path(str(resources.files("geo") / "data" / "aleppo_2016"))
 
 
+def story_file() -> Path:
+    """The bundled story told step by step (``story.yaml``, read by ``geo.narrative``)."""
+    return story_path() / "story.yaml"
+
+
 def basemap_path() -> Path:
     """The bundled basemap: Natural Earth countries, Syrian governorates, Turkish provinces."""
     return Path(str(resources.files("geo") / "data" / "basemap" / "basemap.geojson"))
