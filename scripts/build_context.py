@@ -25,13 +25,14 @@ from:
 The sources, their licences and this file's origin are in ``geo/data/basemap/LICENSES.md``
 and ``context.geojson.source.md`` beside it.  Every feature has ``kind`` (town, river,
 road, urban), ``name``, ``name_ar`` (towns, where GeoNames has it), ``rank`` (label
-priority among towns, lower first), ``min_zoom`` (the Leaflet zoom from which it is drawn)
-and ``source``.
+priority among towns, lower first), ``min_zoom`` (the Leaflet zoom from which it is drawn;
+``max_zoom``, past which it is not, for the coarse built-up areas) and ``source``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import unicodedata
@@ -228,23 +229,27 @@ def geonames_towns(kept: list[dict]) -> tuple[list[dict], dict[str, tuple[float,
 
 
 def highways(syrian: dict[str, tuple[float, float]]) -> list[dict]:
-    """The M4 and M5 as schematic lines through their towns (see the module)."""
+    """The M4 and M5 as schematic lines through their towns (see the module).
+
+    One feature per stretch between two towns, each labelled: a view of the corridor then
+    holds a stretch, and its label, whatever part of the road it shows.
+    """
     features = []
     for name, towns in HIGHWAYS.items():
-        line = shapely.LineString([syrian[town] for town in towns])
         note = HIGHWAY_NOTE.format(name=name, towns=", ".join(english_name(t) for t in towns))
-        features.append(
-            {
-                "properties": {
-                    "kind": "road",
-                    "name": name,
-                    "min_zoom": 7.0,
-                    "source": "drawn by the project (schematic)",
-                    "note": note,
-                },
-                "geometry": _rounded(line, 0.0),
-            }
-        )
+        for start, end in itertools.pairwise(towns):
+            features.append(
+                {
+                    "properties": {
+                        "kind": "road",
+                        "name": name,
+                        "min_zoom": 7.0,
+                        "source": "drawn by the project (schematic)",
+                        "note": note,
+                    },
+                    "geometry": _rounded(shapely.LineString([syrian[start], syrian[end]]), 0.0),
+                }
+            )
     return features
 
 
@@ -287,6 +292,8 @@ def urban_areas(path: Path) -> list[dict]:
                     "kind": "urban",
                     "name": "built-up area",
                     "min_zoom": 7.0,
+                    # 1:50m outlines are too coarse for a city's own streets
+                    "max_zoom": 11.5,
                     "source": "Natural Earth 1:50m urban areas",
                 },
                 "geometry": _rounded(clipped, 0.002),

@@ -84,12 +84,15 @@ TOY_RUN = textwrap.dedent(
 
 
 def test_the_registry_lists_the_dataset_layers_and_the_state_follows_it():
-    assert MAP_LAYERS.names() == tuple(str(layer) for layer in DATASET_LAYERS) == ALL_LAYERS
+    # every table of a dataset is a layer; the context layer draws bundled data of its own
+    assert MAP_LAYERS.names() == (*(str(layer) for layer in DATASET_LAYERS), "context")
+    assert MAP_LAYERS.names() == ALL_LAYERS
     assert MAP_LAYERS.labels() == {
         "events": "Events",
         "places": "Places",
         "zones": "Control zones",
         "routes": "Routes",
+        "context": "Context",
     }
 
 
@@ -104,11 +107,11 @@ def test_a_toy_layer_registered_by_one_line_is_drawn_and_listed_everywhere(tmp_p
     )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
-    names = ["events", "places", "zones", "routes", "toy"]
+    names = ["events", "places", "zones", "routes", "context", "toy"]
     assert seen["all_layers"] == seen["old_names"] == seen["snapshot_layers"] == names
     assert seen["old_titles"]["toy"] == "Toy rings"
     # drawn by default, stacked by its draw_order (above places, under events)
-    assert seen["groups"] == ["Control zones", "Routes", "Places", "Toy rings", "Events"]
+    assert seen["groups"] == ["Context", "Control zones", "Routes", "Places", "Toy rings", "Events"]
     assert seen["drawn"] == len(story.places) > 0
     assert seen["legend"].endswith("toy ring</div>"), "its legend entry comes last"
     # a link may name it, and a link of the state names it again
@@ -117,7 +120,14 @@ def test_a_toy_layer_registered_by_one_line_is_drawn_and_listed_everywhere(tmp_p
     # the sidebar offers it, under its label, after the others
     assert not seen["app_errors"]
     assert seen["checkbox"] == "Toy rings"
-    assert seen["checkboxes"][-5:] == ["Events", "Places", "Control zones", "Routes", "Toy rings"]
+    assert seen["checkboxes"][-6:] == [
+        "Events",
+        "Places",
+        "Control zones",
+        "Routes",
+        "Context",
+        "Toy rings",
+    ]
     # snapshots draw it by default (atlas snapshot too); it has no table to count or export
     assert seen["snapshot_html"] == len(story.places)
     assert (

@@ -59,9 +59,10 @@ def _count(group: folium.FeatureGroup, kind: str, class_name: str | None = None)
 def test_data_layers_hold_the_filtered_features_as_of_the_day(story, as_of):
     filters = Filters.make(start="2016-11-15", end="2016-12-22", as_of=as_of)
     data = filter_dataset(story, filters)
-    (zones, routes, places, events), _ = build_data_layers(
+    (context, zones, routes, places, events), _ = build_data_layers(
         data, palette=Palette.for_dataset(story), as_of=pd.Timestamp(as_of)
     )
+    assert context.layer_name == "Context"
     assert _events_drawn(events) == len(data.events) > 0
     assert _count(zones, "GeoJson") == len(data.zones)
     assert _count(places, "CircleMarker", "atlas-place") == len(story.places)
@@ -77,7 +78,9 @@ def test_route_lines_are_styled_by_their_status_on_the_day(story):
 
     def route_style(as_of: str):
         data = filter_dataset(story, Filters.make(as_of=as_of))
-        (_, routes, _, _), _ = build_data_layers(data, palette=palette, as_of=pd.Timestamp(as_of))
+        (_, _, routes, _, _), _ = build_data_layers(
+            data, palette=palette, as_of=pd.Timestamp(as_of)
+        )
         line = options(rendered(routes), children(routes, "PolyLine")[0])
         return line.get("dashArray"), line["color"]
 
