@@ -338,3 +338,17 @@ def test_the_outlines_fetched_by_the_browser_are_styled_by_the_python_styles(sto
     # the tile-failure notice's button fills the countries as the offline outlines are
     filled = re.search(r"l\.setStyle\((\{.*\})\);\n", html)
     assert json.loads(filled.group(1)) == outline_styles(filled=True)["country"]
+
+
+def test_uncertainty_is_a_faint_halo_that_gives_way_and_the_popup_says_so(story):
+    from dashboard.maps.events import RING_SHARE, RING_STYLE, event_layer
+
+    uncertain = story.events[story.events[Column.ESTIMATE].astype(bool)]
+    group = event_layer(uncertain, Palette.for_dataset(story))
+    html = rendered(group)
+    assert "dashArray" not in json.dumps(RING_STYLE)
+    assert RING_STYLE["fillOpacity"] <= 0.05 and RING_STYLE["weight"] < 1
+    assert "atlasLabels.limitRings(" in html and f"{RING_SHARE}" in html
+    popups = [f["properties"]["popup"] for f in event_features(group, html)]
+    assert popups and all("Position uncertain" in p and "a fifth of the view" in p for p in popups)
+    assert "faint halo: position uncertain" in legend_html(Palette.for_dataset(story))
