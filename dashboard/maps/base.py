@@ -18,6 +18,7 @@ from folium.template import Template
 
 from dashboard import rendering
 from dashboard.assets import localize_assets
+from dashboard.maps.context import ATTRIBUTION as CONTEXT_ATTRIBUTION
 from dashboard.maps.labels import LabelDeclutter
 from dashboard.maps.layers import legend_html
 from dashboard.maps.legend import Legend
@@ -140,7 +141,8 @@ def build_base_map(
     LabelDeclutter().add_to(m)
     Legend(
         legend_body if legend_body is not None else legend_html(palette, counts=counts),
-        attribution=attribution,
+        # the context layer's towns are GeoNames' (CC BY 4.0): credited on every map
+        attribution="; ".join(part for part in (attribution, CONTEXT_ATTRIBUTION) if part),
         fold_below_px=fold_legend_below_px,
     ).add_to(m)
     if asset_base_url is not None:

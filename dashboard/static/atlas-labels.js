@@ -35,12 +35,31 @@
       r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
   }
 
+  /* Leaflet places a centred tooltip by its width when it opens; where the stylesheet came
+   * later (st_folium loads it after the layers), that width was the whole map's.  Place
+   * every label again, once the stylesheet holds. */
+  function placeAgain(map) {
+    map.eachLayer(function (layer) {
+      var tip = layer.getTooltip && layer.getTooltip();
+      if (tip && tip._container && tip._map && tip.options.permanent &&
+          /(^|\s)atlas-label(\s|$)/.test(tip.options.className || "")) {
+        tip.update();
+      }
+    });
+  }
+
   function declutter(map) {
     var container = map.getContainer();
     var box = container.getBoundingClientRect();
     var nodes = container.querySelectorAll(".leaflet-tooltip.atlas-label");
     var items = [];
     var i;
+    if (nodes.length && getComputedStyle(nodes[0]).position !== "absolute") {
+      // Leaflet's stylesheet is not in yet: nothing can be measured; try again shortly
+      setTimeout(function () { declutter(map); }, 50);
+      return -1;
+    }
+    placeAgain(map);
     for (i = 0; i < nodes.length; i++) {
       nodes[i].classList.remove("atlas-label-hidden");
     }
