@@ -351,4 +351,8 @@ def test_uncertainty_is_a_faint_halo_that_gives_way_and_the_popup_says_so(story)
     assert "atlasLabels.limitRings(" in html and f"{RING_SHARE}" in html
     popups = [f["properties"]["popup"] for f in event_features(group, html)]
     assert popups and all("Position uncertain" in p and "a fifth of the view" in p for p in popups)
+    # the id stays the popup's last line: a clicked popup is traced to its event by it
+    assert all(
+        p.rstrip().endswith("</div>") and "Event id: " in p.rsplit("<div", 1)[1] for p in popups
+    )
     assert "faint halo: position uncertain" in legend_html(Palette.for_dataset(story))

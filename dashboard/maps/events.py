@@ -63,7 +63,13 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
         position = [point.x, point.y]
         popup = event_popup_html(event)
         if bool(event[Column.ESTIMATE]) or event[Column.LOCATION_PRECISION] in COARSE_PRECISIONS:
-            popup += ring_note(uncertainty_km(event))
+            # before the id line, which ends every event popup (a click is traced by it)
+            head, marker, tail = popup.rpartition("<div class='atlas-id'>")
+            popup = (
+                f"{head}{ring_note(uncertainty_km(event))}{marker}{tail}"
+                if marker
+                else popup + ring_note(uncertainty_km(event))
+            )
             rings.append(
                 _point_feature(
                     position,

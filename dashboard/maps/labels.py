@@ -166,16 +166,13 @@ class LabelTooltip(folium.Tooltip):
         self.direction_text = "rtl" if self.language == "ar" else "ltr"
 
 
-def label_anchor(
-    location: tuple[float, float], tooltip: LabelTooltip, *, pane: str = "markerPane"
-) -> folium.Marker:
+def label_anchor(location: tuple[float, float], tooltip: LabelTooltip) -> folium.Marker:
     """An invisible point carrying a label (for a zone's or route's label, where no marker is)."""
     marker = folium.Marker(
         location,
         icon=folium.DivIcon(html="", icon_size=(0, 0), class_name="atlas-label-anchor"),
         interactive=False,
         keyboard=False,
-        pane=pane,
     )
     tooltip.add_to(marker)
     return marker
