@@ -37,7 +37,7 @@
 
   /* Leaflet places a centred tooltip by its width when it opens; where the stylesheet came
    * later (st_folium loads it after the layers), that width was the whole map's.  Place
-   * every label again, once the stylesheet holds. */
+   * every label again, once, when the stylesheet holds (each update is a reflow). */
   function placeAgain(map) {
     map.eachLayer(function (layer) {
       var tip = layer.getTooltip && layer.getTooltip();
@@ -59,7 +59,10 @@
       setTimeout(function () { declutter(map); }, 50);
       return -1;
     }
-    placeAgain(map);
+    if (!map._atlasLabelsPlaced) {  // once: a label opened later is placed right by Leaflet
+      map._atlasLabelsPlaced = true;
+      placeAgain(map);
+    }
     for (i = 0; i < nodes.length; i++) {
       nodes[i].classList.remove("atlas-label-hidden");
     }
