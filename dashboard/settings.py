@@ -77,6 +77,28 @@ PUBLIC_URL = Setting(
     "and atlas snapshot --link-base",
 )
 
+
+def label_language(value: str) -> str:
+    """The labels' language from its text: en or ar.
+
+    >>> label_language(" AR ")
+    'ar'
+    """
+    language = value.strip().lower()
+    if language not in {"en", "ar"}:
+        raise ValueError(f"must be en or ar, got {value!r}")
+    return language
+
+
+#: Arabic labels are drawn where the data has the name (the context's towns), else English.
+LABELS = Setting(
+    "labels",
+    "ATLAS_LABELS",
+    "en",
+    label_language,
+    "the map labels' language: en, or ar (Arabic where the data has the name)",
+)
+
 # --- the programs the app starts ---------------------------------------------------------
 
 CHROMIUM = Setting(
@@ -103,6 +125,7 @@ APP_SETTINGS: tuple[Setting, ...] = (
     VIEW,
     STORY,
     PUBLIC_URL,
+    LABELS,
     CHROMIUM,
     HAPROXY,
 )

@@ -86,12 +86,13 @@ TOY_RUN = textwrap.dedent(
 def test_the_registry_lists_the_dataset_layers_and_the_state_follows_it():
     # the dataset's layers, then the layers drawn from bundled context (no table of their own)
     dataset = tuple(str(layer) for layer in DATASET_LAYERS)
-    assert MAP_LAYERS.names() == (*dataset, "city") == ALL_LAYERS
+    assert MAP_LAYERS.names() == (*dataset, "context", "city") == ALL_LAYERS
     assert MAP_LAYERS.labels() == {
         "events": "Events",
         "places": "Places",
         "zones": "Control zones",
         "routes": "Routes",
+        "context": "Context",
         "city": "City context",
     }
 
@@ -107,11 +108,12 @@ def test_a_toy_layer_registered_by_one_line_is_drawn_and_listed_everywhere(tmp_p
     )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
-    names = ["events", "places", "zones", "routes", "city", "toy"]
+    names = ["events", "places", "zones", "routes", "context", "city", "toy"]
     assert seen["all_layers"] == seen["old_names"] == seen["snapshot_layers"] == names
     assert seen["old_titles"]["toy"] == "Toy rings"
     # drawn by default, stacked by its draw_order (above places, under events)
     assert seen["groups"] == [
+        "Context",
         "City context",
         "Control zones",
         "Routes",
@@ -132,6 +134,7 @@ def test_a_toy_layer_registered_by_one_line_is_drawn_and_listed_everywhere(tmp_p
         "Places",
         "Control zones",
         "Routes",
+        "Context",
         "City context",
         "Toy rings",
     ]

@@ -59,9 +59,10 @@ def _count(group: folium.FeatureGroup, kind: str, class_name: str | None = None)
 def test_data_layers_hold_the_filtered_features_as_of_the_day(story, as_of):
     filters = Filters.make(start="2016-11-15", end="2016-12-22", as_of=as_of)
     data = filter_dataset(story, filters)
-    (_city, zones, routes, places, events), _ = build_data_layers(
+    (context, _city, zones, routes, places, events), _ = build_data_layers(
         data, palette=Palette.for_dataset(story), as_of=pd.Timestamp(as_of)
     )
+    assert context.layer_name == "Context"
     assert _events_drawn(events) == len(data.events) > 0
     assert _count(zones, "GeoJson") == len(data.zones)
     assert _count(places, "CircleMarker", "atlas-place") == len(story.places)
@@ -337,3 +338,21 @@ def test_the_outlines_fetched_by_the_browser_are_styled_by_the_python_styles(sto
     # the tile-failure notice's button fills the countries as the offline outlines are
     filled = re.search(r"l\.setStyle\((\{.*\})\);\n", html)
     assert json.loads(filled.group(1)) == outline_styles(filled=True)["country"]
+
+
+def test_uncertainty_is_a_faint_halo_that_gives_way_and_the_popup_says_so(story):
+    from dashboard.maps.events import RING_SHARE, RING_STYLE, event_layer
+
+    uncertain = story.events[story.events[Column.ESTIMATE].astype(bool)]
+    group = event_layer(uncertain, Palette.for_dataset(story))
+    html = rendered(group)
+    assert "dashArray" not in json.dumps(RING_STYLE)
+    assert RING_STYLE["fillOpacity"] <= 0.05 and RING_STYLE["weight"] < 1
+    assert "atlasLabels.limitRings(" in html and f"{RING_SHARE}" in html
+    popups = [f["properties"]["popup"] for f in event_features(group, html)]
+    assert popups and all("Position uncertain" in p and "a fifth of the view" in p for p in popups)
+    # the id stays the popup's last line: a clicked popup is traced to its event by it
+    assert all(
+        p.rstrip().endswith("</div>") and "Event id: " in p.rsplit("<div", 1)[1] for p in popups
+    )
+    assert "faint halo: position uncertain" in legend_html(Palette.for_dataset(story))

@@ -18,6 +18,8 @@ from folium.template import Template
 
 from dashboard import rendering
 from dashboard.assets import localize_assets
+from dashboard.maps.context import ATTRIBUTION as CONTEXT_ATTRIBUTION
+from dashboard.maps.labels import LabelDeclutter
 from dashboard.maps.layers import legend_html
 from dashboard.maps.legend import Legend
 from dashboard.maps.notices import TileFailureNotice
@@ -50,6 +52,9 @@ def tile_hosts(tiles: str) -> tuple[str, ...]:
     host = re.match(r"https://([^/]+)/", TILES[tiles][0]).group(1)
     return (host.replace("{s}", "*"),)
 
+
+#: The outlines' pane: under the context layer's (380) and the data's (overlayPane, 400).
+OUTLINES_PANE = "atlasOutlines"
 
 TILE_LABELS = {
     "offline": "Offline outlines (no internet needed)",
@@ -88,7 +93,7 @@ def build_base_map(
     legend_body: str | None = None,
     fold_legend_below_px: int = 0,
 ) -> folium.Map:
-    """The map without data: outlines (or tiles), scale bar, fullscreen control and legend.
+    """The map without data: outlines (or tiles), scale bar, controls, legend, label script.
 
     The legend lists ``legend_body`` (escaped HTML from :func:`legend_html`), else the whole
     palette (``counts``: with counts per cell); the data layers replace its entries with
@@ -118,9 +123,12 @@ def build_base_map(
     if basemap_json.startswith(("/", "http://", "https://", "file:")):
         OutlinesFromUrl(basemap_json, filled=filled).add_to(m)
     else:
+        # in a pane of their own under the context layer and the data, as when fetched
+        folium.map.CustomPane(OUTLINES_PANE, z_index=350, pointer_events=False).add_to(m)
         folium.GeoJson(
             basemap_json,
             name="Outlines",
+            pane=OUTLINES_PANE,
             style_function=lambda f: outline_style(f["properties"]["kind"], filled=filled),
             control=False,
             interactive=False,
@@ -129,9 +137,12 @@ def build_base_map(
     if tiles != "offline":
         TileFailureNotice().add_to(m)
     Fullscreen(position="topleft").add_to(m)
+    # before any data layer: the labels they bring are decluttered from the first frame on
+    LabelDeclutter().add_to(m)
     Legend(
         legend_body if legend_body is not None else legend_html(palette, counts=counts),
-        attribution=attribution,
+        # the context layer's towns are GeoNames' (CC BY 4.0): credited on every map
+        attribution="; ".join(part for part in (attribution, CONTEXT_ATTRIBUTION) if part),
         fold_below_px=fold_legend_below_px,
     ).add_to(m)
     if asset_base_url is not None:

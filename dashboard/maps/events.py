@@ -16,6 +16,8 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
 
 from dashboard.maps.drawing import MAX_MARKERS, Aggregation, DrawContext, Drawn, MapLayer
 from dashboard.maps.legend import swatch
@@ -32,14 +34,22 @@ LABEL = "Events"
 #: Precisions coarse enough that the point alone would mislead: draw their circle.
 COARSE_PRECISIONS = {"near", "region", "area", "country"}
 DOUBTFUL_STATUSES = {"disputed", "rescheduled", "planned"}
+#: A halo of uncertainty wider than this share of the map's smaller side is not drawn:
+#: at that size it tells nothing of where the event was and hides the map (one around
+#: Idlib filled the corridor view).  The event's popup and the legend say so.
+RING_SHARE = 0.2
+#: The halo: a faint fill of the event's colour and a hairline, quieter than the events.
+RING_STYLE = {"weight": 0.5, "opacity": 0.3, "fillOpacity": 0.05}
 
 
 def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGroup:
     """Events as canvas circle markers coloured by type, with uncertainty circles.
 
     Disputed, rescheduled and planned events have a dashed outline; estimated or coarse
-    positions get a dashed circle of their uncertainty.  Each set is one GeoJSON layer whose
-    markers, popups and tooltips the browser makes: building 800 events takes milliseconds.
+    positions get a faint halo of their uncertainty, not drawn while it is wider than
+    :data:`RING_SHARE` of the view (:class:`RingLimit`; the popup says so).  Each set is
+    one GeoJSON layer whose markers, popups and tooltips the browser makes: building 800
+    events takes milliseconds.
     """
     group = folium.FeatureGroup(name=LABEL, show=True)
     if events.empty:
@@ -51,7 +61,15 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
         colour = palette.event_types.get(event[Column.EVENT_TYPE], GREY)
         doubtful = event[Column.STATUS] in DOUBTFUL_STATUSES
         position = [point.x, point.y]
+        popup = event_popup_html(event)
         if bool(event[Column.ESTIMATE]) or event[Column.LOCATION_PRECISION] in COARSE_PRECISIONS:
+            # before the id line, which ends every event popup (a click is traced by it)
+            head, marker, tail = popup.rpartition("<div class='atlas-id'>")
+            popup = (
+                f"{head}{ring_note(uncertainty_km(event))}{marker}{tail}"
+                if marker
+                else popup + ring_note(uncertainty_km(event))
+            )
             rings.append(
                 _point_feature(
                     position,
@@ -68,27 +86,28 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
                     "colour": colour,
                     "doubtful": doubtful,
                     "outline": outlines.get(event.get(Column.DATASET)),
-                    "popup": event_popup_html(event),
+                    "popup": popup,
                     "tooltip": _event_tooltip(event, doubtful),
                 },
             )
         )
     if rings:
-        folium.GeoJson(
+        halos = folium.GeoJson(
             {"type": "FeatureCollection", "features": rings},
             marker=folium.Circle(radius=1000, fill=True, interactive=False),
             style_function=lambda f: {
                 "radius": f["properties"]["radius"],
                 "color": f["properties"]["colour"],
-                "weight": 1,
-                "dashArray": "4 4",
-                "fillOpacity": 0.03,
+                "fillColor": f["properties"]["colour"],
+                **RING_STYLE,
                 "className": "atlas-uncertainty",
                 "interactive": False,
             },
             control=False,
             name="event-uncertainty",
-        ).add_to(group)
+        )
+        RingLimit(RING_SHARE).add_to(halos)
+        halos.add_to(group)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": points},
         marker=folium.CircleMarker(radius=7, fill=True),
@@ -98,6 +117,44 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
         name="events",
     ).add_to(group)
     return group
+
+
+def ring_note(radius_km: float) -> str:
+    """The popup's line on an uncertain position and its halo (escaped HTML).
+
+    >>> "a fifth" in ring_note(25)
+    True
+    """
+    return (
+        f"<div class='atlas-note'>Position uncertain: within about {radius_km:g} km "
+        "(the faint halo). The halo is not drawn while it is wider than a fifth of the "
+        "view: zoom out to see it.</div>"
+    )
+
+
+class RingLimit(MacroElement):
+    """Hides a layer's halos while they are wider than ``share`` of the view, at every zoom.
+
+    The parent is a GeoJSON layer of circles; the script is ``atlasLabels.limitRings`` in
+    ``dashboard/static/atlas-labels.js``.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+if (window.atlasLabels) {
+  window.atlasLabels.limitRings({{ this._parent.get_name() }}, {{ this.share|tojson }},
+    {{ this.style|tojson }});
+}
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, share: float, *, style: dict | None = None):
+        super().__init__()
+        self._name = "RingLimit"
+        self.share = float(share)
+        self.style = RING_STYLE if style is None else style
 
 
 def _point_feature(position: list[float], properties: dict[str, Any]) -> dict[str, Any]:
@@ -246,7 +303,12 @@ def legend(palette: Palette, shown: Dataset | None, counts: bool) -> str:
             ).any()
         ):
             parts.append(
-                swatch("sw dot dash", "border-color:#777", "dashed ring: position uncertain")
+                swatch(
+                    "sw dot",
+                    "background:rgba(119,119,119,0.18);border:1px solid rgba(119,119,119,0.4)",
+                    "faint halo: position uncertain (not drawn when wider than a fifth "
+                    "of the view)",
+                )
             )
     if palette.datasets:
         present = None if events is None else set(events.get(Column.DATASET, []))

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import folium
 import pandas as pd
 
-from dashboard.maps import city, events, places, routes, zones
+from dashboard.maps import city, context, events, places, routes, zones
 from dashboard.maps.drawing import Aggregation, DrawContext, LayerRegistry
 from dashboard.maps.legend import LEGEND_GROUP, LegendBody
 from dashboard.maps.palette import Palette
@@ -29,6 +29,7 @@ MAP_LAYERS.register(events.LAYER)
 MAP_LAYERS.register(places.LAYER)
 MAP_LAYERS.register(zones.LAYER)
 MAP_LAYERS.register(routes.LAYER)
+MAP_LAYERS.register(context.LAYER)
 MAP_LAYERS.register(city.LAYER)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from dashboard.maps.drawing import DrawContext, Drawn, MapLayer
+from dashboard.maps.labels import PRIORITY_ROUTE, LabelTooltip, destination_name, label_anchor
 from dashboard.maps.legend import swatch
 from dashboard.maps.palette import Palette
 from dashboard.maps.popups import HtmlPopup, TextTooltip, people_moved_text, route_popup_html
@@ -55,10 +56,39 @@ def _arrow_icon(angle: float, colour: str) -> folium.DivIcon:
     )
 
 
+#: Where along its longest line a route's label sits (a share of the line's length).
+LABEL_ALONG = 0.6
+
+
+def route_label_point(geometry: shapely.Geometry) -> shapely.Point | None:
+    """Where a route's label goes: :data:`LABEL_ALONG` of the way along its longest line."""
+    lines = [line for line in shapely.get_parts(geometry) if not line.is_empty]
+    if not lines:
+        return None
+    longest = max(lines, key=lambda line: line.length)
+    return longest.interpolate(LABEL_ALONG, normalized=True)
+
+
 def route_layer(routes: gpd.GeoDataFrame, as_of: pd.Timestamp | None) -> folium.FeatureGroup:
-    """Routes as lines styled by their status on ``as_of``, with direction arrows."""
+    """Routes as lines styled by their status on ``as_of``, with arrows and a "to …" label.
+
+    ``routes``: EPSG:4326 lines; columns name, destination, people_moved, status_as_of.
+    """
     group = folium.FeatureGroup(name=LABEL, show=True)
     for _, route in routes.iterrows():
+        where = route_label_point(route.geometry) if route.geometry is not None else None
+        destination = route.get(Column.DESTINATION)
+        if where is not None and isinstance(destination, str) and destination.strip():
+            label_anchor(
+                (where.y, where.x),
+                LabelTooltip(
+                    f"to {destination_name(destination)}",
+                    PRIORITY_ROUTE,
+                    kind="route",
+                    direction="top",
+                    offset=(0, -6),
+                ),
+            ).add_to(group)
         status = route.get(Column.STATUS_AS_OF)
         status = status if isinstance(status, str) else None
         style = ROUTE_STATUS_STYLES.get(status, ROUTE_STATUS_STYLES[None])

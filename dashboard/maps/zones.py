@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from dashboard.maps.drawing import DrawContext, Drawn, MapLayer
+from dashboard.maps.labels import PRIORITY_ZONE, LabelTooltip, held_by, label_anchor
 from dashboard.maps.legend import swatch
 from dashboard.maps.palette import Palette
 from dashboard.maps.popups import HtmlPopup, TextTooltip, esc, zone_popup_html
@@ -17,10 +19,42 @@ from geo.schema import Column, Layer
 LABEL = "Control zones"
 
 
-def zone_layer(zones: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGroup:
-    """Control zones as polygons filled by controlling actor."""
+def zone_label(controller: str, as_of: pd.Timestamp | None) -> str:
+    """A zone's label: who holds it, and on which day.
+
+    >>> zone_label("Syrian opposition", pd.Timestamp("2016-12-13"))
+    'Opposition-held, 13 Dec'
+    >>> zone_label("YPG", None)
+    'YPG-held'
+    """
+    text = held_by(controller)
+    if as_of is not None and not pd.isna(as_of):
+        text += f", {as_of.day} {as_of:%b}"
+    return text
+
+
+def zone_layer(
+    zones: gpd.GeoDataFrame, palette: Palette, as_of: pd.Timestamp | None = None
+) -> folium.FeatureGroup:
+    """Control zones (EPSG:4326 polygons; columns name, controller, ...) filled by controller.
+
+    Each is labelled with who holds it on ``as_of`` ("Opposition-held, 13 Dec"), at a
+    point inside it.
+    """
     group = folium.FeatureGroup(name=LABEL, show=True)
     for _, zone in zones.iterrows():
+        if zone.geometry is not None and not zone.geometry.is_empty:
+            inside = zone.geometry.representative_point()
+            label_anchor(
+                (inside.y, inside.x),
+                LabelTooltip(
+                    zone_label(zone[Column.CONTROLLER], as_of),
+                    PRIORITY_ZONE,
+                    kind="zone",
+                    direction="center",
+                    offset=(0, 0),
+                ),
+            ).add_to(group)
         colour = palette.controllers.get(zone[Column.CONTROLLER], GREY)
         folium.GeoJson(
             shapely.geometry.mapping(zone.geometry),
@@ -42,7 +76,7 @@ def zone_layer(zones: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGroup
 
 def draw(data: Dataset, context: DrawContext) -> Drawn:
     """The zones that hold on the day (``data`` is filtered to it)."""
-    return Drawn(zone_layer(data.zones, context.palette))
+    return Drawn(zone_layer(data.zones, context.palette, context.as_of))
 
 
 def legend(palette: Palette, shown: Dataset | None, counts: bool) -> str:

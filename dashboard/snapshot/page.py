@@ -42,6 +42,7 @@ _READY = Template(
   function ready() {
     if (marked) { return; }
     marked = true;
+    if (window.atlasLabels) { window.atlasLabels.declutter(map); }  // labels as shot
     requestAnimationFrame(function () { requestAnimationFrame(function () {
       document.documentElement.setAttribute("{{ this.attribute }}", "1");
     }); });
