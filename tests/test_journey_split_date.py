@@ -10,15 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_journeys import (  # noqa: F401 (page is the journeys' fixture, by size)
-    COUNT,
-    choose_file,
-    idle,
-    map_frame,
-    page,
-    selected,
-    shoot,
-)
+from tests.pages import COUNT, choose_file, idle, map_frame, selected
+from tests.test_journeys import page, shoot  # noqa: F401 (page: the journeys' fixture, by size)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 

@@ -129,7 +129,7 @@ def test_a_toy_layer_registered_by_one_line_is_drawn_and_listed_everywhere(tmp_p
     # the sidebar offers it, under its label, after the others
     assert not seen["app_errors"]
     assert seen["checkbox"] == "Toy rings"
-    assert seen["checkboxes"][-6:] == [
+    assert seen["checkboxes"][-7:] == [
         "Events",
         "Places",
         "Control zones",

@@ -78,7 +78,7 @@ def test_route_lines_are_styled_by_their_status_on_the_day(story):
 
     def route_style(as_of: str):
         data = filter_dataset(story, Filters.make(as_of=as_of))
-        (_, _, routes, _, _), _ = build_data_layers(
+        (_, _, _, routes, _, _), _ = build_data_layers(
             data, palette=palette, as_of=pd.Timestamp(as_of)
         )
         line = options(rendered(routes), children(routes, "PolyLine")[0])

@@ -322,4 +322,4 @@ def legend(palette: Palette, shown: Dataset | None, counts: bool) -> str:
     )
 
 
-LAYER = MapLayer(NAME, LABEL, draw, legend, draw_order=5, legend_order=50)
+LAYER = MapLayer(NAME, LABEL, draw, legend, draw_order=6, legend_order=50)
