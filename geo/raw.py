@@ -7,7 +7,8 @@ lives here, beneath all three, so that none of them imports another for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -29,7 +30,9 @@ class RawTable:
     A table in a known layout (ACLED, ...) holds our columns in ``cells``; ``as_read`` keeps
     the file's own cells (a user's mapping is applied to those), ``unread_columns`` the
     file's columns the layout does not read, and ``notes`` what the reading decided (date
-    forms, coarser dates).
+    forms, coarser dates).  Where only the layout's columns were read (Parquet reads
+    columns apart), ``read_every_column`` reads all of the file's own cells, for a mapping
+    that names others.
     """
 
     path: str
@@ -44,6 +47,7 @@ class RawTable:
     as_read: pd.DataFrame | None = None
     unread_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    read_every_column: Callable[[], pd.DataFrame] | None = field(default=None, compare=False)
 
 
 __all__ = ["RawTable"]

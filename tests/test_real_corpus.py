@@ -189,8 +189,15 @@ def test_gdelt_column_lists_match_gdelts_own_header_files():
     assert list(GDELT2_COLUMNS) == two
 
 
-def test_a_mapping_wins_over_a_recognised_layout():
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_mapping_wins_over_a_recognised_layout(suffix, tmp_path):
     # the user says the place is admin2, not location: the layout's reading is set aside
+    source = REAL / "acled_older_ally_actor.csv"
+    if suffix == ".parquet":  # a known layout in Parquet reads only the layout's columns
+        path = tmp_path / "acled.parquet"
+        pd.read_csv(source, dtype=str, keep_default_na=False).to_parquet(path)
+    else:
+        path = source
     mapping = ColumnMapping(
         {
             "id": "EVENT_ID_CNTY",
@@ -203,7 +210,7 @@ def test_a_mapping_wins_over_a_recognised_layout():
             "sources": "SOURCE",
         }
     )
-    dataset, report = read_dataset(REAL / "acled_older_ally_actor.csv", mapping=mapping)
+    dataset, report = read_dataset(path, mapping=mapping)
     assert list(dataset.events.place_name) == ["Al Rastan", "Dar'a", "Hama"]
     assert report.layers[0].layout == "mapped"
     assert any("the mapping given was used instead" in note for note in report.notes)

@@ -238,7 +238,8 @@ def _mapped(table: RawTable, mapping: ColumnMapping) -> tuple[RawTable, list[str
             f"its columns look like the {table.layout} layout, but the mapping given was "
             "used instead"
         )
-        cells = table.as_read
+        # a reader that read only the layout's columns reads the rest for the mapping
+        cells = table.read_every_column() if table.read_every_column else table.as_read
     # the file's columns the mapping names nothing onto are reported as not loaded
     unread = mapping.unread_headers(cells.columns)
     cells, date_notes = mapping.apply(cells, path=table.path)

@@ -125,9 +125,11 @@ def _parquet_table(path: Path, spec: LayerSpec, limits: UploadLimits | None = No
         try:
             # repetitive text arrives as categories straight from Parquet's dictionaries
             cells = pd.read_parquet(path, columns=used, read_dictionary=repetitive)
-            return RawTable(str(path), cells, None, "row", 1)
         except Exception as exc:
             raise DataError(path, f"is not a readable Parquet file: {exc}") from exc
+        return RawTable(
+            str(path), cells, None, "row", 1, read_every_column=lambda: _every_column(path)
+        )
     try:
         frame = gpd.read_parquet(path)
     except ValueError:
@@ -164,6 +166,14 @@ def write_parquet(
 ) -> None:
     """Write one layer as GeoParquet (``indent`` is for JSON, unused)."""
     _for_binary(frame, spec).to_parquet(path, index=False)
+
+
+def _every_column(path: Path) -> pd.DataFrame:
+    """Every column of a Parquet file (for a mapping that names columns a layout skips)."""
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types on damage
+        raise DataError(path, f"is not a readable Parquet file: {exc}") from exc
 
 
 def _write_gpkg_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> None:
