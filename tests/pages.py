@@ -6,12 +6,17 @@ Plain functions over Playwright pages, for the browser tests (``test_journeys``,
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page
 
 MAP_IFRAME = "iframe[title*='streamlit_folium']"
+#: The two screens a person uses: a laptop's and a desktop's (CSS pixels).
+SIZES = {"laptop": (1280, 720), "desktop": (1600, 1000)}
+TIMEOUT_MS = 60_000
 
 #: How many of the map's layers have the class name ``c`` (-1 before the map is drawn).
 COUNT = """(c) => { let n = 0; if (!window.map_div || !window.map_div.eachLayer) return -1;
@@ -59,3 +64,19 @@ def choose_file(page: Page, path: Path) -> None:
 def selected(page: Page, label: str) -> str:
     """The value a selectbox labelled ``label`` shows."""
     return page.get_by_role("combobox", name=label, exact=True).input_value()
+
+
+@contextlib.contextmanager
+def sized_page(browser, size_name: str) -> Iterator[Page]:
+    """A fresh page at one of :data:`SIZES`, collecting its errors in ``page.errors``."""
+    width, height = SIZES[size_name]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.size_name = size_name
+    try:
+        yield page
+    finally:
+        context.close()

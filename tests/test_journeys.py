@@ -14,13 +14,20 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from geo.filters import Filters, filter_dataset
-from tests.pages import MAP_IFRAME, choose_file, idle, map_frame, selected
+from tests.pages import (
+    MAP_IFRAME,
+    SIZES,
+    TIMEOUT_MS,
+    choose_file,
+    idle,
+    map_frame,
+    selected,
+    sized_page,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "journeys"
-TIMEOUT_MS = 60_000
-SIZES = {"laptop": (1280, 720), "desktop": (1600, 1000)}
 WHERE = "() => [map_div.getCenter().lat, map_div.getCenter().lng, map_div.getZoom()]"
 
 #: A visible event marker's position in the map's container, away from the edges.
@@ -33,15 +40,8 @@ MARKER_POINT = """() => { let p = null; const s = map_div.getSize();
 
 @pytest.fixture(params=list(SIZES), ids=list(SIZES))
 def page(browser, server, request):
-    width, height = SIZES[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.size_name = request.param
-    yield page
-    context.close()
+    with sized_page(browser, request.param) as page:
+        yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         print(f"--- dashboard server log ---\n{server.log()}")

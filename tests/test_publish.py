@@ -22,11 +22,10 @@ from dashboard.publish import MOTION_WRITERS, embed_snippet, publish_zip, site_h
 from geo.narrative import parse_story, read_story, step_data
 from geo.schema import Column
 from geo.story import story_file
+from tests.pages import SIZES, sized_page
 from tests.servers import atlas_command
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "publish"
-TIMEOUT_MS = 60_000
-SIZES = {"laptop": (1280, 720), "desktop": (1600, 1000)}
 COUNT = """(c) => { let n = 0; const m = window[Object.keys(window).find(k => k.startsWith('map_')
   && window[k] && window[k].eachLayer)]; m.eachLayer(l => { if (l.options &&
   l.options.className === c) n++; }); return n; }"""
@@ -183,15 +182,8 @@ def open_offline(page: Page, path: Path) -> list[str]:
 
 @pytest.fixture(params=list(SIZES), ids=list(SIZES))
 def page(browser, request):
-    width, height = SIZES[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.size_name = request.param
-    yield page
-    context.close()
+    with sized_page(browser, request.param) as page:
+        yield page
 
 
 def _where(page: Page) -> str:

@@ -21,10 +21,9 @@ from dashboard.settings import STORY
 from dashboard.state import Choices
 from geo.narrative import parse_story, read_story, step_data
 from geo.story import story_file
+from tests.pages import SIZES, TIMEOUT_MS, sized_page
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "story"
-TIMEOUT_MS = 60_000
-SIZES = {"laptop": (1280, 720), "desktop": (1600, 1000)}
 MAP_IFRAME = "iframe[title*='streamlit_folium']"
 COUNT = """(c) => { let n = 0; if (!window.map_div || !window.map_div.eachLayer) return -1;
   map_div.eachLayer(l => { if (l.options && l.options.className === c) n++; }); return n; }"""
@@ -51,15 +50,8 @@ def server(story_copy):
 
 @pytest.fixture(params=list(SIZES), ids=list(SIZES))
 def page(browser, server, request):
-    width, height = SIZES[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.size_name = request.param
-    yield page
-    context.close()
+    with sized_page(browser, request.param) as page:
+        yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         print(f"--- dashboard server log ---\n{server.log()}")
