@@ -23,8 +23,8 @@ COUNT = """(c) => { let n = 0; if (!window.map_div || !window.map_div.eachLayer)
   map_div.eachLayer(l => { if (l.options && l.options.className === c) n++; }); return n; }"""
 
 
-def map_frame(page: Page, layer: str = "atlas-event", attempts: int = 5) -> Frame:
-    """The map's frame, once Leaflet has drawn ``layer`` in it."""
+def map_frame(page: Page, layer: str | None = "atlas-event", attempts: int = 5) -> Frame:
+    """The map's frame, once Leaflet has drawn ``layer`` in it (None: once it holds a map)."""
     # A change of datasets or basemap mounts a new map iframe while the old one is removed,
     # and Streamlit may remount it again meanwhile: take the newest one holding a drawn map,
     # and look again when the one taken goes away before it is read.
@@ -39,6 +39,8 @@ def map_frame(page: Page, layer: str = "atlas-event", attempts: int = 5) -> Fram
         frame = handle.content_frame() if handle is not None else None
         if frame is None:
             continue  # removed between the wait and the look
+        if layer is None:
+            return frame
         try:
             frame.wait_for_function(f"() => ({COUNT})({layer!r}) > 0")
         except PlaywrightError:

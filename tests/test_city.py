@@ -253,9 +253,12 @@ def test_the_drawn_layer_holds_the_names_as_json_data_and_no_markup(story, monke
 
 # --- in the browser ---------------------------------------------------------------------
 
-LABELS = """() => Array.from(document.querySelectorAll('.atlas-label'))
+#: The city layer's visible labels, with the city's own priority (the class that says from
+#: which zoom they show; ``data-priority`` is their rank among every layer's labels).
+LABELS = r"""() => Array.from(document.querySelectorAll('.atlas-label.atlas-city-label'))
   .filter(e => e.offsetParent !== null)
-  .map(e => [e.textContent, e.getAttribute('data-priority'), e.getAttribute('data-name-ar')])"""
+  .map(e => [e.textContent, (e.className.match(/atlas-priority-(\d+)/) || [])[1] || null,
+    e.getAttribute('data-name-ar')])"""
 PARTS_ON = """() => { const names = []; map_div.eachLayer(l => {
   if (l.feature === undefined && l.options && l.options.name) names.push(l.options.name); });
   return names; }"""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from dashboard.maps import attribution_text, basemap_geojson, map_html
@@ -214,7 +216,9 @@ def test_context_shows_by_scale_and_the_layer_control_switches_it(browser, tmp_p
     page.screenshot(path=f"tests/artifacts/context-corridor-{size[0]}x{size[1]}.png")
     # the layer control, as a reader uses it: open it, untick Context, tick it again
     page.locator(".leaflet-control-layers").hover()
-    box = page.locator(".leaflet-control-layers-overlays label", has_text="Context")
+    box = page.locator(".leaflet-control-layers-overlays label").filter(
+        has_text=re.compile(r"^\s*Context\s*$")  # not "City context"
+    )
     box.click()
     page.wait_for_function("() => !document.querySelector('.atlas-label-town')")
     assert "Saraqib" not in page.evaluate(_LABELS)

@@ -28,7 +28,7 @@ from dashboard.snapshot import (
 from dashboard.styles import CONTROLLER_COLOURS, EVENT_TYPE_COLOURS
 from dashboard.views import VIEWS
 from geo.filters import Filters, filter_dataset
-from geo.schema import LAYER_SPECS, Layer
+from geo.schema import DATASET_LAYERS, LAYER_SPECS, Layer
 from geo.story import load_basemap
 from geo.validation import normalise
 
@@ -47,13 +47,18 @@ def browser_renderer():
         yield r
 
 
+#: The dataset's own layers: the zones are then drawn straight over the land, so their
+#: colour in a PNG is known (the context and city layers tint the ground beneath them).
+DATA_LAYERS = [str(layer) for layer in DATASET_LAYERS]
+
+
 def _request(story, as_of="2016-12-15", **kw) -> SnapshotRequest:
     return SnapshotRequest(
         dataset=story,
         filters=Filters.make(start="2016-11-15", end="2016-12-22", as_of=as_of),
         bounds=VIEWS["aleppo"].bounds,
         link="http://127.0.0.1:8501/?view=aleppo",
-        **kw,
+        **{"layers": DATA_LAYERS, **kw},
     )
 
 
@@ -91,7 +96,9 @@ def test_a_png_shows_the_zones_where_they_are_and_the_legend(story, basemap, bro
     assert image.size == (1600, 1000)
     colours = np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0)
     assert len(colours) > 200, "not a blank image"
-    assert _pixels_near(image, _zone_fill("Syrian opposition")) > 2_000
+    # the pocket is about 2.7 km² on 15 December (tests/test_zones_reported.py): a small
+    # patch at this view, but drawn
+    assert _pixels_near(image, _zone_fill("Syrian opposition")) > 500
     assert _pixels_near(image, _zone_fill("Syrian government")) > 20_000
     # the legend sits in the column right of the map: its opaque event-type dots are there
     legend = image.crop((1330, 0, 1600, 500))

@@ -109,6 +109,7 @@ def test_a_png_of_a_real_world_wide_ged_table_draws_every_event_across_its_exten
         bounds=fit_bounds(events),
         layers=("events",),
         title="UCDP candidate GED, January–June 2026",
+        provenance_footer=True,  # the small print counts what the map holds
     )
     basemap = load_basemap()
     html = snapshot_html(

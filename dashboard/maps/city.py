@@ -28,6 +28,7 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from dashboard.maps.drawing import DrawContext, Drawn, MapLayer
+from dashboard.maps.labels import PRIORITY_MINOR_PLACE, PRIORITY_PLACE, PRIORITY_TOWN
 from dashboard.maps.legend import swatch
 from dashboard.maps.palette import Palette
 from geo.context import city_context
@@ -48,6 +49,10 @@ OUTLINE = "#8c8273"
 #: The zoom from which each label priority shows (1: landmarks; 2: the story's
 #: neighbourhoods and the river; 3: every other neighbourhood).
 LABEL_MIN_ZOOM = {1: 12, 2: 13, 3: 15}
+#: Each city priority on the label engine's one scale (``dashboard.maps.labels``): the
+#: landmarks beside the dataset's places, the neighbourhoods below its minor places, so a
+#: place the story names is never hidden by the outline it lies in.
+LABEL_RANK = {1: PRIORITY_PLACE, 2: PRIORITY_MINOR_PLACE + 1, 3: PRIORITY_MINOR_PLACE + 2}
 #: The zooms each part is drawn at (lowest, highest): the coarse urban area (Natural Earth
 #: 1:50m) stands for the city when zoomed out, the built-up area and the river from zoom
 #: 10, the outlines, landmarks and labels from zoom 12.
@@ -84,7 +89,7 @@ BIND_LABEL = JsCode(
         var p = feature.properties;
         var tip = document.createElement("span");
         tip.textContent = p.label;
-        tip.setAttribute("data-priority", String(p.priority));
+        tip.setAttribute("data-priority", String(p.rank));
         if (p.name_ar) { tip.setAttribute("data-name-ar", p.name_ar); }
         layer.bindTooltip(tip, {
             permanent: true, direction: "center", interactive: false, opacity: 1,
@@ -93,7 +98,7 @@ BIND_LABEL = JsCode(
         });
         layer.getTooltip().on("add", function (e) {
             var element = e.target.getElement();
-            element.setAttribute("data-priority", String(p.priority));
+            element.setAttribute("data-priority", String(p.rank));
             element.setAttribute("data-label", p.label);
             if (p.name_ar) { element.setAttribute("data-name-ar", p.name_ar); }
         });
@@ -240,6 +245,7 @@ def label_features(context: gpd.GeoDataFrame) -> list[dict]:
                     "name_ar": str(row.name_ar or ""),
                     "kind": str(row.kind),
                     "priority": int(row.priority),
+                    "rank": LABEL_RANK.get(int(row.priority), PRIORITY_TOWN),
                 },
             )
         )

@@ -42,10 +42,22 @@ _READY = Template(
   function ready() {
     if (marked) { return; }
     marked = true;
-    if (window.atlasLabels) { window.atlasLabels.declutter(map); }  // labels as shot
-    requestAnimationFrame(function () { requestAnimationFrame(function () {
-      document.documentElement.setAttribute("{{ this.attribute }}", "1");
-    }); });
+    // the labels as shot: laid out once every script of the page has run (the map's
+    // fitBounds comes after this one) and the map has stopped moving, then marked ready.
+    // Leaflet starts a zoom animation a frame after it is asked for: three still frames
+    // in a row, not one, say that the view is final.
+    var still = 0;
+    function settled() {
+      var moving = map._animatingZoom ||
+        map.getContainer().classList.contains("leaflet-zoom-anim");
+      still = moving ? 0 : still + 1;
+      if (still < 3) { requestAnimationFrame(settled); return; }
+      if (window.atlasLabels) { window.atlasLabels.declutter(map); }
+      requestAnimationFrame(function () {
+        document.documentElement.setAttribute("{{ this.attribute }}", "1");
+      });
+    }
+    requestAnimationFrame(settled);
   }
   var tiles = [];
   map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) { tiles.push(layer); } });
