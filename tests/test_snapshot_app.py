@@ -83,6 +83,9 @@ def test_the_export_panel_social_preset_and_video(page):
     _open_panel(page)
     page.get_by_role("combobox", name="Size").click()
     page.get_by_role("option", name="Social card, 1200×675").click()
+    # the PNG button holds the image of the run that drew it: wait for the run of the choice
+    size = page.get_by_role("combobox", name="Size")
+    page.wait_for_function("(el) => el.value.startsWith('Social card')", arg=size.element_handle())
     wait_until_idle(page)
     png = _download(page, "PNG image")
     with Image.open(io.BytesIO(png)) as image:
