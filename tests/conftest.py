@@ -24,7 +24,7 @@ settings.load_profile("atlas")
 #: The marker a test needs to use each fixture that starts something, so that ``-m "not
 #: browser and not server"`` (make test-fast) leaves it out.  A test uses the fixtures its
 #: fixtures use too (a ``page`` fixture built on ``browser`` counts as ``browser``).
-MARKER_OF_FIXTURE = {"browser": "browser", "server": "server"}
+MARKER_OF_FIXTURE = {"browser": "browser", "browser_renderer": "browser", "server": "server"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -92,6 +92,25 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def story():
     return load_story()
+
+
+@pytest.fixture(scope="session")
+def basemap():
+    """The offline basemap as maps take it: its GeoJSON text and its credit."""
+    from dashboard.maps import attribution_text, basemap_geojson
+    from geo.story import load_basemap
+
+    frame = load_basemap()
+    return basemap_geojson(frame), attribution_text(frame)
+
+
+@pytest.fixture(scope="module")
+def browser_renderer():
+    """The snapshots' own renderer (a headless Chromium), for one test module."""
+    from dashboard.snapshot import renderer
+
+    with renderer() as r:
+        yield r
 
 
 @pytest.fixture(scope="module")

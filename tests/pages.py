@@ -82,3 +82,38 @@ def sized_page(browser, size_name: str) -> Iterator[Page]:
         yield page
     finally:
         context.close()
+
+
+def open_snapshot(
+    browser, folder: Path, request, basemap: tuple[str, str], size: tuple[int, int], **options
+) -> Page:
+    """A snapshot page (``dashboard.snapshot.snapshot_html``) opened from disk at SIZE, drawn.
+
+    ``basemap`` is the conftest fixture's (GeoJSON text, credit); ``options`` go to
+    ``snapshot_html`` (``interactive=False``...). The page's errors are in ``page.errors``.
+    """
+    from dashboard.snapshot import READY_ATTRIBUTE, snapshot_html
+
+    json_text, attribution = basemap
+    path = folder / f"snapshot-{len(list(folder.glob('snapshot-*.html')))}.html"
+    path.write_text(
+        snapshot_html(request, json_text, attribution=attribution, **options), encoding="utf-8"
+    )
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector(f"html[{READY_ATTRIBUTE}]", state="attached")
+    return page
+
+
+def bring_to_mapping_step(page: Page, url: str, path: Path) -> None:
+    """Open the dashboard, go to Your data and pick PATH in the file chooser, up to the
+    mapping step (a table in no known layout)."""
+    page.goto(url)
+    map_frame(page)
+    page.get_by_role("link", name="Your data").click()
+    page.get_by_text("Add an event table").first.wait_for()
+    choose_file(page, path)
+    page.get_by_text("Which column is which?").wait_for()
+    idle(page)

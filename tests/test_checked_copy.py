@@ -143,6 +143,11 @@ def test_without_a_cache_folder_nothing_is_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("ATLAS_CACHE_DIR", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.delenv("HOME", raising=False)
+
+    def no_write(*args, **kwargs):
+        raise AssertionError("a copy was written with no cache folder")
+
+    monkeypatch.setattr("geo.io.checked._write_copy", no_write)
     _same(read_checked(ACLED), read_dataset(ACLED))
 
 

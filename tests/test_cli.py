@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.cli import main
 from geo import read_dataset
-from tests.tables import EVENT_HEADER, event_row
+from tests.tables import EVENT_HEADER, event_row, nothing_valid_csv
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -220,20 +220,9 @@ def test_every_filter_with_a_flag_is_an_option_of_export_and_snapshot(capsys):
                 assert spec.flag in usage, f"{command} lacks {spec.flag}"
 
 
-def _nothing_valid(tmp_path):
-    """A non-empty table in our layout none of whose rows can be kept."""
-    path = tmp_path / "bad.csv"
-    rows = [f"e{n},16/13/2016,Battles,Russia,https://example.org/{n},36.2,37.1" for n in range(3)]
-    path.write_text(
-        "id,date_start,event_type,actor1,sources,latitude,longitude\n" + "\n".join(rows) + "\n",
-        encoding="utf-8",
-    )
-    return path
-
-
 @pytest.mark.parametrize("command", ["import", "export", "snapshot"])
 def test_a_file_that_keeps_no_row_fails_in_one_line_and_writes_nothing(tmp_path, capsys, command):
-    path = _nothing_valid(tmp_path)
+    path = nothing_valid_csv(tmp_path)
     out = tmp_path / ("out.png" if command == "snapshot" else "out.gpkg")
     argv = {
         "import": ["import", str(path), "--out", str(out)],

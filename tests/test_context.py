@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dashboard.maps import attribution_text, basemap_geojson, map_html
+from dashboard.maps import map_html
 from dashboard.maps.context import (
     CONTEXT_PATH,
     LAYER,
@@ -15,11 +15,11 @@ from dashboard.maps.context import (
     load_context,
 )
 from dashboard.maps.layers import MAP_LAYERS
-from dashboard.snapshot import SnapshotRequest, snapshot_html
+from dashboard.snapshot import SnapshotRequest
 from dashboard.views import VIEWS
 from geo.filters import Filters
-from geo.story import load_basemap
 from scripts.build_context import HIGHWAYS, arabic_name, english_name, highways
+from tests.pages import open_snapshot
 
 BASEMAP_DIR = CONTEXT_PATH.parent
 #: The story's region, to Moscow, Tehran and Astana, and Syria's neighbours down to Jordan
@@ -190,8 +190,9 @@ _LABELS = (
 
 @pytest.mark.browser
 @pytest.mark.parametrize("size", [(1280, 720), (1600, 1000)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_context_shows_by_scale_and_the_layer_control_switches_it(browser, tmp_path, story, size):
-    frame = load_basemap()
+def test_context_shows_by_scale_and_the_layer_control_switches_it(
+    browser, tmp_path, story, basemap, size
+):
     pages = {}
     for view in ("region", "corridor"):
         request = SnapshotRequest(
@@ -199,15 +200,7 @@ def test_context_shows_by_scale_and_the_layer_control_switches_it(browser, tmp_p
             filters=Filters.make(start="2016-12-01", end="2016-12-31", as_of="2016-12-16"),
             bounds=VIEWS[view].bounds,
         )
-        path = tmp_path / f"{view}.html"
-        path.write_text(
-            snapshot_html(request, basemap_geojson(frame), attribution=attribution_text(frame)),
-            encoding="utf-8",
-        )
-        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-        page.goto(path.as_uri())
-        page.wait_for_selector("html[data-atlas-ready]", state="attached")
-        pages[view] = page
+        pages[view] = open_snapshot(browser, tmp_path, request, basemap, size)
     region = set(pages["region"].evaluate(_LABELS))
     corridor = set(pages["corridor"].evaluate(_LABELS))
     assert "Istanbul" in region and not {"Saraqib", "M5", "M4"} & region
@@ -245,10 +238,11 @@ _RINGS = """() => {
 
 @pytest.mark.browser
 @pytest.mark.parametrize("size", [(1280, 720), (1600, 1000)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_halos_wider_than_a_fifth_of_the_view_are_not_drawn(browser, tmp_path, story, size):
+def test_halos_wider_than_a_fifth_of_the_view_are_not_drawn(
+    browser, tmp_path, story, basemap, size
+):
     from dashboard.maps.events import RING_SHARE
 
-    frame = load_basemap()
     seen = {}
     for view in ("corridor", "region"):
         request = SnapshotRequest(
@@ -256,14 +250,7 @@ def test_halos_wider_than_a_fifth_of_the_view_are_not_drawn(browser, tmp_path, s
             filters=Filters.make(start="2015-11-24", end="2016-12-31", as_of="2016-12-18"),
             bounds=VIEWS[view].bounds,
         )
-        path = tmp_path / f"{view}.html"
-        path.write_text(
-            snapshot_html(request, basemap_geojson(frame), attribution=attribution_text(frame)),
-            encoding="utf-8",
-        )
-        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-        page.goto(path.as_uri())
-        page.wait_for_selector("html[data-atlas-ready]", state="attached")
+        page = open_snapshot(browser, tmp_path, request, basemap, size)
         seen[view] = page.evaluate(_RINGS)
         page.close()
     corridor = seen["corridor"]

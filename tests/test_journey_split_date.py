@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.pages import COUNT, choose_file, idle, map_frame, selected
+from tests.pages import COUNT, bring_to_mapping_step, idle, map_frame, selected
 from tests.test_journeys import page, shoot  # noqa: F401 (page: the journeys' fixture, by size)
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -20,13 +20,7 @@ NONE = "(not in this table)"
 
 
 def test_a_gtd_table_with_a_split_date_is_guessed_confirmed_and_mapped(page, server):  # noqa: F811
-    page.goto(server.url)
-    map_frame(page)
-    page.get_by_role("link", name="Your data").click()
-    page.get_by_text("Add an event table").first.wait_for()
-    choose_file(page, GTD_RENAMED)
-    page.get_by_text("Which column is which?").wait_for()
-    idle(page)
+    bring_to_mapping_step(page, server.url, GTD_RENAMED)
     # the guess: the date is split, over Year, Month and Day
     split = page.get_by_role("radio", name="Split over year, month and day columns")
     expect(split).to_be_checked()

@@ -18,7 +18,7 @@ from tests.pages import (
     MAP_IFRAME,
     SIZES,
     TIMEOUT_MS,
-    choose_file,
+    bring_to_mapping_step,
     idle,
     map_frame,
     selected,
@@ -301,13 +301,7 @@ REPORTER_NOTES = DATA / "reporter_notes.csv"
 
 
 def test_a_reporters_log_is_brought_through_the_file_chooser_mapped_placed_and_shown(page, server):
-    page.goto(server.url)
-    map_frame(page)
-    page.get_by_role("link", name="Your data").click()
-    page.get_by_text("Add an event table").first.wait_for()
-    choose_file(page, REPORTER_NOTES)
-    page.get_by_text("Which column is which?").wait_for()
-    idle(page)
+    bring_to_mapping_step(page, server.url, REPORTER_NOTES)
     shoot(page, "20-mapping-step")
     # the sentences under "What" are the description, not a legend category per row
     assert selected(page, "Description") == "What"

@@ -8,7 +8,7 @@ import folium
 import pandas as pd
 import pytest
 
-from dashboard.maps import attribution_text, basemap_geojson, map_html
+from dashboard.maps import map_html
 from dashboard.maps.labels import (
     PRIORITY_MINOR_PLACE,
     PRIORITY_PLACE,
@@ -19,11 +19,11 @@ from dashboard.maps.labels import (
     place_priority,
 )
 from dashboard.maps.zones import zone_label
-from dashboard.snapshot import SnapshotRequest, snapshot_html
+from dashboard.snapshot import SnapshotRequest
 from dashboard.views import VIEWS
 from geo.filters import Filters
 from geo.schema import Column
-from geo.story import load_basemap
+from tests.pages import open_snapshot
 
 SIZES = [(1280, 720), (1600, 1000)]
 #: The names each view must show, whatever else gives way.
@@ -138,30 +138,14 @@ def _overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.fixture(scope="module")
-def basemap():
-    frame = load_basemap()
-    return basemap_geojson(frame), attribution_text(frame)
-
-
 def _open(browser, tmp_path, story, basemap, view, size, *, interactive=False):
-    json_text, attribution = basemap
     request = SnapshotRequest(
         dataset=story,
         filters=Filters.make(start="2015-11-24", end="2016-12-31", as_of="2016-12-13"),
         bounds=VIEWS[view].bounds,
     )
-    path = tmp_path / f"{view}-{size[0]}.html"
-    path.write_text(
-        snapshot_html(request, json_text, attribution=attribution, interactive=interactive),
-        encoding="utf-8",
-    )
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    page.wait_for_selector("html[data-atlas-ready]", state="attached")
-    return page, errors
+    page = open_snapshot(browser, tmp_path, request, basemap, size, interactive=interactive)
+    return page, page.errors
 
 
 @pytest.mark.browser

@@ -16,6 +16,7 @@ import pytest
 from dashboard.cli import main
 from geo.io.checked import FOLDER, input_key
 from tests.servers import atlas_command, atlas_run, free_port, health_ok
+from tests.tables import nothing_valid_csv
 
 ROWS = 100_000
 
@@ -43,19 +44,9 @@ def _status_mb(pid: int, field: str) -> float:
     return _field_mb(Path(f"/proc/{pid}/status").read_text(), field)
 
 
-def _nothing_valid(tmp_path: Path) -> Path:
-    path = tmp_path / "bad.csv"
-    rows = [f"e{n},16/13/2016,Battles,Russia,https://example.org/{n},36.2,37.1" for n in range(3)]
-    path.write_text(
-        "id,date_start,event_type,actor1,sources,latitude,longitude\n" + "\n".join(rows) + "\n",
-        encoding="utf-8",
-    )
-    return path
-
-
 def test_atlas_run_on_a_table_that_keeps_nothing_says_why_and_starts_nothing(tmp_path):
     done = subprocess.run(
-        atlas_command("run", "--data", str(_nothing_valid(tmp_path)), "--no-browser"),
+        atlas_command("run", "--data", str(nothing_valid_csv(tmp_path)), "--no-browser"),
         capture_output=True,
         text=True,
         timeout=300,

@@ -16,35 +16,21 @@ import pytest
 from PIL import Image
 
 from dashboard.components.export import csv_bytes, geojson_bytes, gpkg_bytes
-from dashboard.maps import LAND, attribution_text, basemap_geojson
+from dashboard.maps import LAND
 from dashboard.snapshot import (
     SnapshotRequest,
     parse_series,
     read_metadata,
     render_png,
-    renderer,
     snapshot_html,
 )
 from dashboard.styles import CONTROLLER_COLOURS, EVENT_TYPE_COLOURS
 from dashboard.views import VIEWS
 from geo.filters import Filters, filter_dataset
 from geo.schema import DATASET_LAYERS, LAYER_SPECS, Layer
-from geo.story import load_basemap
 from geo.validation import normalise
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def basemap():
-    frame = load_basemap()
-    return basemap_geojson(frame), attribution_text(frame)
-
-
-@pytest.fixture(scope="module")
-def browser_renderer():
-    with renderer() as r:
-        yield r
 
 
 #: The dataset's own layers: the zones are then drawn straight over the land, so their

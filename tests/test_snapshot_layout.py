@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dashboard.maps import attribution_text, basemap_geojson
 from dashboard.maps.city import BUILT_UP
 from dashboard.settings import SNAPSHOT_PRESETS
 from dashboard.snapshot import (
@@ -30,7 +29,6 @@ from dashboard.snapshot import (
     render_pdf,
     render_png,
     render_svg,
-    renderer,
     snapshot_html,
     write_mp4,
 )
@@ -39,7 +37,6 @@ from dashboard.styles import CONTROLLER_COLOURS
 from dashboard.views import VIEWS
 from geo.filters import Filters
 from geo.schema import LAYER_SPECS, Layer
-from geo.story import load_basemap
 from geo.validation import normalise
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "snapshots"
@@ -59,18 +56,6 @@ BOXES = """() => {
     attribution: document.querySelectorAll(".leaflet-control-attribution").length,
     page: {right: innerWidth, bottom: innerHeight}};
 }"""
-
-
-@pytest.fixture(scope="module")
-def basemap():
-    frame = load_basemap()
-    return basemap_geojson(frame), attribution_text(frame)
-
-
-@pytest.fixture(scope="module")
-def browser_renderer():
-    with renderer() as r:
-        yield r
 
 
 def _request(story, **kw) -> SnapshotRequest:

@@ -79,8 +79,7 @@ def map_frame(page: Page) -> Frame:
     return pages.map_frame(page, layer=None)
 
 
-def idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+idle = pages.idle
 
 
 def on_step(page: Page, number: int, title: str) -> None:

@@ -125,8 +125,12 @@ def input_key(path: str | Path, mapping: ColumnMapping | None, country: str | No
     return sha.hexdigest()
 
 
+@functools.cache
 def _software_fingerprint() -> str:
-    """The code and data that read and validate a table, and the libraries' versions."""
+    """The code and data that read and validate a table, and the libraries' versions.
+
+    Read once per process: the code running cannot change under it.
+    """
     sha = hashlib.sha256()
     for file in sorted(_GEO.rglob("*.py")) + sorted((_GEO / "data" / "gazetteer").glob("*")):
         sha.update(str(file.relative_to(_GEO)).encode())
