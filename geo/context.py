@@ -16,7 +16,7 @@ Two kinds of thing are read here:
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -56,7 +56,7 @@ SIDES = ("opposition", "ypg")
 PARTS = ("north", "south", "east", "west")
 
 
-@lru_cache(maxsize=1)
+@cache  # a handful of bundled files, each read once per process
 def _read(name: str) -> gpd.GeoDataFrame:
     path = CITY_DIR / name
     if not path.exists():
@@ -96,6 +96,8 @@ def story_neighbourhood_names() -> set[str]:
 def city_context() -> gpd.GeoDataFrame:
     """The city's context as one GeoDataFrame (EPSG:4326), a row per feature.
 
+    Built once per process (every map draws it) and handed out as a copy.
+
     Columns: ``kind`` (``urban_area``, ``built_up``, ``river``, ``neighbourhood``,
     ``landmark``), ``name`` (English), ``name_ar`` (Arabic where the source has it, else
     ""), ``source`` (origin and licence, in words), ``drawn_by_project`` (True where no
@@ -103,6 +105,11 @@ def city_context() -> gpd.GeoDataFrame:
     see ``PRIORITY_*``), ``symbol`` (a landmark's symbol: ``citadel``, ``airport``,
     ``junction``; else "") and ``geometry``.
     """
+    return _city_context().copy()
+
+
+@lru_cache(maxsize=1)
+def _city_context() -> gpd.GeoDataFrame:
     hoods = neighbourhoods()
     story = story_neighbourhood_names()
     urban = _read("built_up.geojson")
