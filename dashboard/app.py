@@ -83,6 +83,7 @@ def main() -> None:
     publish(ctx)
     page.run()
     render_filters(choices, defaults)  # after the page: the map reaches the browser first
+    S.filters_drawn()
     S.sync_url(S.session_state())  # again: the page may have moved the map or selected
     if st.session_state.pop(S.K_RERUN, False):
         st.rerun()

@@ -365,6 +365,11 @@ K_BBOX = "link_bbox"
 K_IN_STORY, K_STEP, K_STORY_ID = "in_story_mode", "story_step", "story_id"
 K_LINK_PAGE, K_LINK_STEP = "link_page", "link_story_step"
 K_STORY_FLY = "story_fly"
+#: The story map's extent (its step's, then as the browser reports it), and the extent and
+#: state the Map page opens on when story mode is left (before the map reported its view).
+K_STORY_EXTENT, K_ARRIVAL = "story_map_bounds", "arrival_from_story"
+#: A state a callback wrote into the widgets' keys, held until a run has drawn them with it.
+K_PENDING_STATE = "pending_state"
 #: The link names of story mode: ``page=story``, ``story`` (the story's id), ``step`` (1..).
 STORY_PAGE = "story"
 
@@ -499,18 +504,84 @@ def as_of_moved() -> None:
     st.session_state[K_AS_OF_MOVED] = True
 
 
+def apply_from_callback(state: ViewState) -> None:
+    """Write a state into the widgets' keys from a callback, and hold it until they show it.
+
+    A rerun that interrupts the run this callback started (the map reporting that it
+    moved, say) carries the browser's widget values, which are still the old ones, and
+    Streamlit lets them win over the keys set here: :func:`apply_pending_state` writes the
+    state again at the start of each run until :func:`filters_drawn` says a run drew it.
+    """
+    apply_to_session(state)
+    st.session_state[K_PENDING_STATE] = state
+
+
+def apply_pending_state() -> None:
+    """Write again the state a callback set that no run has drawn yet (before any widget)."""
+    pending = st.session_state.get(K_PENDING_STATE)
+    if pending is not None:
+        apply_to_session(pending)
+
+
+def filters_drawn() -> None:
+    """The run drew the filters: the browser holds their values, the story map its flight."""
+    st.session_state.pop(K_PENDING_STATE, None)
+    st.session_state.pop(K_STORY_FLY, None)
+
+
 def reset_to(state: ViewState) -> None:
     """Callback of the reset buttons."""
-    apply_to_session(state)
-    st.session_state[K_SELECTED] = None
+    apply_from_callback(replace(state, event=None))
 
 
 # --- story mode -------------------------------------------------------------------------
 
 
 def set_story_mode(on: bool) -> None:
-    """Whether this run shows the Story page (links then hold the story and its step)."""
-    st.session_state[K_IN_STORY] = on
+    """Whether this run shows the Story page (links then hold the story and its step).
+
+    On leaving it, the Map page is to open on the story map's extent (see
+    :func:`arrival_extent`); on coming back, the story's new map flies to the step.
+    """
+    ss = st.session_state
+    if ss.get(K_IN_STORY) and not on and ss.get(K_STORY_EXTENT) is not None:
+        ss[K_ARRIVAL] = (ss[K_STORY_EXTENT], _without_view(session_state()))
+    if on and not ss.get(K_IN_STORY):
+        ss[K_STORY_FLY] = True  # back in story mode: its new map goes to the step again
+    ss[K_IN_STORY] = on
+
+
+def _without_view(state: ViewState) -> ViewState:
+    return replace(state, center=None, zoom=None, event=None)
+
+
+def arrival_extent(state: ViewState) -> list[list[float]] | None:
+    """The extent the Map page opens on after story mode, while the filters are the step's.
+
+    ``[[south, west], [north, east]]`` (WGS 84): the story map's, so that a click on Map
+    right after a step flew shows the same place even before the map reported its view
+    (which, once known, sets the centre and zoom).  None once the filters changed.
+    """
+    ss = st.session_state
+    arrival = ss.get(K_ARRIVAL)
+    if arrival is None:
+        return None
+    extent, left_with = arrival
+    if left_with != _without_view(state):
+        ss.pop(K_ARRIVAL, None)
+        return None
+    return extent
+
+
+def keep_story_map_extent(bounds: list[list[float]] | None) -> None:
+    """Where the story map is: its step's extent, then the one the browser reports."""
+    if bounds is not None:
+        st.session_state[K_STORY_EXTENT] = bounds
+
+
+def story_map_extent() -> list[list[float]] | None:
+    """The story map's extent, ``[[south, west], [north, east]]`` (None: not drawn yet)."""
+    return st.session_state.get(K_STORY_EXTENT)
 
 
 def current_step() -> int:
@@ -533,13 +604,13 @@ def go_to_step(number: int, state: ViewState, story_id: str | None = None) -> No
     ss[K_STEP] = number
     if story_id is not None:
         ss[K_STORY_ID] = story_id
-    apply_to_session(state)
+    apply_from_callback(state)
     ss[K_STORY_FLY] = True
 
 
-def take_fly() -> bool:
-    """Whether the map should fly to the step (once per step change)."""
-    return bool(st.session_state.pop(K_STORY_FLY, False))
+def fly_pending() -> bool:
+    """Whether the map should fly to the step: from a step change until a run is drawn."""
+    return bool(st.session_state.get(K_STORY_FLY, False))
 
 
 def keep_map_view(view: tuple[float, float, float] | None) -> None:

@@ -24,6 +24,7 @@ def prepare_filters() -> tuple[ViewState, str]:
     The page is drawn before the sidebar (so the map reaches the browser first); the
     widgets' values are already in the session, so the order changes nothing for them.
     """
+    S.apply_pending_state()
     S.apply_pending_as_of()
     start, end = S.chosen_window()
     if not start <= st.session_state[S.K_AS_OF] <= end:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +29,6 @@ K_STORY = "story"
 K_STORY_PATH = "story_path"  # the file Save writes (None: download only)
 K_STORY_NAME = "story_file_name"
 K_STORY_ERROR = "story_error"
-K_STORY_SEEN = "story_map_bounds"  # the story map's extent as the browser last reported it
 K_UPLOAD = "story_upload"
 K_EDIT_TITLE, K_EDIT_TEXT = "story_edit_title", "story_edit_text"
 K_SAVED = "story_saved_note"
@@ -113,26 +111,6 @@ def view_of(state: ViewState, bounds: list[list[float]] | None) -> StepView:
     return StepView(filters=filters, layers=state.layers, extent=extent)
 
 
-def returned_view(returned: object) -> tuple[float, float, float] | None:
-    """(latitude, longitude, zoom) of the story map, from st_folium's ``center`` and ``zoom``.
-
-    Rounded as a link writes them (as the Map page reads its own map's).
-
-    >>> returned_view({"center": {"lat": 36.2012345, "lng": 37.1345678}, "zoom": 12})
-    (36.20123, 37.13457, 12.0)
-    >>> returned_view({"center": None}) is None
-    True
-    """
-    try:
-        center, zoom = returned["center"], float(returned["zoom"])
-        lat, lon = round(float(center["lat"]), 5), round(float(center["lng"]), 5)
-    except (TypeError, KeyError, ValueError):
-        return None
-    if not all(math.isfinite(v) for v in (lat, lon, zoom)):
-        return None
-    return lat, lon, zoom
-
-
 def go(story: Story, number: int, choices: Choices) -> None:
     """Show step ``number`` of ``story`` (a callback: before the widgets are drawn)."""
     number = min(max(number, 1), len(story.steps))
@@ -141,13 +119,20 @@ def go(story: Story, number: int, choices: Choices) -> None:
     st.session_state.pop(K_EDIT_TEXT, None)
 
 
-def enter(story: Story, choices: Choices) -> None:
-    """On entering story mode: the link's step, or the step the session was on."""
+def enter(story: Story, choices: Choices) -> bool:
+    """On entering story mode: the link's step, or the step the session was on.
+
+    True when it set a step's state: this run's filters were settled before, so the page
+    reruns rather than draw the map of the state it came with.
+    """
     _, asked = S.take_link_story()
     if asked is not None:
         go(story, asked, choices)
-    elif S.K_STEP not in st.session_state:
+        return True
+    if S.K_STEP not in st.session_state:
         go(story, 1, choices)
+        return True
+    return False
 
 
 # --- authoring --------------------------------------------------------------------------
@@ -163,7 +148,7 @@ def add_current_view(story: Story, choices: Choices) -> None:
     number = S.current_step()
     step = Step(
         title=f"New step {len(story.steps) + 1}",
-        view=view_of(S.session_state(), st.session_state.get(K_STORY_SEEN)),
+        view=view_of(S.session_state(), S.story_map_extent()),
     )
     steps = list(story.steps)
     steps.insert(number, step)

@@ -85,9 +85,14 @@ class FlyTo(MacroElement):
     map.invalidateSize();
     map.flyToBounds(bounds, {duration: still ? 0 : 0.8});
   }
-  // the frame may still grow to its height just after: fit the step again then
+  // the frame may still grow to its height just after: fit the step again then (only
+  // then: a frame shrinking as its page is left, or only widening, keeps its view)
+  var height = map.getSize().y;
   function refit() {
-    if (Date.now() - since < 3000) { map.fitBounds(bounds); } else { map.off("resize", refit); }
+    var grew = map.getSize().y > height + 10;
+    height = map.getSize().y;
+    if (Date.now() - since >= 3000) { map.off("resize", refit); }
+    else if (grew) { map.fitBounds(bounds); }
   }
   map.on("resize", refit);
   go();

@@ -62,7 +62,13 @@ from dashboard.maps.events import (
 from dashboard.maps.layers import MAP_LAYERS, build_data_layers, legend_html
 from dashboard.maps.legend import LEGEND_GROUP, MAP_CSS, Legend, LegendBody, short_attribution
 from dashboard.maps.notices import OffViewNotice, TileFailureNotice
-from dashboard.maps.output import build_event_map, layer_control, leaflet_bounds, map_html
+from dashboard.maps.output import (
+    build_event_map,
+    layer_control,
+    leaflet_bounds,
+    map_html,
+    reported_view,
+)
 from dashboard.maps.palette import LAND, SEA, Palette, outline_style, outline_styles
 from dashboard.maps.places import place_layer
 from dashboard.maps.popups import (
@@ -145,6 +151,7 @@ __all__ = [
     "outline_styles",
     "people_moved_text",
     "place_layer",
+    "reported_view",
     "route_layer",
     "route_popup_html",
     "safe_url",

@@ -137,6 +137,7 @@ def build_base_map(
     if tiles != "offline":
         TileFailureNotice().add_to(m)
     Fullscreen(position="topleft").add_to(m)
+    NoReportWithoutHeight().add_to(m)
     # before any data layer: the labels they bring are decluttered from the first frame on
     LabelDeclutter().add_to(m)
     Legend(
@@ -148,6 +149,48 @@ def build_base_map(
     if asset_base_url is not None:
         localize_assets(m, asset_base_url)
     return m
+
+
+class NoReportWithoutHeight(MacroElement):
+    """In the app, st_folium sends back only views a user (or a step's flight) chose.
+
+    Why: each value sent starts a rerun that carries the page the map was drawn on, and
+    Streamlit lets that rerun win over a page the user just clicked, who then stays where
+    they were.  Two kinds of report are no view anyone chose: a map whose frame has no
+    height yet (just mounted) or no longer (its page being left) reports a line across the
+    world at zoom 0, and a frame that only changed size reports new bounds about the same
+    centre and zoom.  Neither is sent; the next real move is.  Outside st_folium (exports)
+    this does nothing.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  var streamlit = window.Streamlit;  // st_folium's component API, when drawn by st_folium
+  if (!streamlit || typeof streamlit.setComponentValue !== "function") { return; }
+  var send = streamlit.__atlasSend || streamlit.setComponentValue;
+  streamlit.__atlasSend = send;
+  var lastSent = null;
+  streamlit.setComponentValue = function (value) {
+    if (map.getSize().y < {{ this.min_height }}) { return; }
+    var chosen = Object.assign({}, value);
+    delete chosen.bounds;  // the same view in a resized frame has other bounds
+    var key = JSON.stringify(chosen);
+    if (key === lastSent) { return; }
+    lastSent = key;
+    return send.apply(this, arguments);
+  };
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, min_height: int = 50):
+        super().__init__()
+        self._name = "NoReportWithoutHeight"
+        self.min_height = int(min_height)
 
 
 class OutlinesFromUrl(MacroElement):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -25,6 +23,7 @@ from dashboard.maps import (
     event_popup_html,
     layer_control,
     leaflet_bounds,
+    reported_view,
 )
 from dashboard.views import FIT, VIEWS, fit_bounds
 from geo.filters import Filters, describe_filters
@@ -77,27 +76,6 @@ PAGE_CSS = f"""<style>
 iframe[title="streamlit_folium.st_folium"] {{
   height: max({MIN_MAP_HEIGHT}px, calc(100vh - {MAP_TOP_PX}px)) !important; }}
 </style>"""
-
-
-def map_view(returned: object) -> tuple[float, float, float] | None:
-    """(latitude, longitude, zoom) from st_folium's returned ``center`` and ``zoom``.
-
-    Rounded as a link writes them (5 decimals: about a metre), so that a view that has not
-    moved gives the same link.
-
-    >>> map_view({"center": {"lat": 36.2012345, "lng": 37.1345678}, "zoom": 12})
-    (36.20123, 37.13457, 12.0)
-    >>> map_view({"center": None, "zoom": 12}) is None
-    True
-    """
-    try:
-        center, zoom = returned["center"], float(returned["zoom"])
-        lat, lon = round(float(center["lat"]), 5), round(float(center["lng"]), 5)
-    except (TypeError, KeyError, ValueError):
-        return None
-    if not (math.isfinite(lat) and math.isfinite(lon) and math.isfinite(zoom)):
-        return None
-    return lat, lon, zoom
 
 
 def heading(ctx: RunContext) -> tuple[str, str]:
@@ -201,7 +179,7 @@ def render(ctx: RunContext) -> None:
     center = st.session_state.get(S.K_GO_CENTER)
     zoom = st.session_state.get(S.K_GO_ZOOM)
 
-    bounds = _bounds(ctx)
+    bounds = S.arrival_extent(ctx.state) or _bounds(ctx)
     seen = st.session_state.get(K_SEEN_BOUNDS)
     base = build_base_map(
         cache.basemap_url(ctx.asset_base_url),
@@ -254,7 +232,7 @@ def render(ctx: RunContext) -> None:
     if selected != st.session_state.get(S.K_SELECTED):
         st.session_state[S.K_SELECTED] = selected
         st.session_state[S.K_RERUN] = True  # the table's mark follows on the next run
-    view = map_view(returned)
+    view = reported_view(returned)
     if view is not None:
         st.session_state[S.K_MAP_VIEW] = view
 

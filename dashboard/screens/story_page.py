@@ -17,7 +17,13 @@ from dashboard.components.story_map import (
 )
 from dashboard.components.text import md_text
 from dashboard.context import RunContext, current
-from dashboard.maps import MAP_CSS, build_base_map, layer_control, leaflet_bounds
+from dashboard.maps import (
+    MAP_CSS,
+    build_base_map,
+    layer_control,
+    leaflet_bounds,
+    reported_view,
+)
 from geo.narrative import Step, StoryError, check_story, step_data, step_sources, story_yaml
 
 K_MAP = "atlas_story_map"
@@ -54,7 +60,9 @@ def _draw_map(ctx: RunContext, step: Step, number: int) -> None:
         asset_base_url=ctx.asset_base_url,
         fold_legend_below_px=1000,
     )
-    fly = S.take_fly()
+    fly = S.fly_pending()
+    if fly:  # the view on screen is the step's until the map reports where it went
+        S.keep_story_map_extent(bounds)
     groups = step_groups(
         shown_step,
         shown,
@@ -72,8 +80,8 @@ def _draw_map(ctx: RunContext, step: Step, number: int) -> None:
     )
     seen = leaflet_bounds((returned or {}).get("bounds"))
     if seen is not None:
-        st.session_state[story_mode.K_STORY_SEEN] = seen
-    S.keep_map_view(story_mode.returned_view(returned))
+        S.keep_story_map_extent(seen)
+    S.keep_map_view(reported_view(returned))
 
 
 def _publish_panel(ctx: RunContext, story) -> None:
@@ -112,7 +120,8 @@ def render(ctx: RunContext) -> None:
     except StoryError as error:
         st.error(md_text(f"The story file cannot be used: {error}"))
         return
-    story_mode.enter(story, ctx.choices)
+    if story_mode.enter(story, ctx.choices):
+        st.rerun()
     number = min(S.current_step(), len(story.steps))
     step = story.step(number)
     for warning in st.session_state.get(S.K_WARNINGS, []):
