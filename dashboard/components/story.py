@@ -31,7 +31,7 @@ K_STORY_NAME = "story_file_name"
 K_STORY_ERROR = "story_error"
 K_UPLOAD = "story_upload"
 K_EDIT_TITLE, K_EDIT_TEXT = "story_edit_title", "story_edit_text"
-K_SAVED = "story_saved_note"
+K_SAVED = "story_saved_note"  # (note, the story it is about): shown until the story changes
 
 
 def _read(path: Path) -> Story:
@@ -153,7 +153,7 @@ def add_current_view(story: Story, choices: Choices) -> None:
     steps = list(story.steps)
     steps.insert(number, step)
     _set_story(story.with_steps(steps), number + 1, choices)
-    st.session_state[K_SAVED] = "Added this view as a step: give it a title and a text."
+    _note("Added this view as a step: give it a title and a text.")
 
 
 def save_edits(story: Story, choices: Choices) -> None:
@@ -192,7 +192,16 @@ def save(story: Story) -> None:
     path = st.session_state.get(K_STORY_PATH)
     if path:
         write_story(story, path)
-        st.session_state[K_SAVED] = f"Saved {len(story.steps)} steps to {Path(path).name}."
+        _note(f"Saved {len(story.steps)} steps to {Path(path).name}.")
+
+
+def _note(text: str) -> None:
+    """A note on what was just done to the session's story, until the story changes again.
+
+    Not for one run only: a rerun that follows at once (the map reporting its view) would
+    take it off the screen before anyone read it.
+    """
+    st.session_state[K_SAVED] = (text, st.session_state.get(K_STORY))
 
 
 def open_upload(choices: Choices) -> None:
@@ -221,8 +230,8 @@ def render_authoring(story: Story, choices: Choices) -> None:
     ss = st.session_state
     number = S.current_step()
     step = story.step(number)
-    note = ss.pop(K_SAVED, None)
-    if note:
+    note, about = ss.get(K_SAVED) or (None, None)
+    if note and about is story:
         st.success(md_text(note))
     add, up, down, drop = st.columns(4)
     add.button(
