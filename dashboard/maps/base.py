@@ -92,6 +92,7 @@ def build_base_map(
     counts: bool = False,
     legend_body: str | None = None,
     fold_legend_below_px: int = 0,
+    hold_view_reports: bool = False,
 ) -> folium.Map:
     """The map without data: outlines (or tiles), scale bar, controls, legend, label script.
 
@@ -103,7 +104,8 @@ def build_base_map(
     fetches it from (the app serves it, so it is cached and not re-sent on every update);
     ``bounds`` Leaflet's
     ``[[south, west], [north, east]]``; ``asset_base_url`` where the offline Leaflet copies
-    are served (None: folium's CDNs).
+    are served (None: folium's CDNs); ``hold_view_reports``: in the app, the map sends its
+    view only once a :class:`ViewReportSwitch` lets it (see :class:`ChosenViewReports`).
     """
     rendering.check()  # the app renders this map through st_folium, not map_html
     m = folium.Map(
@@ -137,7 +139,7 @@ def build_base_map(
     if tiles != "offline":
         TileFailureNotice().add_to(m)
     Fullscreen(position="topleft").add_to(m)
-    NoReportWithoutHeight().add_to(m)
+    ChosenViewReports(held=hold_view_reports).add_to(m)
     # before any data layer: the labels they bring are decluttered from the first frame on
     LabelDeclutter().add_to(m)
     Legend(
@@ -151,7 +153,7 @@ def build_base_map(
     return m
 
 
-class NoReportWithoutHeight(MacroElement):
+class ChosenViewReports(MacroElement):
     """In the app, st_folium sends back only views a user (or a step's flight) chose.
 
     Why: each value sent starts a rerun that carries the page the map was drawn on, and
@@ -159,8 +161,12 @@ class NoReportWithoutHeight(MacroElement):
     they were.  Two kinds of report are no view anyone chose: a map whose frame has no
     height yet (just mounted) or no longer (its page being left) reports a line across the
     world at zoom 0, and a frame that only changed size reports new bounds about the same
-    centre and zoom.  Neither is sent; the next real move is.  Outside st_folium (exports)
-    this does nothing.
+    centre and zoom.  Neither is sent; the next real move is.
+
+    ``held``: the map starts holding its reports back, keeping only the last one, until a
+    :class:`ViewReportSwitch` in its layers lets them go (and sends the one kept).  The
+    Story page's map is held while nobody edits the story: reading it then starts no rerun
+    but the reader's own clicks.  Outside st_folium (exports) this does nothing.
     """
 
     _template = Template(
@@ -172,25 +178,55 @@ class NoReportWithoutHeight(MacroElement):
   if (!streamlit || typeof streamlit.setComponentValue !== "function") { return; }
   var send = streamlit.__atlasSend || streamlit.setComponentValue;
   streamlit.__atlasSend = send;
-  var lastSent = null;
-  streamlit.setComponentValue = function (value) {
+  var lastSent = null, held = {{ this.held|tojson }}, kept = null;
+  function report(value) {
     if (map.getSize().y < {{ this.min_height }}) { return; }
+    if (held) { kept = value; return; }
     var chosen = Object.assign({}, value);
     delete chosen.bounds;  // the same view in a resized frame has other bounds
     var key = JSON.stringify(chosen);
     if (key === lastSent) { return; }
     lastSent = key;
-    return send.apply(this, arguments);
+    return send.call(streamlit, value);
+  }
+  streamlit.setComponentValue = report;
+  streamlit.__atlasReports = function (on) {
+    held = !on;
+    if (on && kept !== null) { var value = kept; kept = null; report(value); }
   };
 })();
 {% endmacro %}
 """
     )
 
-    def __init__(self, min_height: int = 50):
+    def __init__(self, min_height: int = 50, *, held: bool = False):
         super().__init__()
-        self._name = "NoReportWithoutHeight"
+        self._name = "ChosenViewReports"
         self.min_height = int(min_height)
+        self.held = bool(held)
+
+
+class ViewReportSwitch(MacroElement):
+    """Lets a held map's reports go (``on``) or holds them again: see :class:`ChosenViewReports`.
+
+    Added to a feature group, so that st_folium runs it whenever ``on`` changes, without
+    mounting the map again.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+if (window.Streamlit && window.Streamlit.__atlasReports) {
+  window.Streamlit.__atlasReports({{ this.on|tojson }});
+}
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, on: bool):
+        super().__init__()
+        self._name = "ViewReportSwitch"
+        self.on = bool(on)
 
 
 class OutlinesFromUrl(MacroElement):

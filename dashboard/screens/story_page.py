@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -19,6 +20,7 @@ from dashboard.components.text import md_text
 from dashboard.context import RunContext, current
 from dashboard.maps import (
     MAP_CSS,
+    ViewReportSwitch,
     build_base_map,
     layer_control,
     leaflet_bounds,
@@ -29,6 +31,7 @@ from geo.narrative import Step, StoryError, check_story, step_data, step_sources
 K_MAP = "atlas_story_map"
 K_BASE_BOUNDS = "story_base_bounds"  # the map's first extent, kept: a new one would remount it
 K_ZIP = "story_site_zip"
+K_EDITING = "story_editing"  # the authoring tools are open (the map then reports its view)
 MAP_HEIGHT = 540
 
 PAGE_CSS = """<style>
@@ -39,8 +42,13 @@ PAGE_CSS = """<style>
 </style>"""
 
 
-def _draw_map(ctx: RunContext, step: Step, number: int) -> None:
-    """The map of the view on screen, with the step's highlights and notes."""
+def _draw_map(ctx: RunContext, step: Step, number: int, *, editing: bool) -> None:
+    """The map of the view on screen, with the step's highlights and notes.
+
+    It sends its view back only while the story is edited (*Add this view as a step*
+    takes it).  Read, it starts no rerun: each one would carry this page, and Streamlit
+    lets it win over a click elsewhere (on Map, say) made just then.
+    """
     # the sidebar holds the step's view (or what the user made of it since)
     shown_step = Step(
         title=step.title,
@@ -59,6 +67,7 @@ def _draw_map(ctx: RunContext, step: Step, number: int) -> None:
         attribution=cache.basemap_attribution(),
         asset_base_url=ctx.asset_base_url,
         fold_legend_below_px=1000,
+        hold_view_reports=True,
     )
     fly = S.fly_pending()
     if fly:  # the view on screen is the step's until the map reports where it went
@@ -69,10 +78,12 @@ def _draw_map(ctx: RunContext, step: Step, number: int) -> None:
         palette=ctx.palette,
         fly=f"{number}:{st.session_state.get(S.K_STEP)}" if fly else None,
     )
+    switch = folium.FeatureGroup(name="View reports", control=False)
+    ViewReportSwitch(on=editing).add_to(switch)
     returned = st_folium(
         base,
         key=K_MAP,
-        feature_group_to_add=groups,
+        feature_group_to_add=[*groups, switch],
         layer_control=layer_control(),
         returned_objects=["bounds", "center", "zoom"],
         height=MAP_HEIGHT,
@@ -134,9 +145,10 @@ def render(ctx: RunContext) -> None:
     head.title(md_text(story.title), anchor=False)
     with tools:
         _publish_panel(ctx, story)
+    editing = bool(st.session_state.get(K_EDITING))
     map_col, text_col = st.columns([3, 2], gap="medium")
     with map_col:
-        _draw_map(ctx, step, number)
+        _draw_map(ctx, step, number, editing=editing)
     with text_col:
         back, count, forward = st.columns([1, 1, 1], vertical_alignment="center")
         back.button(
@@ -174,8 +186,14 @@ def render(ctx: RunContext) -> None:
                     type="tertiary",
                 )
     st.iframe(story_mode.KEYS_SCRIPT, height=1)  # constant script, no data in it
-    with st.expander("Edit this story", expanded=False):
-        story_mode.render_authoring(story, ctx.choices)
+    st.toggle(
+        "Edit this story",
+        key=K_EDITING,
+        help="Add the view on screen as a step, edit, reorder, delete, save or open a story.",
+    )
+    if editing:
+        with st.container(border=True):
+            story_mode.render_authoring(story, ctx.choices)
 
 
 render(current())
