@@ -7,6 +7,7 @@ Plain functions over Playwright pages, for the browser tests (``test_journeys``,
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,10 +57,14 @@ def idle(page: Page) -> None:
 
 
 def choose_file(page: Page, path: Path) -> None:
-    """Click the uploader's button and pick ``path`` in the file chooser it opens."""
+    """Click the uploader's button and pick ``path`` in the file chooser it opens.
+
+    The button is *Upload* while the uploader holds no file, then *Add files* (the ``+``
+    beside the file it holds), which replaces it in a one-file uploader.
+    """
     with page.expect_file_chooser() as chooser:
-        dropzone = page.get_by_test_id("stFileUploaderDropzone").first
-        dropzone.get_by_role("button", name="Upload", exact=True).click()
+        uploader = page.get_by_test_id("stFileUploader").first
+        uploader.get_by_role("button", name=re.compile(r"^(Upload|Add files)$")).click()
     chooser.value.set_files(path)
 
 

@@ -333,6 +333,78 @@ def test_authoring_adds_the_view_as_a_step_that_the_saved_file_holds(
         page.context.close()
 
 
+#: A story file a user brings: two steps, one of them with markup in its title.
+UPLOADED = """title: 'Idlib, after Aleppo'
+steps:
+- title: 'The buses leave <img src=x onerror=alert(1)>'
+  text: Evacuees were taken **west**.
+  view: {start: 2016-12-15, end: 2016-12-22, layers: [events, routes]}
+- title: 'Astana'
+  view: {start: 2016-12-29, end: 2017-01-23}
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_a_story_file_opened_with_the_file_chooser_is_told_and_a_bad_one_named(
+    page, server, tmp_path
+):
+    """The user's own story, picked in the file chooser; then one with a misspelt layer."""
+    good = tmp_path / "idlib.yaml"
+    good.write_text(UPLOADED, encoding="utf-8")
+    bad = tmp_path / "broken.yaml"
+    bad.write_text(UPLOADED.replace("[events, routes]", "[events, rutes]"), encoding="utf-8")
+    page.goto(f"{server.url}/story?step=2")
+    page.get_by_text("Step 2 of 8").wait_for()
+    idle(page)
+    page.get_by_text("Edit this story").click()
+    page.get_by_text("Open a story file").wait_for()
+    pages.choose_file(page, good)
+    on_step(page, 1, "The buses leave <img src=x onerror=alert(1)>")
+    page.get_by_text("Step 1 of 2").wait_for()
+    idle(page)
+    assert page.locator("[data-testid='stMain'] h1").inner_text() == "Idlib, after Aleppo"
+    assert page.locator("[data-testid='stMain'] img[src='x']").count() == 0
+    shoot(page, "08-opened-a-story-file")
+    pages.choose_file(page, bad)
+    error = page.get_by_test_id("stAlertContentError")
+    error.wait_for()
+    message = error.inner_text()
+    assert "broken.yaml" in message and "rutes" in message, message
+    page.get_by_text("Step 1 of 2").wait_for()  # the story told is still the good one
+    idle(page)
+    shoot(page, "09-a-bad-story-file-named")
+    assert page.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_publish_as_a_site_downloads_a_zip_of_the_static_site(page, server, bundled, tmp_path):
+    """The Story page's *Publish as a site*, clicked through to the downloaded file."""
+    import zipfile
+
+    page.goto(f"{server.url}/story?step=1")
+    on_step(page, 1, bundled.step(1).title)
+    idle(page)
+    page.get_by_role("button", name="Publish as a site").click()
+    page.get_by_role("button", name="Make the site").click()
+    download_button = page.get_by_role("button", name="Download the site (.zip)")
+    download_button.wait_for(timeout=4 * TIMEOUT_MS)
+    shoot(page, "10-publish-ready")
+    with page.expect_download() as download:
+        download_button.click()
+    assert download.value.suggested_filename == f"{bundled.id}-site.zip"
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as archive:
+        names = set(archive.namelist())
+        assert {"site/index.html", "site/provenance.json"} <= names, sorted(names)
+        index = archive.read("site/index.html").decode("utf-8")
+    assert bundled.title in index and bundled.step(8).title in index
+    assert not any(name.endswith(".gif") for name in names), "pictures were not asked for"
+    assert page.errors == []
+
+
 # --- without a browser -------------------------------------------------------------------
 
 
