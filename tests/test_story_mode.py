@@ -355,7 +355,7 @@ def test_a_story_file_opened_with_the_file_chooser_is_told_and_a_bad_one_named(
     bad = tmp_path / "broken.yaml"
     bad.write_text(UPLOADED.replace("[events, routes]", "[events, rutes]"), encoding="utf-8")
     page.goto(f"{server.url}/story?step=2")
-    page.get_by_text("Step 2 of 8").wait_for()
+    page.get_by_text("Step 2 of").wait_for()  # the module's story copy may have grown
     idle(page)
     page.get_by_text("Edit this story").click()
     page.get_by_text("Open a story file").wait_for()
