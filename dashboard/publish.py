@@ -32,7 +32,6 @@ from folium.template import Template
 
 from dashboard.assets import STATIC_DIR
 from dashboard.components.story_map import (
-    STORY_MAP_CSS,
     markdown_html,
     sources_html,
     step_bounds,
@@ -295,9 +294,7 @@ def site_html(
         Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         name="atlas_viewport",
     )
-    root.header.add_child(
-        Element(f"<style>{_SITE_CSS}{STORY_MAP_CSS}</style>"), name="atlas_site_css"
-    )
+    root.header.add_child(Element(f"<style>{_SITE_CSS}</style>"), name="atlas_site_css")
     sections = [
         _step_section(n, step, data, picture=pictures)
         for n, (step, data) in enumerate(zip(story.steps, shown, strict=True), start=1)
@@ -325,6 +322,27 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
+def step_picture_request(
+    story: Story, dataset: Dataset, number: int, *, tiles: str = "offline"
+) -> SnapshotRequest:
+    """What step ``number``'s PNG draws: its view, extent, highlights and notes."""
+    step = story.step(number)
+    shown = step_data(step, dataset)
+    return SnapshotRequest(
+        dataset=dataset,
+        filters=step.view.as_filters(),
+        bounds=step_bounds(step, shown),
+        layers=tuple(name for name in MAP_LAYERS.names() if name in step.view.layers),
+        tiles=tiles,
+        link=f"index.html#step-{number}",
+        title=f"{story.title} · {number}. {step.title}",
+        width=STEP_PICTURE_SIZE[0],
+        height=STEP_PICTURE_SIZE[1],
+        highlight=step.highlight,
+        annotations=step.annotations,
+    )
+
+
 def step_pictures(
     story: Story, dataset: Dataset, out: Path, *, tiles: str = "offline"
 ) -> list[Path]:
@@ -333,19 +351,8 @@ def step_pictures(
     basemap_json, attribution = basemap_geojson(basemap), attribution_text(basemap)
     frames = []
     with renderer() as using:
-        for number, step in enumerate(story.steps, start=1):
-            shown = step_data(step, dataset)
-            request = SnapshotRequest(
-                dataset=dataset,
-                filters=step.view.as_filters(),
-                bounds=step_bounds(step, shown),
-                layers=tuple(name for name in MAP_LAYERS.names() if name in step.view.layers),
-                tiles=tiles,
-                link=f"index.html#step-{number}",
-                title=f"{story.title} · {number}. {step.title}",
-                width=STEP_PICTURE_SIZE[0],
-                height=STEP_PICTURE_SIZE[1],
-            )
+        for number in range(1, len(story.steps) + 1):
+            request = step_picture_request(story, dataset, number, tiles=tiles)
             png = render_png(request, basemap_json, attribution=attribution, using=using)
             frame = out / f"step-{number:02d}.png"
             with atomic_path(frame) as tmp:

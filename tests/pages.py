@@ -24,6 +24,20 @@ COUNT = """(c) => { let n = 0; if (!window.map_div || !window.map_div.eachLayer)
   map_div.eachLayer(l => { if (l.options && l.options.className === c) n++; }); return n; }"""
 
 
+#: A story step's notes on the map in the page: each one's text, size, style, whether it is
+#: wholly inside the map, and how many shown labels it covers.
+NOTES = """() => { const map = document.querySelector('.leaflet-container').getBoundingClientRect();
+  const labels = [...document.querySelectorAll('.atlas-label:not(.atlas-label-hidden)')]
+    .map(l => l.getBoundingClientRect());
+  return [...document.querySelectorAll('.atlas-annotation')].map(n => {
+    const b = n.getBoundingClientRect(), style = getComputedStyle(n);
+    return {text: n.textContent, width: b.width, height: b.height, wrap: style.whiteSpace,
+      border: style.borderTopWidth, inside: b.left >= map.left && b.right <= map.right
+        && b.top >= map.top && b.bottom <= map.bottom,
+      covers: labels.filter(l => l.left < b.right && b.left < l.right && l.top < b.bottom
+        && b.top < l.bottom).length}; }); }"""
+
+
 def map_frame(page: Page, layer: str | None = "atlas-event", attempts: int = 5) -> Frame:
     """The map's frame, once Leaflet has drawn ``layer`` in it (None: once it holds a map)."""
     # A change of datasets or basemap mounts a new map iframe while the old one is removed,

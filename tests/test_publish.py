@@ -18,11 +18,17 @@ import pytest
 from playwright.sync_api import Page
 
 from dashboard.cli import main
-from dashboard.publish import MOTION_WRITERS, embed_snippet, publish_zip, site_html
+from dashboard.publish import (
+    MOTION_WRITERS,
+    embed_snippet,
+    publish_zip,
+    site_html,
+    step_picture_request,
+)
 from geo.narrative import parse_story, read_story, step_data
 from geo.schema import Column
 from geo.story import story_file
-from tests.pages import SIZES, sized_page
+from tests.pages import NOTES, SIZES, sized_page
 from tests.servers import atlas_command
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "publish"
@@ -192,6 +198,38 @@ def _where(page: Page) -> str:
         && window[k] && window[k].getCenter)]; const c = m.getCenter();
         return c.lat.toFixed(3) + ',' + c.lng.toFixed(3) + ',' + m.getZoom(); }"""
     )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("number", [1, 6])
+def test_a_steps_picture_draws_its_highlights_and_notes(browser, story, bundled, basemap, number):
+    """The page a step's PNG is shot from: the step's rings and labels, inside the picture.
+
+    Step 1 has two labels, step 6 an arrow with its label; both highlight events.
+    """
+    from dashboard.snapshot import READY_ATTRIBUTE, snapshot_html
+
+    step = bundled.step(number)
+    request = step_picture_request(bundled, story, number)
+    html = snapshot_html(request, basemap[0], attribution=basemap[1], interactive=False)
+    page = browser.new_page(viewport={"width": request.width, "height": request.height})
+    try:
+        page.set_content(html, wait_until="load")
+        page.wait_for_selector(f"html[{READY_ATTRIBUTE}]", state="attached")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"step-picture-{number}.png")
+        notes = page.evaluate(NOTES)
+        rings = page.locator("path.atlas-highlight").count()
+        arrows = page.locator(".atlas-annotation-arrow").count()
+    finally:
+        page.close()
+    labels = [note.text for note in step.annotations if note.text]
+    assert sorted(n["text"] for n in notes) == sorted(labels)
+    assert all(n["inside"] and n["height"] < 24 and n["covers"] == 0 for n in notes), notes
+    shown = step_data(step, story)
+    expected_rings = shown.events[Column.ID].isin(step.highlight).sum()
+    assert rings == expected_rings > 0
+    assert arrows == sum(note.kind == "arrow" for note in step.annotations)
 
 
 @pytest.mark.browser

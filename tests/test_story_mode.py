@@ -41,6 +41,9 @@ ON_EXTENT = """([s, w, n, e]) => { if (!window.map_div || !map_div.getCenter) re
     || b.getEast() - b.getWest() < 4 * (e - w) + 1;
   return still && c.lat > s && c.lat < n && c.lng > w && c.lng < e && fits
     && map_div.getSize().y > 100 && !map_div._animatingZoom; }"""
+#: The names the map shows (not those hidden because they would collide).
+SHOWN_LABELS = """() => [...document.querySelectorAll('.atlas-label:not(.atlas-label-hidden)')]
+  .map(l => l.textContent).sort()"""
 #: How often ON_EXTENT looks (ms): a map that did not move between two looks has landed.
 STILL_MS = 300
 
@@ -379,17 +382,48 @@ def test_a_story_file_opened_with_the_file_chooser_is_told_and_a_bad_one_named(
 
 @pytest.mark.browser
 @pytest.mark.server
-def test_publish_as_a_site_downloads_a_zip_of_the_static_site(page, server, bundled, tmp_path):
+def test_the_first_steps_notes_sit_on_its_map_one_line_each(page, server, bundled, story):
+    """Step 1's two labels: styled by the map's own stylesheet (inside the map's frame), on
+    one line each, inside the map (the narrow one too) and over no place's name."""
+    step = bundled.step(1)
+    page.goto(f"{server.url}/story?step=1")
+    on_step(page, 1, step.title)
+    settled_in(page, step, story)
+    idle(page)
+    shoot(page, "09-step-1-notes")
+    notes = map_frame(page).evaluate(pages.NOTES)
+    assert sorted(n["text"] for n in notes) == sorted(a.text for a in step.annotations)
+    for note in notes:
+        # unstyled, a label wraps one word to a line in Leaflet's 12px-wide icon box
+        assert note["wrap"] == "nowrap" and note["border"] == "1px", note
+        assert note["height"] < 24 and note["width"] > 100, note
+        assert note["inside"], f"the note is cut off by the map's edge: {note}"
+        assert note["covers"] == 0, f"a place's name is drawn under the note: {note}"
+    assert page.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_publish_as_a_site_downloads_a_zip_of_the_static_site(
+    page, server, bundled, story, tmp_path
+):
     """The Story page's *Publish as a site*, clicked through to the downloaded file."""
     import zipfile
 
     page.goto(f"{server.url}/story?step=1")
     on_step(page, 1, bundled.step(1).title)
+    settled_in(page, bundled.step(1), story)
     idle(page)
+    named = map_frame(page).evaluate(SHOWN_LABELS)
+    assert "Turkmen Mountain" in named
     page.get_by_role("button", name="Publish as a site").click()
     page.get_by_role("button", name="Make the site").click()
     download_button = page.get_by_role("button", name="Download the site (.zip)")
     download_button.wait_for(timeout=4 * TIMEOUT_MS)
+    # the rerun redraws the map's layers: their names come back with them
+    map_frame(page).wait_for_function(
+        f"(named) => ({SHOWN_LABELS})().join() === named.join()", arg=named, timeout=10_000
+    )
     shoot(page, "10-publish-ready")
     with page.expect_download() as download:
         download_button.click()

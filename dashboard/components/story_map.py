@@ -8,7 +8,6 @@ out; no Streamlit call.  Positions are EPSG:4326 degrees; bounds are Leaflet's
 
 from __future__ import annotations
 
-import math
 from html import escape
 
 import folium
@@ -17,25 +16,21 @@ from branca.element import MacroElement
 from folium.template import Template
 from markdown_it import MarkdownIt
 
-from dashboard.maps import Palette, build_data_layers, esc, safe_url
+from dashboard.maps import (
+    Palette,
+    annotation_layer,
+    build_data_layers,
+    esc,
+    highlight_layer,
+    safe_url,
+)
 from dashboard.views import VIEWS, fit_bounds
 from geo.dataset import Dataset
-from geo.narrative import Annotation, Citation, Step
-from geo.schema import Column
+from geo.narrative import Citation, Step
 
-HIGHLIGHT_CLASS = "atlas-highlight"
-ANNOTATION_CLASS = "atlas-annotation"
 #: CommonMark with raw HTML off: ``<script>`` in a story file is shown as text, and a link
 #: is kept only when markdown-it's own check passes (no ``javascript:``, ``data:`` ...).
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-
-#: The highlights and notes' look (the map's own stylesheet styles everything else).
-STORY_MAP_CSS = f"""
-.{ANNOTATION_CLASS} {{ background: rgba(255,255,255,.92); border: 1px solid #333;
-  border-radius: 3px; padding: 2px 6px; font: 600 12px/1.3 system-ui, sans-serif;
-  color: #111; white-space: nowrap; width: max-content; box-shadow: 0 1px 3px rgba(0,0,0,.3); }}
-.atlas-annotation-arrow {{ color: #111; font-size: 20px; line-height: 20px; }}
-"""
 
 
 def markdown_html(text: str) -> str:
@@ -107,69 +102,6 @@ class FlyTo(MacroElement):
         self._name = "FlyTo"
         self.bounds = bounds
         self.label = label
-
-
-def _bearing(start: tuple[float, float], end: tuple[float, float]) -> float:
-    """The screen angle (degrees clockwise from east) of a segment in Web Mercator."""
-
-    def y(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    dx = math.radians(end[1] - start[1])
-    dy = y(end[0]) - y(start[0])
-    return -math.degrees(math.atan2(dy, dx))
-
-
-def annotation_layer(annotations: tuple[Annotation, ...]) -> folium.FeatureGroup:
-    """The step's labels and arrows (their text escaped)."""
-    group = folium.FeatureGroup(name="Notes", control=False)
-    for note in annotations:
-        if note.kind == "arrow" and note.to is not None:
-            folium.PolyLine([note.at, note.to], color="#111111", weight=3, opacity=0.9).add_to(
-                group
-            )
-            folium.Marker(
-                note.to,
-                icon=folium.DivIcon(
-                    html=(
-                        '<div class="atlas-annotation-arrow" '
-                        f'style="transform: rotate({_bearing(note.at, note.to):.1f}deg)">'
-                        "&#x27A4;</div>"
-                    ),
-                    icon_size=(20, 20),
-                    icon_anchor=(10, 10),
-                ),
-                interactive=False,
-            ).add_to(group)
-        if note.text:
-            folium.Marker(
-                note.at,
-                icon=folium.DivIcon(
-                    html=f'<div class="{ANNOTATION_CLASS}">{esc(note.text)}</div>',
-                    icon_size=None,
-                    icon_anchor=(0, 0),
-                ),
-                interactive=False,
-            ).add_to(group)
-    return group
-
-
-def highlight_layer(shown: Dataset, highlight: tuple[str, ...]) -> folium.FeatureGroup:
-    """A ring around each highlighted event the step shows."""
-    group = folium.FeatureGroup(name="Highlighted", control=False)
-    events = shown.events[shown.events[Column.ID].isin(highlight)]
-    for _, event in events.iterrows():
-        point = event.geometry
-        folium.CircleMarker(
-            location=(point.y, point.x),
-            radius=13,
-            color="#111111",
-            weight=3,
-            fill=False,
-            interactive=False,
-            class_name=HIGHLIGHT_CLASS,
-        ).add_to(group)
-    return group
 
 
 def step_groups(

@@ -62,6 +62,12 @@ from dashboard.maps.events import (
 )
 from dashboard.maps.layers import MAP_LAYERS, build_data_layers, legend_html
 from dashboard.maps.legend import LEGEND_GROUP, MAP_CSS, Legend, LegendBody, short_attribution
+from dashboard.maps.notes import (
+    ANNOTATION_CLASS,
+    HIGHLIGHT_CLASS,
+    annotation_layer,
+    highlight_layer,
+)
 from dashboard.maps.notices import OffViewNotice, TileFailureNotice
 from dashboard.maps.output import (
     build_event_map,
@@ -102,11 +108,13 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ANNOTATION_CLASS",
     "CELLS_ACROSS",
     "COARSE_PRECISIONS",
     "DATA_LAYERS",
     "DOUBTFUL_STATUSES",
     "EVENT_ID_LABEL",
+    "HIGHLIGHT_CLASS",
     "LAND",
     "LAYER_TITLES",
     "LEGEND_GROUP",
@@ -131,6 +139,7 @@ __all__ = [
     "TileFailureNotice",
     "ViewReportSwitch",
     "aggregate_layer",
+    "annotation_layer",
     "arrow_bearings",
     "attribution_text",
     "basemap_geojson",
@@ -144,6 +153,7 @@ __all__ = [
     "event_id_from_popup",
     "event_layer",
     "event_popup_html",
+    "highlight_layer",
     "in_bounds",
     "layer_control",
     "leaflet_bounds",

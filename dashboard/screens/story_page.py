@@ -10,7 +10,6 @@ from dashboard import cache
 from dashboard import state as S
 from dashboard.components import story as story_mode
 from dashboard.components.story_map import (
-    STORY_MAP_CSS,
     markdown_html,
     sources_html,
     step_bounds,
@@ -70,7 +69,7 @@ def _draw_map(ctx: RunContext, step: Step, number: int, *, editing: bool) -> Non
         hold_view_reports=True,
     )
     fly = S.fly_pending()
-    if fly:  # the view on screen is the step's until the map reports where it went
+    if fly:  # the view on screen is the step's until editing sends where the reader took it
         S.keep_story_map_extent(bounds)
     groups = step_groups(
         shown_step,
@@ -125,7 +124,6 @@ def _publish_panel(ctx: RunContext, story) -> None:
 def render(ctx: RunContext) -> None:
     """Draw the Story page."""
     st.html(PAGE_CSS)
-    st.html(f"<style>{STORY_MAP_CSS}</style>")
     try:
         story = story_mode.session_story()
     except StoryError as error:

@@ -10,7 +10,15 @@ from pathlib import Path
 from branca.element import Element, MacroElement, Template
 
 from dashboard.assets import STATIC_DIR, assets_installed
-from dashboard.maps import Palette, build_event_map, esc, map_html, tile_hosts
+from dashboard.maps import (
+    Palette,
+    annotation_layer,
+    build_event_map,
+    esc,
+    highlight_layer,
+    map_html,
+    tile_hosts,
+)
 from dashboard.snapshot.layout import (
     PAGE_CSS,
     STATIC_CSS,
@@ -156,6 +164,10 @@ def snapshot_page(
     # and the SVG export reads them from the page (a canvas would be one picture)
     m.options.pop("prefer_canvas", None)
     m.control_scale = False  # the layout adds a metric one (folium's shows miles as well)
+    if request.highlight:
+        highlight_layer(shown, request.highlight).add_to(m)
+    if request.annotations:
+        annotation_layer(request.annotations).add_to(m)
     SnapshotLayout().add_to(m)
     ReadySignal().add_to(m)
     root = m.get_root()

@@ -15,6 +15,7 @@ from dashboard.maps import MAP_LAYERS
 from dashboard.settings import CSS_PX_PER_MM, DEFAULT_SNAPSHOT_SIZE, SNAPSHOT_PRESETS
 from geo.dataset import Dataset
 from geo.filters import Filters
+from geo.narrative import Annotation
 
 DEFAULT_SIZE = DEFAULT_SNAPSHOT_SIZE
 
@@ -36,7 +37,8 @@ class SnapshotRequest:
     ``height`` are CSS pixels, ``scale`` the PNG's pixel density; ``paper_mm`` (width,
     height) is the sheet a PDF or SVG is printed on (None: the page's own size at 96 CSS
     pixels per inch).  ``provenance_footer`` adds the full provenance in small print under
-    the credit line (it is in the file's metadata either way).
+    the credit line (it is in the file's metadata either way).  ``highlight`` (event ids)
+    and ``annotations`` are a story step's rings and notes, drawn over the data.
     """
 
     dataset: Dataset
@@ -53,6 +55,8 @@ class SnapshotRequest:
     paper_mm: tuple[float, float] | None = None
     dpi: int | None = None
     provenance_footer: bool = False
+    highlight: tuple[str, ...] = ()
+    annotations: tuple[Annotation, ...] = ()
 
     def with_as_of(self, day: dt.date) -> SnapshotRequest:
         """The same snapshot on another as-of day (for series)."""

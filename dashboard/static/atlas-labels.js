@@ -3,12 +3,13 @@
  * Labels are permanent Leaflet tooltips with the class "atlas-label" whose content (or the
  * tooltip itself) carries data-priority: a smaller number is named first.  declutter(map)
  * shows every label, measures them all, then keeps them in order of priority (ties in the
- * order they are in the page), hiding each one that would overlap a label already kept or
- * that is not wholly inside the map, or that a control over the map (the legend, the zoom
- * buttons, the scale, the credit) would cover.  Hidden labels keep their place in the layout
- * (visibility: hidden), so they are measured again at the next zoom and return when there
- * is room.  watch(map) runs it after every zoom, pan, resize and layer change, once per
- * frame at most.  Inlined into every map page by dashboard/maps/labels.py.
+ * order they were added to the map), hiding each one that would overlap a label already
+ * kept or that is not wholly inside the map, or that a control over the map (the legend,
+ * the zoom buttons, the scale, the credit) or a story step's note would cover.  Hidden
+ * labels keep their place in the layout (visibility: hidden), so they are measured again at
+ * the next zoom and return when there is room.  watch(map) runs it after every zoom, pan,
+ * resize and layer change, once per frame at most.  Inlined into every map page by
+ * dashboard/maps/labels.py.
  */
 (function () {
   "use strict";
@@ -39,19 +40,48 @@
    * later (st_folium loads it after the layers), that width was the whole map's.  Place
    * every label again, once, when the stylesheet holds (each update is a reflow). */
   function placeAgain(map) {
+    labelTips(map).forEach(function (tip) { tip.update(); });
+  }
+
+  /* The map's open labels.  Not the page's: a label whose layer has just left the map (the
+   * app redraws its layers on every rerun) stays in the page, faded out, for 200 ms, and
+   * would be kept in place of its own new copy. */
+  function labelTips(map) {
+    var tips = [];
     map.eachLayer(function (layer) {
       var tip = layer.getTooltip && layer.getTooltip();
       if (tip && tip._container && tip._map && tip.options.permanent &&
           /(^|\s)atlas-label(\s|$)/.test(tip.options.className || "")) {
-        tip.update();
+        tips.push(tip);
       }
     });
+    return tips;
+  }
+
+  /* A story step's notes (class "atlas-annotation") are always shown.  Each starts at its
+   * point and runs right and down; near the map's right or bottom edge it is turned to the
+   * other side of its point.  Their boxes are returned: labels give way to them. */
+  function placeNotes(container, box) {
+    var boxes = [];
+    container.querySelectorAll(".atlas-annotation").forEach(function (note) {
+      note.classList.remove("atlas-flip-x", "atlas-flip-y");
+      var r = note.getBoundingClientRect();
+      if (r.right > box.right - 4 && r.left - r.width > box.left) {
+        note.classList.add("atlas-flip-x");
+      }
+      if (r.bottom > box.bottom - 24 && r.top - r.height > box.top) {
+        note.classList.add("atlas-flip-y");
+      }
+      r = note.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) { boxes.push(r); }
+    });
+    return boxes;
   }
 
   function declutter(map) {
     var container = map.getContainer();
     var box = container.getBoundingClientRect();
-    var nodes = container.querySelectorAll(".leaflet-tooltip.atlas-label");
+    var nodes = labelTips(map).map(function (tip) { return tip._container; });
     var items = [];
     var i;
     if (nodes.length && getComputedStyle(nodes[0]).position !== "absolute") {
@@ -71,8 +101,9 @@
         rect: nodes[i].getBoundingClientRect() });
     }
     items.sort(function (a, b) { return a.priority - b.priority || a.order - b.order; });
-    // the controls over the map (legend, zoom, scale, credit) are in the way of any label
-    var kept = [];
+    // a step's notes and the controls over the map (legend, zoom, scale, credit) are in
+    // the way of any label
+    var kept = placeNotes(container, box);
     var controls = container.querySelectorAll(".leaflet-control");
     for (i = 0; i < controls.length; i++) {
       var r = controls[i].getBoundingClientRect();
@@ -86,7 +117,9 @@
         item.el.classList.add("atlas-label-hidden");
       }
     });
-    return items.length - container.querySelectorAll(".atlas-label-hidden").length;
+    return items.filter(function (item) {
+      return !item.el.classList.contains("atlas-label-hidden");
+    }).length;
   }
 
   function watch(map) {
