@@ -7,6 +7,7 @@ and requests), ``payloads.py`` (injection payloads).
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -39,21 +40,48 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("\n".join(unmarked))
 
 
+#: Where the gazetteer's index outlives a test run (git ignores it).  The index is keyed by
+#: a fingerprint of the code and data it is built from and checked when read (see
+#: ``geo.geocode.load_or_build``), so a copy built by other code is never used; it saves
+#: each later run the 15-25 s of building it.
+KEPT_GAZETTEER = Path(__file__).parents[1] / ".atlas-test-cache"
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """``source`` to ``target``, complete or not at all (the run's processes read it)."""
+    from geo.io import atomic_path
+
+    if not target.exists():
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _a_cache_folder_of_the_run(tmp_path_factory):
     """Caches (the gazetteer's index, validated copies) go to a folder of this test run.
 
     Not the user's cache: a test must not read what another run, or another version of the
     code under test, left there.  The folder is shared by the run's processes (pytest-xdist
-    workers, the servers and commands tests start), so the gazetteer is built once per run.
+    workers, the servers and commands tests start), so the gazetteer is built once per run;
+    its index alone is kept for the next run (:data:`KEPT_GAZETTEER`).
     """
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     folder = shared / "atlas-cache"
     folder.mkdir(exist_ok=True)
+    for kept in sorted(KEPT_GAZETTEER.glob("gazetteer-*.npz")):
+        _copy_atomically(kept, folder / kept.name)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ATLAS_CACHE_DIR", str(folder))
         yield folder
+    built = sorted(folder.glob("gazetteer-*.npz"))
+    if built:
+        KEPT_GAZETTEER.mkdir(exist_ok=True)
+        for old in KEPT_GAZETTEER.glob("gazetteer-*.npz"):
+            if old.name not in {path.name for path in built}:
+                old.unlink(missing_ok=True)  # another version's: never read again
+        for path in built:
+            _copy_atomically(path, KEPT_GAZETTEER / path.name)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -293,6 +293,45 @@ def test_a_link_to_a_step_of_the_published_site_opens_on_it(page, site):
     assert page.errors == [] and asked == []
 
 
+@pytest.fixture
+def static_host(site):
+    """The site on a plain static web server (Python's), in a folder of the host's."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.parent))
+    handler.func.log_message = lambda *args: None  # quiet: the test lists what was asked
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/{site.name}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_the_published_site_works_from_a_static_web_host(page, static_host, bundled):
+    """Served over HTTP from a folder: every file it asks for is the host's, and is there."""
+    answers: list[tuple[int, str]] = []
+    page.on("response", lambda r: answers.append((r.status, r.url)))
+    page.goto(static_host + "index.html#step-6")
+    page.wait_for_function("() => document.documentElement.dataset.atlasStep === '6'")
+    page.wait_for_function("() => document.documentElement.dataset.atlasArrived === '6'")
+    assert page.locator("#step-6").is_visible()
+    assert page.locator(".atlas-annotation").count() == 1
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.documentElement.dataset.atlasArrived === '7'")
+    page.screenshot(path=ARTIFACTS / f"static-host-step-7-{page.size_name}.png")
+    assert answers and all(url.startswith(static_host) for _, url in answers), answers
+    assert all(status == 200 for status, _ in answers), answers
+    assert page.errors == []
+
+
 @pytest.mark.browser
 def test_hostile_story_text_shows_as_text_in_the_published_site(page, story, tmp_path):
     from dashboard.publish import publish_site
