@@ -69,6 +69,31 @@ def test_a_latin1_file_with_one_accented_name_is_not_taken_for_arabic(tmp_path, 
     assert report.encoding == "cp1252"
 
 
+@pytest.mark.parametrize(
+    "place",
+    ["Bab al-Hadid’s “old” gate", "Hanano – east", "Saint-Étienne… and Málaga", "Café €5"],
+)
+def test_a_windows_1252_file_with_typographic_quotes_and_dashes_is_named_windows_1252(
+    tmp_path, place
+):
+    # what a spreadsheet saves (acled_semicolon_decimal_comma.csv): curly quotes inside
+    # words; Windows-1250 decodes the same bytes alike, but the file is not Central European
+    path = tmp_path / "events.csv"
+    path.write_bytes(_table(place).encode("cp1252"))
+    events, report = read_layer(path)
+    assert events["place_name"].iloc[0] == place
+    assert report.encoding == "cp1252"
+
+
+def test_a_polish_windows_1250_file_is_not_taken_for_windows_1252(tmp_path):
+    place = "Łódź Śródmieście"  # Ł is £ in Windows-1252, next to a letter
+    path = tmp_path / "events.csv"
+    path.write_bytes(_table(place).encode("cp1250"))
+    events, report = read_layer(path)
+    assert events["place_name"].iloc[0] == place
+    assert report.encoding == "cp1250"
+
+
 def test_a_turkish_windows_1254_file_reads_its_dotless_i_and_soft_g(tmp_path):
     path = tmp_path / "events.csv"
     path.write_bytes(_table(ACCENTED).encode("cp1254"))

@@ -275,6 +275,7 @@ def test_an_acled_export_re_saved_with_semicolons_and_decimal_commas_loads_every
     dataset, report = read_dataset(REAL / "acled_semicolon_decimal_comma.csv")
     (layer,) = report.layers
     assert (layer.delimiter, layer.rows_accepted, layer.rows_rejected) == (";", 3, 0)
+    assert layer.encoding == "cp1252", "named as saved, not as Windows-1250"
     events = dataset.events.set_index("id")
     assert list(events.date_start) == [pd.Timestamp(f"2016-12-{d}") for d in (13, 14, 15)]
     # 36,1989 is 36.1989, not a rejection, and the report says how it was read

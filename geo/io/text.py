@@ -59,6 +59,10 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20)])
 #: Ğ ğ İ ı Ş ş decode as Ð ð Ý ý Þ þ.
 _TURKISH_AS_1252 = frozenset("ÐðÝýÞþ")
 
+#: The Windows-1252 marks typed among letters (quotes, dashes, ellipsis, bullet): bytes the
+#: Central European and Western code pages share, so that they do not decide between them.
+_TYPOGRAPHIC_1252 = frozenset("‘’‚“”„–—…•")
+
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
@@ -140,26 +144,43 @@ def _first_non_ascii(path: Path) -> bytes:
 
 
 def _single_byte_encoding(raw: bytes) -> str | None:
-    """``cp1256`` (Arabic), ``cp1252`` (Western European) or ``cp1254`` (Turkish), or None.
+    """The Windows code page of a Latin or Arabic text sample, when it can be told; or None.
 
+    ``cp1256`` (Arabic), ``cp1252`` (Western), ``cp1254`` (Turkish), ``cp1250`` (Central
+    European).
     In Arabic text the non-ASCII bytes make whole words; in a Latin script they are letters
     inside words of ASCII letters (``Café``).  General detectors, given a short sample,
-    mistake one for the other: ``Saint-Étienne`` alone reads as Arabic to them.
+    mistake one for the other: ``Saint-Étienne`` alone reads as Arabic to them, and
+    ``export’s “curly” quotes`` as Central European.
     """
-    high = [i for i, b in enumerate(raw) if b >= 0x80]
-    if not high:
-        return None
+    marks = set("".join(_TYPOGRAPHIC_1252).encode("cp1252"))
+    high = [i for i, b in enumerate(raw) if b >= 0x80 and b not in marks]
+    if not high:  # typographic marks alone: the Latin code pages read them alike
+        return None if raw.isascii() else "cp1252"
     in_words = [i for i in high if _ascii_letter_at(raw, i - 1) or _ascii_letter_at(raw, i + 1)]
     if 2 * len(in_words) < len(high):
         return "cp1256" if _looks_arabic(raw, "cp1256") else None
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
-    # inside a word, a Western European byte is a letter (Polish Ł would be £ here)
-    if not all(text[i].isalpha() for i in in_words):
-        return None
-    return "cp1254" if not _TURKISH_AS_1252.isdisjoint(text) else "cp1252"
+    # inside a word, a byte of the right code page is a letter or a typographic mark (a
+    # curly quote in "export’s"); a symbol there is another code page's letter (Polish Ł is
+    # £ in Windows-1252)
+    for encoding in ("cp1252", "cp1250"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if all(_fits_in_a_word(text, i) for i in high):
+            if encoding == "cp1252" and not _TURKISH_AS_1252.isdisjoint(text):
+                return "cp1254"
+            return encoding
+    return None
+
+
+def _fits_in_a_word(text: str, i: int) -> bool:
+    """``text[i]`` is a letter, a typographic mark, or a symbol standing apart from letters."""
+    char = text[i]
+    if char.isalpha() or char in _TYPOGRAPHIC_1252:
+        return True
+    return not any(0 <= j < len(text) and text[j].isalpha() for j in (i - 1, i + 1))
 
 
 def _ascii_letter_at(raw: bytes, i: int) -> bool:
