@@ -232,25 +232,28 @@ def test_a_ged_side_of_several_parties_lets_each_party_find_its_events(tmp_path)
 
 
 def _as_binary(csv: Path, suffix: str, folder: Path) -> Path:
-    """The CSV's cells, all as text, saved as Parquet or as a GeoPackage of points."""
+    """The CSV's cells, all as text, saved as Parquet, or as a GeoPackage or GeoJSON of points."""
     import geopandas as gpd
 
     cells = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     out = folder / f"{csv.stem}{suffix}"
     if suffix == ".parquet":
         cells.to_parquet(out)
-    else:
-        lon = pd.to_numeric(cells.filter(regex="(?i)^longitude$").iloc[:, 0])
-        lat = pd.to_numeric(cells.filter(regex="(?i)^latitude$").iloc[:, 0])
-        points = gpd.points_from_xy(lon, lat)
+        return out
+    lon = pd.to_numeric(cells.filter(regex="(?i)^longitude$").iloc[:, 0])
+    lat = pd.to_numeric(cells.filter(regex="(?i)^latitude$").iloc[:, 0])
+    points = gpd.GeoDataFrame(cells, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    if suffix == ".gpkg":
         # a layer named as QGIS names an export, not after one of ours
-        gpd.GeoDataFrame(cells, geometry=points, crs=4326).to_file(out, layer="acled_export")
+        points.to_file(out, layer="acled_export")
+    else:  # GeoJSON as GDAL writes it (ogr2ogr, QGIS' "Save as")
+        points.to_file(out, driver="GeoJSON")
     return out
 
 
-@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg", ".geojson"])
 @pytest.mark.parametrize("name", ["acled_older_ally_actor.csv", "acled_export_tool_2021.csv"])
-def test_a_known_layout_in_parquet_or_geopackage_lists_its_unread_columns_as_csv_does(
+def test_a_known_layout_in_parquet_geopackage_or_geojson_is_read_as_its_csv_is(
     name, suffix, tmp_path
 ):
     _, from_csv = read_dataset(REAL / name)

@@ -20,7 +20,7 @@ import shapely
 import shapely.geometry
 
 from geo.io.limits import UploadLimits, check_rows
-from geo.io.tables import iso_dates, layer_from_name
+from geo.io.tables import as_ours, iso_dates, layer_from_name
 from geo.parsing import decode_json_list
 from geo.problems import DataError, Problem
 from geo.raw import RawTable
@@ -104,7 +104,10 @@ def read_geojson(
         cells = cells.astype(object) if len(cells.columns) else cells
         geometry = pd.Series([g for *_, g, _ in rows], index=index, dtype=object)
         problems = tuple(p for *_, p in rows if p is not None)
-        tables[target] = RawTable(str(path), cells, geometry, "feature", 1, problems)
+        table = RawTable(str(path), cells, geometry, "feature", 1, problems)
+        # events in a known layout (an ACLED export saved as GeoJSON by QGIS or ogr2ogr)
+        # are read as that layout, as from CSV: position from its latitude/longitude
+        tables[target] = as_ours(table) if target is Layer.EVENTS else table
     return tables
 
 
