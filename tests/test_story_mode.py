@@ -399,6 +399,15 @@ def test_the_first_steps_notes_sit_on_its_map_one_line_each(page, server, bundle
         assert note["height"] < 24 and note["width"] > 100, note
         assert note["inside"], f"the note is cut off by the map's edge: {note}"
         assert note["covers"] == 0, f"a place's name is drawn under the note: {note}"
+    # the credit line is one line, clear of the scale bar (at 1280x720 it wrapped over it)
+    credit, scale = (
+        map_frame(page).locator(selector).bounding_box()
+        for selector in (".leaflet-control-attribution", ".leaflet-control-scale")
+    )
+    assert credit["height"] < 24, credit
+    assert (
+        credit["x"] >= scale["x"] + scale["width"] or credit["y"] >= scale["y"] + scale["height"]
+    ), (credit, scale)
     assert page.errors == []
 
 
