@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import defusedxml.ElementTree as ET
@@ -162,6 +163,17 @@ def test_the_provenance_is_in_the_metadata_and_a_footer_only_when_asked(story, b
     small = footer[footer.index('id="atlas-provenance"') :]
     small = small[: small.index("</footer>") if "</footer>" in small else 4000]
     assert story.content_hash() in small and "Link:" in small
+
+
+def test_every_export_credits_geonames_as_the_map_does(story, basemap):
+    """The context towns are GeoNames' (CC BY 4.0): the files' metadata and credit say so."""
+    from dashboard.snapshot.provenance import credit_text, metadata, provenance
+
+    _, attribution = basemap
+    request = _request(story)
+    facts = provenance(request, story, attribution)
+    assert "GeoNames (CC BY 4.0)" in metadata(request, facts)["Copyright"]
+    assert "GeoNames" in credit_text(facts, Counter())
 
 
 @pytest.mark.browser

@@ -44,6 +44,7 @@ from dashboard.maps.base import (
     attribution_text,
     basemap_geojson,
     build_base_map,
+    map_credit,
     tile_hosts,
 )
 from dashboard.maps.drawing import (
@@ -158,6 +159,7 @@ __all__ = [
     "layer_control",
     "leaflet_bounds",
     "legend_html",
+    "map_credit",
     "map_html",
     "outline_style",
     "outline_styles",

@@ -144,13 +144,20 @@ def build_base_map(
     LabelDeclutter().add_to(m)
     Legend(
         legend_body if legend_body is not None else legend_html(palette, counts=counts),
-        # the context layer's towns are GeoNames' (CC BY 4.0): credited on every map
-        attribution="; ".join(part for part in (attribution, CONTEXT_ATTRIBUTION) if part),
+        attribution=map_credit(attribution),
         fold_below_px=fold_legend_below_px,
     ).add_to(m)
     if asset_base_url is not None:
         localize_assets(m, asset_base_url)
     return m
+
+
+def map_credit(basemap_attribution: str) -> str:
+    """Everything a map draws that needs a credit: the basemap's, then the context towns'.
+
+    The towns are GeoNames' (CC BY 4.0): credited on every map and in every export.
+    """
+    return "; ".join(part for part in (basemap_attribution, CONTEXT_ATTRIBUTION) if part)
 
 
 class ChosenViewReports(MacroElement):

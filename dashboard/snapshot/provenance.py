@@ -21,7 +21,7 @@ from typing import Any
 from PIL import Image, PngImagePlugin
 
 from dashboard.maps import MAP_LAYERS, MAX_MARKERS, esc
-from dashboard.maps.base import TILES
+from dashboard.maps.base import TILES, map_credit
 from dashboard.maps.legend import short_attribution
 from dashboard.snapshot.request import SnapshotRequest, software
 from geo.dataset import Dataset
@@ -64,9 +64,9 @@ def _window(request: SnapshotRequest) -> str:
 
 
 def _credited_attribution(request: SnapshotRequest, attribution: str) -> str:
-    """The basemap's attribution, with a tile provider's own credit when tiles are drawn."""
+    """The map's credits (``map_credit``), after a tile provider's own when tiles are drawn."""
     tiles = TILES.get(request.tiles)
-    return "; ".join(part for part in (tiles[1] if tiles else "", attribution) if part)
+    return "; ".join(part for part in (tiles[1] if tiles else "", map_credit(attribution)) if part)
 
 
 def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> dict[str, str]:
@@ -200,7 +200,7 @@ def metadata(request: SnapshotRequest, facts: dict[str, str]) -> dict[str, str]:
         "Software": software(),
         "Comment": f"Open this view: {facts['link']}" if facts["link"] else "",
         "Creation Time": facts["made_at"],
-        "Copyright": f"Basemap: {facts['attribution']}",
+        "Copyright": f"Map data: {facts['attribution']}",
         "atlas:state": json.dumps(request.state or state_of(request), ensure_ascii=False),
         "atlas:link": facts["link"],
     }
