@@ -296,6 +296,10 @@ def _open(browser, path: Path, size=(1600, 1000)):
     return page
 
 
+#: How the legend's City entries are displayed ("none": hidden).
+CITY_LEGEND = "() => getComputedStyle(document.querySelector('.atlas-city-legend')).display"
+
+
 def _zoom(page, zoom: int) -> None:
     page.evaluate(f"() => {{ map_div.setView([36.19, 37.15], {zoom}, {{animate: false}}); }}")
     page.wait_for_function(f"() => map_div.getZoom() === {zoom}")
@@ -315,6 +319,7 @@ def test_labels_show_by_priority_as_the_map_zooms_and_the_context_fades_out(
     assert {"Citadel", "Aleppo airport", "Ramouseh", "Bustan al-Qaser", "as-Sukkari"} <= texts
     assert {p for _, p, _ in close} == {"1", "2"}, "priority 3 waits for zoom 15"
     assert ["Citadel", "1", "قلعة حلب"] in close
+    assert page.evaluate(CITY_LEGEND) == "block", "the built-up area and river have a key"
     _zoom(page, 15)
     assert "New Aleppo" in {t for t, _, _ in page.evaluate(LABELS)}
     _zoom(page, 12)
@@ -324,6 +329,7 @@ def test_labels_show_by_priority_as_the_map_zooms_and_the_context_fades_out(
     page.screenshot(path=ARTIFACTS / "standalone-zoom9.png")
     assert page.evaluate(LABELS) == []
     assert page.locator(".atlas-landmark").count() == 0
+    assert page.evaluate(CITY_LEGEND) == "none", "no key for what is not drawn"
     assert page.errors == []
     page.context.close()
 
