@@ -296,8 +296,11 @@ def _open(browser, path: Path, size=(1600, 1000)):
     return page
 
 
-#: How the legend's City entries are displayed ("none": hidden).
-CITY_LEGEND = "() => getComputedStyle(document.querySelector('.atlas-city-legend')).display"
+#: Whether the legend shows the heading or entry with this text at the map's zoom.
+KEYED = """(text) => { const found = [...document.querySelectorAll(
+  '#atlas-legend-body h4, #atlas-legend-body div')].find(e => e.textContent.trim() === text);
+  const holder = found && found.closest('[data-min-zoom]');
+  return holder ? getComputedStyle(holder).display !== 'none' : !!found; }"""
 
 
 def _zoom(page, zoom: int) -> None:
@@ -319,7 +322,8 @@ def test_labels_show_by_priority_as_the_map_zooms_and_the_context_fades_out(
     assert {"Citadel", "Aleppo airport", "Ramouseh", "Bustan al-Qaser", "as-Sukkari"} <= texts
     assert {p for _, p, _ in close} == {"1", "2"}, "priority 3 waits for zoom 15"
     assert ["Citadel", "1", "قلعة حلب"] in close
-    assert page.evaluate(CITY_LEGEND) == "block", "the built-up area and river have a key"
+    assert page.evaluate(KEYED, "City"), "the built-up area and river have a key"
+    assert page.evaluate(KEYED, "highway (M4, M5: schematic)")
     _zoom(page, 15)
     assert "New Aleppo" in {t for t, _, _ in page.evaluate(LABELS)}
     _zoom(page, 12)
@@ -329,7 +333,11 @@ def test_labels_show_by_priority_as_the_map_zooms_and_the_context_fades_out(
     page.screenshot(path=ARTIFACTS / "standalone-zoom9.png")
     assert page.evaluate(LABELS) == []
     assert page.locator(".atlas-landmark").count() == 0
-    assert page.evaluate(CITY_LEGEND) == "none", "no key for what is not drawn"
+    assert not page.evaluate(KEYED, "City"), "no key for what is not drawn"
+    assert page.evaluate(KEYED, "highway (M4, M5: schematic)"), "drawn from zoom 7"
+    _zoom(page, 5)
+    assert not page.evaluate(KEYED, "highway (M4, M5: schematic)")
+    assert page.evaluate(KEYED, "town") and page.evaluate(KEYED, "river")
     assert page.errors == []
     page.context.close()
 

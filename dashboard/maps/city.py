@@ -68,8 +68,7 @@ ZOOMS = {
 #: The landmark symbols (a fixed set: the data names one, the glyph is ours).
 SYMBOLS = {"citadel": "\u25b2", "airport": "\u2708", "junction": "\u25c6"}
 
-CSS = (
-    """
+CSS = """
 .atlas-label.atlas-city-label { background: transparent; border: 0; box-shadow: none;
   padding: 0; color: #5b5346; font: 500 11px system-ui, sans-serif; white-space: nowrap;
   text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; pointer-events: none; }
@@ -78,16 +77,10 @@ CSS = (
 .atlas-label.atlas-city-label.atlas-label-river { font-style: italic; color: #2f6d9e; }
 .atlas-landmark { color: #3b352c; font: 13px/14px system-ui, sans-serif; text-align: center;
   text-shadow: 0 0 2px #fff, 0 0 3px #fff; }
-"""
-    + "".join(
-        f".atlas-z-lt{zoom} .atlas-label.atlas-city-label.atlas-priority-{priority} "
-        "{ display: none; }\n"
-        for priority, zoom in LABEL_MIN_ZOOM.items()
-    )
-    + (
-        # zoomed out, only the coarse urban area stands for the city: no built-up area or river
-        f".atlas-z-lt{ZOOMS['built_up'][0]} .atlas-city-legend {{ display: none; }}\n"
-    )
+""" + "".join(
+    f".atlas-z-lt{zoom} .atlas-label.atlas-city-label.atlas-priority-{priority} "
+    "{ display: none; }\n"
+    for priority, zoom in LABEL_MIN_ZOOM.items()
 )
 
 #: Binds a label's text (as text), its Arabic name and priority to a permanent tooltip.
@@ -133,9 +126,8 @@ class ZoomRules(MacroElement):
     Its parent is the layer's feature group.  The map draws paths on a canvas, where CSS
     cannot reach: so ``parts`` (each a folium element of the group, with the lowest and
     highest zoom it shows at) are added to and taken off the group as the map zooms, in
-    their drawing order.  The labels, symbols and legend entries are HTML, hidden by CSS:
-    the map's container (and the page) carries a class ``atlas-z-ltN`` for each threshold N
-    the zoom is under.
+    their drawing order.  The labels and symbols are HTML, hidden by CSS: the map's
+    container carries a class ``atlas-z-ltN`` for each threshold N the zoom is under.
     """
 
     _template = Template(
@@ -151,11 +143,10 @@ class ZoomRules(MacroElement):
   var thresholds = {{ this.thresholds|tojavascript }};
   var shown = null;
   function classes(map) {
-    // the page too: a snapshot's legend sits beside the map, outside its container
-    var holders = [map.getContainer(), document.documentElement];
+    var container = map.getContainer();
     var zoom = map.getZoom();
     thresholds.forEach(function (n) {
-      holders.forEach(function (el) { el.classList.toggle("atlas-z-lt" + n, zoom < n); });
+      container.classList.toggle("atlas-z-lt" + n, zoom < n);
     });
   }
   function apply() {
@@ -198,7 +189,7 @@ class ZoomRules(MacroElement):
         self._name = "ZoomRules"
         self.parts = parts
         self.css = CSS
-        self.thresholds = sorted({*LABEL_MIN_ZOOM.values(), ZOOMS["built_up"][0]})
+        self.thresholds = sorted(set(LABEL_MIN_ZOOM.values()))
 
 
 def _within_reach(data: Dataset) -> bool:
@@ -328,10 +319,11 @@ def legend(palette: Palette, shown: Dataset | None, counts: bool) -> str:
     """The built-up area and the river (the context that needs a key), from zoom 10."""
     if shown is not None and not _within_reach(shown):
         return ""
-    # hidden below the zoom they are drawn from (ZoomRules' CSS)
+    # keyed from the zoom they are drawn at (zoomed out, the coarse urban area stands for
+    # the city): the label script shows the entries from there
     return "".join(
         [
-            "<div class='atlas-city-legend'><h4>City</h4>",
+            f"<div data-min-zoom='{ZOOMS['built_up'][0]}'><h4>City</h4>",
             swatch("sw", f"background:{BUILT_UP};opacity:0.6;border:0", "built-up area"),
             swatch("sw line", f"border-color:{RIVER};border-style:solid", "Queiq river"),
             "</div>",

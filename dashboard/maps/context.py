@@ -180,14 +180,40 @@ def draw(data: Dataset, context: DrawContext) -> Drawn:
 
 def legend(palette: Palette, shown: Dataset | None, counts: bool) -> str:
     """The context's kinds, and its credit."""
+    zoom = kind_min_zooms()
     return (
         "<h4>Context</h4>"
-        + swatch("sw dot", "background:#fff;border:1px solid #6b6b6b;width:5px;height:5px", "town")
-        + swatch("sw line", "border-color:#c9914a", "highway (M4, M5: schematic)")
-        + swatch("sw line", "border-color:#8fb5d9", "river")
-        + swatch("sw", "background:#cfc8bd", "built-up area")
+        + swatch(
+            "sw dot",
+            "background:#fff;border:1px solid #6b6b6b;width:5px;height:5px",
+            "town",
+            min_zoom=zoom.get("town"),
+        )
+        + swatch(
+            "sw line",
+            "border-color:#c9914a",
+            "highway (M4, M5: schematic)",
+            min_zoom=zoom.get("road"),
+        )
+        + swatch("sw line", "border-color:#8fb5d9", "river", min_zoom=zoom.get("river"))
+        + swatch("sw", "background:#cfc8bd", "built-up area", min_zoom=zoom.get("urban"))
         + f"<div class='atlas-muted'>{ATTRIBUTION}</div>"
     )
+
+
+@lru_cache(maxsize=1)
+def kind_min_zooms() -> dict[str, float]:
+    """The zoom from which each kind of context feature is first drawn (its legend entry too).
+
+    >>> kind_min_zooms()["road"]
+    7.0
+    """
+    zooms: dict[str, float] = {}
+    for feature in load_context()["features"]:
+        kind, zoom = feature["properties"].get("kind"), feature["properties"].get("min_zoom")
+        if kind is not None:
+            zooms[kind] = min(zooms.get(kind, 99.0), float(zoom or 0))
+    return zooms
 
 
 LAYER = MapLayer("context", LABEL, draw, legend, draw_order=5, legend_order=44)

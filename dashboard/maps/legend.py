@@ -114,12 +114,14 @@ class LegendBody(MacroElement):
         self.body = body
 
 
-def swatch(classes: str, css: str, label: str) -> str:
+def swatch(classes: str, css: str, label: str, *, min_zoom: float | None = None) -> str:
     """One legend entry: a sample of the drawing (``classes``, inline ``css``) and its label.
 
-    ``label`` is escaped HTML already.
+    ``label`` is escaped HTML already.  ``min_zoom``: what it keys is drawn from that zoom
+    on, and the entry is shown from there too (``atlas-labels.js``).
     """
-    return f'<div><span class="{classes}" style="{css}"></span>{label}</div>'
+    zoom = "" if min_zoom is None else f' data-min-zoom="{float(min_zoom):g}"'
+    return f'<div{zoom}><span class="{classes}" style="{css}"></span>{label}</div>'
 
 
 def short_attribution(attribution: str) -> str:

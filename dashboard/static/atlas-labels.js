@@ -8,7 +8,8 @@
  * the zoom buttons, the scale, the credit) or a story step's note would cover.  Hidden
  * labels keep their place in the layout (visibility: hidden), so they are measured again at
  * the next zoom and return when there is room.  watch(map) runs it after every zoom, pan,
- * resize and layer change, once per frame at most.  Inlined into every map page by
+ * resize and layer change, once per frame at most; it also shows each legend entry only
+ * from the zoom its layer is drawn at.  Inlined into every map page by
  * dashboard/maps/labels.py.
  */
 (function () {
@@ -78,7 +79,17 @@
     return boxes;
   }
 
+  /* A legend entry says from which zoom what it keys is drawn (data-min-zoom): it is
+   * shown from there on.  The page's, not the map's: a snapshot's legend sits beside it. */
+  function keyByZoom(map) {
+    var zoom = map.getZoom();
+    document.querySelectorAll("[data-min-zoom]").forEach(function (entry) {
+      entry.style.display = zoom < parseFloat(entry.getAttribute("data-min-zoom")) ? "none" : "";
+    });
+  }
+
   function declutter(map) {
+    keyByZoom(map);
     var container = map.getContainer();
     var box = container.getBoundingClientRect();
     var nodes = labelTips(map).map(function (tip) { return tip._container; });
