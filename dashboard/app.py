@@ -10,11 +10,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import cache
+from dashboard import cache, event_details
 from dashboard import state as S
 from dashboard.assets import assets_installed
 from dashboard.components.sidebar import prepare_filters, render_filters
 from dashboard.context import RunContext, publish
+from dashboard.maps import MAX_MARKERS
 from dashboard.settings import VIEW
 from dashboard.views import VIEW_NAMES
 from geo.filters import filter_dataset
@@ -79,10 +80,14 @@ def main() -> None:
         tiles=tiles,
         filtered=filter_dataset(dataset, state.filters()),
         asset_base_url=asset_base_url(),
+        details_path=event_details.path(st.get_option("server.baseUrlPath")),
     )
     publish(ctx)
     page.run()
-    render_filters(choices, defaults)  # after the page: the map reaches the browser first
+    many = len(dataset.events) > MAX_MARKERS
+    render_filters(
+        choices, defaults, many=many
+    )  # after the page: the map reaches the browser first
     S.filters_drawn()
     S.sync_url(S.session_state())  # again: the page may have moved the map or selected
     if st.session_state.pop(S.K_RERUN, False):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from dashboard.maps import MAP_LAYERS
+from dashboard.maps import DEFAULT_DRAWING, EVENT_DRAWINGS, MAP_LAYERS
 from dashboard.views import VIEW_NAMES
 from geo.actors import actor_key
 from geo.dataset import Dataset, actor_counts
@@ -53,6 +53,8 @@ class ViewState:
     event: str | None = None
     #: An area the events, places and zones must lie in (a link's ``bbox``; None: anywhere).
     bbox: BoundingBox | None = None
+    #: How many events in view are drawn: a point each, or counts per cell (EVENT_DRAWINGS).
+    draw: str = DEFAULT_DRAWING
 
     @property
     def effective_as_of(self) -> dt.date:
@@ -237,6 +239,15 @@ def parse_query(
             warnings.append(
                 f"Unknown view '{view}' (one of: {', '.join(VIEW_NAMES)}); using the default."
             )
+    draw = _one(params, "draw")
+    if draw is not None:
+        if draw in EVENT_DRAWINGS:
+            state = replace(state, draw=draw)
+        else:
+            warnings.append(
+                f"Unknown drawing '{draw}' (one of: {', '.join(EVENT_DRAWINGS)}); "
+                "using the default."
+            )
     if "layers" in params:
         layers = _many(params, "layers")
         unknown = [name for name in layers if name not in ALL_LAYERS]
@@ -327,6 +338,7 @@ def to_query(state: ViewState) -> dict[str, list[str]]:
         **filters_to_text(state.filters()),
         "view": [state.view],
         "layers": [",".join(state.layers)],
+        "draw": [state.draw],
     }
     if state.center is not None:
         query["center"] = [f"{state.center[0]:.5f},{state.center[1]:.5f}"]
@@ -341,6 +353,7 @@ def to_query(state: ViewState) -> dict[str, list[str]]:
 
 #: Widget keys: the sidebar's widgets read and write these.
 K_WINDOW, K_AS_OF, K_ACTORS, K_TYPES, K_VIEW = "window", "as_of", "actors", "types", "view"
+K_DRAW = "draw"
 K_LAYER_PREFIX = "layer_"
 K_PENDING = "pending_as_of"  # set by the play control, applied before the slider exists
 K_READY = "state_ready"
@@ -388,6 +401,7 @@ def apply_to_session(state: ViewState) -> None:
     ss[K_TYPES] = list(state.types)
     ss[K_DATASETS] = list(state.datasets)
     ss[K_VIEW] = state.view
+    ss[K_DRAW] = state.draw
     for layer in ALL_LAYERS:
         ss[layer_key(layer)] = layer in state.layers
     ss[K_GO_CENTER], ss[K_GO_ZOOM] = state.center, state.zoom
@@ -463,6 +477,7 @@ def session_state() -> ViewState:
         types=tuple(ss[K_TYPES]),
         view=ss[K_VIEW],
         layers=tuple(layer for layer in ALL_LAYERS if ss.get(layer_key(layer))),
+        draw=ss.get(K_DRAW, DEFAULT_DRAWING),
         datasets=tuple(ss.get(K_DATASETS, ())),
         center=center,
         zoom=zoom,

@@ -195,7 +195,7 @@ def test_the_app_reads_a_table_in_another_layout_through_its_mapping_file(monkey
     assert "5 read, 3 accepted, 2 rejected, 2 placed by name" in at.text[0].value
 
 
-def test_a_large_acled_table_opens_with_counts_per_cell_and_a_capped_table(monkeypatch, tmp_path):
+def test_a_large_acled_table_opens_with_a_point_per_event_and_a_capped_table(monkeypatch, tmp_path):
     from dashboard.cli import main
 
     path = tmp_path / "acled.parquet"
@@ -204,10 +204,33 @@ def test_a_large_acled_table_opens_with_counts_per_cell_and_a_capped_table(monke
     at = _app(view="region")
     assert not at.exception
     assert _shown(at) == "5000 of 5000"
-    assert re.search(r"[\d,]+ in view, counted per [\d.]+° cell", _status(at))
+    assert "5,000 drawn as points: click one for its details" in _status(at)
     assert any("The 1,000 latest of 5,000 events are listed" in c.value for c in at.caption)
+    # counts per cell are the user's choice, in the sidebar, and in the link
+    drawing = at.sidebar.radio(key="draw")
+    assert drawing.options == ["A point for each event", "Counts per cell"]
+    drawing.set_value("counts").run()
+    assert not at.exception
+    assert re.search(r"[\d,]+ in view, counted per [\d.]+° cell", _status(at))
+    assert at.query_params["draw"] == "counts"
     at.multiselect(key="actors").set_value(["Houthi Movement"]).run()
     assert not at.exception
+
+
+def test_a_link_asks_for_counts_per_cell_and_the_story_offers_no_such_choice(monkeypatch, tmp_path):
+    from dashboard.cli import main
+
+    path = tmp_path / "acled.parquet"
+    assert main(["synth", "--rows", "2000", "--out", str(path)]) == 0
+    monkeypatch.setenv("ATLAS_DATA", str(path))
+    at = _app(view="region", draw="counts")
+    assert not at.exception and "counted per" in _status(at)
+    at = _app(view="region", draw="hexagons")
+    assert "drawn as points" in _status(at)
+    assert any("Unknown drawing 'hexagons'" in w.value for w in at.warning)
+    monkeypatch.delenv("ATLAS_DATA")
+    story = _app()
+    assert not [radio for radio in story.sidebar.radio if radio.key == "draw"]
 
 
 # --- bringing one's own table -------------------------------------------------------------

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -64,10 +69,15 @@ def test_bad_rows_in_an_acled_file_are_named_by_their_own_line(tmp_path):
     ]
 
 
-def test_many_events_in_view_are_counted_per_cell(synthetic):
+def test_many_events_in_view_are_counted_per_cell_when_the_user_asks(synthetic):
     data = filter_dataset(synthetic, Filters())
     groups, how = build_data_layers(
-        data, palette=Palette.for_dataset(synthetic), as_of=None, view=ALEPPO, layers=["events"]
+        data,
+        palette=Palette.for_dataset(synthetic),
+        as_of=None,
+        view=ALEPPO,
+        layers=["events"],
+        counts=True,
     )
     (group,) = groups
     cells = geojson_data(rendered(group), children(group, "GeoJson")[0])
@@ -83,6 +93,58 @@ def test_many_events_in_view_are_counted_per_cell(synthetic):
     ).sum()
     assert sum(counts) == how.events == in_view > MAX_MARKERS
     assert "counted in" in how.describe()
+
+
+def _points_payload(group) -> dict:
+    """The columns the page hands ``atlasPoints.add``, read from the rendered script."""
+    (call,) = re.findall(r"atlasPoints\.add\(\w+, (\{.*\})\);", rendered(group))
+    return json.loads(call)
+
+
+def test_many_events_in_view_are_each_a_point_with_its_position_type_and_status(synthetic):
+    palette = Palette.for_dataset(synthetic)
+    data = filter_dataset(synthetic, Filters.make(start="2017-01-01", end="2020-12-31"))
+    seen = []
+    groups, how = build_data_layers(
+        data,
+        palette=palette,
+        as_of=None,
+        view=ALEPPO,
+        layers=["events"],
+        details=lambda shown: seen.append(shown) or "/atlas/event?set=T",
+    )
+    payload = _points_payload(groups[0])
+    events = data.events
+    # every filtered event, not only those in view: a pan needs no new data
+    assert payload["count"] == how.points == len(events) > MAX_MARKERS
+    assert not how.aggregated and "drawn as points" in how.describe()
+    lon = np.frombuffer(base64.b64decode(payload["lon"]), dtype="<f4")
+    lat = np.frombuffer(base64.b64decode(payload["lat"]), dtype="<f4")
+    kind = np.frombuffer(base64.b64decode(payload["kind"]), dtype=np.uint8)
+    np.testing.assert_allclose(lon, events.geometry.x, atol=1e-5)
+    np.testing.assert_allclose(lat, events.geometry.y, atol=1e-5)
+    types = [payload["types"][k] for k in kind & 127]
+    assert types == list(events["event_type"])
+    assert payload["colours"] == [palette.event_types[t] for t in payload["types"]]
+    doubtful = events["status"].isin(["disputed", "rescheduled", "planned"]).to_numpy()
+    assert ((kind & 128) > 0).tolist() == doubtful.tolist()
+    # the server is told which rows the points are, in the page's order; no popup is sent
+    assert payload["details"] == "/atlas/event?set=T" and "popups" not in payload
+    assert list(seen[0]["id"]) == list(events["id"])
+
+
+def test_an_exported_map_of_few_points_carries_their_popups(synthetic):
+    data = filter_dataset(synthetic, Filters.make(actors=["Houthi Movement"]))
+    few = data.with_layers(events=data.events.iloc[: MAX_MARKERS + 20])
+    groups, _ = build_data_layers(
+        few, palette=Palette.for_dataset(synthetic), as_of=None, view=None, layers=["events"]
+    )
+    payload = _points_payload(groups[0])
+    assert "details" not in payload and len(payload["popups"]) == payload["count"]
+    assert all(
+        f"Event id: {event_id}" in popup
+        for event_id, popup in zip(few.events["id"], payload["popups"], strict=True)
+    )
 
 
 def test_few_events_in_view_are_drawn_one_by_one(synthetic):
@@ -176,6 +238,16 @@ def test_the_legend_explains_counts_per_cell_for_large_tables(synthetic, story):
     outlines = basemap_geojson(load_basemap())
     big = map_html(
         build_event_map(
+            synthetic,
+            outlines,
+            bounds=ALEPPO,
+            palette=Palette.for_dataset(synthetic),
+            as_of=None,
+            counts=True,
+        )
+    )
+    points = map_html(
+        build_event_map(
             synthetic, outlines, bounds=ALEPPO, palette=Palette.for_dataset(synthetic), as_of=None
         )
     )
@@ -190,6 +262,7 @@ def test_the_legend_explains_counts_per_cell_for_large_tables(synthetic, story):
     )
     assert "Counts per cell" in big and "few → many" in big
     assert "Counts per cell" not in small
+    assert "Counts per cell" not in points and "Events by type" in points
 
 
 @pytest.mark.parametrize("name", ["acled_old_layout.csv", "ucdp_ged.csv", "acled_current"])

@@ -235,4 +235,5 @@ def test_the_query_uses_the_documented_names():
         "type": ["Battles"],
         "view": ["aleppo"],
         "layers": ["events"],
+        "draw": ["points"],
     }

@@ -8,7 +8,7 @@ import time
 import streamlit as st
 
 from dashboard import state as S
-from dashboard.maps import MAP_LAYERS, TILE_LABELS
+from dashboard.maps import EVENT_DRAWINGS, MAP_LAYERS, MAX_MARKERS, TILE_LABELS
 from dashboard.state import Choices, ViewState
 from dashboard.views import VIEW_LABELS, VIEW_NAMES
 from geo.filters import FILTER_FIELD
@@ -32,7 +32,7 @@ def prepare_filters() -> tuple[ViewState, str]:
     return S.session_state(), st.session_state.get(K_TILES, "offline")
 
 
-def render_filters(choices: Choices, defaults: ViewState) -> None:
+def render_filters(choices: Choices, defaults: ViewState, *, many: bool = False) -> None:
     """Draw the filters in the sidebar (their state was settled by :func:`prepare_filters`)."""
     sidebar = st.sidebar
     sidebar.header("Filters")
@@ -87,6 +87,15 @@ def render_filters(choices: Choices, defaults: ViewState) -> None:
     sidebar.markdown("**Layers**")
     for layer in MAP_LAYERS:
         sidebar.checkbox(layer.label, key=S.layer_key(layer.name))
+    if many:  # a choice only where it can matter: more events than markers suit
+        sidebar.radio(
+            "Many events in view",
+            options=list(EVENT_DRAWINGS),
+            format_func=EVENT_DRAWINGS.__getitem__,
+            key=S.K_DRAW,
+            help=f"With more than {MAX_MARKERS:,} events in view: every event as a point "
+            "(click one for its details), or the events counted per grid cell.",
+        )
     sidebar.selectbox(
         "View", options=list(VIEW_NAMES), format_func=VIEW_LABELS.__getitem__, key=S.K_VIEW
     )

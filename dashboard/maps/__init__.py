@@ -48,6 +48,8 @@ from dashboard.maps.base import (
     tile_hosts,
 )
 from dashboard.maps.drawing import (
+    DEFAULT_DRAWING,
+    EVENT_DRAWINGS,
     MAX_MARKERS,
     Aggregation,
     DrawContext,
@@ -113,7 +115,9 @@ __all__ = [
     "CELLS_ACROSS",
     "COARSE_PRECISIONS",
     "DATA_LAYERS",
+    "DEFAULT_DRAWING",
     "DOUBTFUL_STATUSES",
+    "EVENT_DRAWINGS",
     "EVENT_ID_LABEL",
     "HIGHLIGHT_CLASS",
     "LAND",

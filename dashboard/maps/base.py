@@ -24,6 +24,7 @@ from dashboard.maps.layers import legend_html
 from dashboard.maps.legend import Legend
 from dashboard.maps.notices import TileFailureNotice
 from dashboard.maps.palette import Palette, outline_style, outline_styles
+from dashboard.maps.points import PointsScript
 from geo.schema import Column
 
 TILES = {
@@ -142,6 +143,7 @@ def build_base_map(
     ChosenViewReports(held=hold_view_reports).add_to(m)
     # before any data layer: the labels they bring are decluttered from the first frame on
     LabelDeclutter().add_to(m)
+    PointsScript().add_to(m)  # before the data layers, whose many events it draws
     Legend(
         legend_body if legend_body is not None else legend_html(palette, counts=counts),
         attribution=map_credit(attribution),

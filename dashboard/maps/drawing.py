@@ -24,9 +24,18 @@ from geo.dataset import Dataset
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-#: More events than this in view are drawn as counts per grid cell, not one by one: each
-#: marker carries its popup: about 2.3 kB per ACLED event, so 500 stay under 1.5 MB.
+#: More events than this in view are drawn as WebGL points (or counts per cell), not as
+#: markers: each marker carries its popup, about 2.3 kB per ACLED event, so 500 stay under
+#: 1.5 MB.
 MAX_MARKERS = 500
+
+
+#: How events beyond MAX_MARKERS in view are drawn, by the name links use (``draw=``).
+EVENT_DRAWINGS = {
+    "points": "A point for each event",
+    "counts": "Counts per cell",
+}
+DEFAULT_DRAWING = "points"
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,8 @@ class Aggregation:
     events: int
     cells: int = 0
     cell_degrees: float = 0.0
+    #: Events drawn as WebGL points (0: none; they are markers, or counted).
+    points: int = 0
 
     @property
     def aggregated(self) -> bool:
@@ -44,6 +55,8 @@ class Aggregation:
 
     def describe(self) -> str:
         """A sentence for the page and the caption."""
+        if self.points:
+            return f"{self.points:,} events drawn as points (click one for its details)."
         if not self.aggregated:
             return f"{self.events:,} events shown one by one."
         return (
@@ -59,13 +72,19 @@ class DrawContext:
 
     ``as_of``: the day zones and routes are shown for (None: every day).  ``view``: the
     map's visible bounds, Leaflet's ``[[south, west], [north, east]]`` (None: unknown).
-    ``narrowed``: a filter on actors or types is on.
+    ``narrowed``: a filter on actors or types is on.  ``counts``: the user asked for counts
+    per cell rather than a point per event, when too many are in view for markers.
+    ``details``: registers the events drawn as points with the server and returns the URL
+    the browser asks for a clicked one's popup (:mod:`dashboard.event_details`; None: no
+    server, as in an exported map).
     """
 
     palette: Palette
     as_of: pd.Timestamp | None = None
     view: list[list[float]] | None = None
     narrowed: bool = False
+    counts: bool = False
+    details: Callable[[gpd.GeoDataFrame], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""The events layer: canvas circle markers one by one, or counts per grid cell when many.
+"""The events layer: canvas markers one by one, WebGL points when many, or counts per cell.
 
 Up to :data:`MAX_MARKERS` events in view are drawn one by one, as one GeoJSON layer of
-canvas circle markers whose popups and tooltips the browser binds (no WebGL, no clustering:
-every marker stays clickable).  More are counted per cell (:mod:`geo.grid` counts them)
-and drawn as canvas rectangles.  The layer's legend entries are here too.
+canvas circle markers whose popups and tooltips the browser binds (no clustering: every
+marker stays clickable).  More are drawn as WebGL points, every filtered event
+(:mod:`dashboard.maps.points`: compact columns, popups asked of the server on a click),
+or, when the user chooses counts, counted per cell (:mod:`geo.grid` counts them) and drawn
+as canvas rectangles.  The layer's legend entries are here too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dashboard.maps.drawing import MAX_MARKERS, Aggregation, DrawContext, Drawn,
 from dashboard.maps.legend import swatch
 from dashboard.maps.notices import OffViewNotice
 from dashboard.maps.palette import Palette
+from dashboard.maps.points import EMBEDDED_POPUPS, add_points, point_columns
 from dashboard.maps.popups import BIND_CELL, BIND_EVENT, esc, event_popup_html, uncertainty_km
 from dashboard.styles import GREY
 from geo.dataset import Dataset
@@ -61,15 +64,8 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
         colour = palette.event_types.get(event[Column.EVENT_TYPE], GREY)
         doubtful = event[Column.STATUS] in DOUBTFUL_STATUSES
         position = [point.x, point.y]
-        popup = event_popup_html(event)
-        if bool(event[Column.ESTIMATE]) or event[Column.LOCATION_PRECISION] in COARSE_PRECISIONS:
-            # before the id line, which ends every event popup (a click is traced by it)
-            head, marker, tail = popup.rpartition("<div class='atlas-id'>")
-            popup = (
-                f"{head}{ring_note(uncertainty_km(event))}{marker}{tail}"
-                if marker
-                else popup + ring_note(uncertainty_km(event))
-            )
+        popup = marker_popup(event)
+        if _uncertain(event):
             rings.append(
                 _point_feature(
                     position,
@@ -117,6 +113,24 @@ def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGro
         name="events",
     ).add_to(group)
     return group
+
+
+def _uncertain(event: pd.Series) -> bool:
+    return bool(event[Column.ESTIMATE]) or event[Column.LOCATION_PRECISION] in COARSE_PRECISIONS
+
+
+def marker_popup(event: pd.Series) -> str:
+    """One event's popup as its marker (or WebGL point) shows it: escaped HTML.
+
+    An uncertain position adds :func:`ring_note`, before the id line that ends every event
+    popup (a click is traced by it).
+    """
+    popup = event_popup_html(event)
+    if not _uncertain(event):
+        return popup
+    head, marker, tail = popup.rpartition("<div class='atlas-id'>")
+    note = ring_note(uncertainty_km(event))
+    return f"{head}{note}{marker}{tail}" if marker else popup + note
 
 
 def ring_note(radius_km: float) -> str:
@@ -251,16 +265,40 @@ def aggregate_layer(
     return group, Aggregation(events=len(events), cells=len(cells), cell_degrees=size)
 
 
+def points_layer(events: gpd.GeoDataFrame, context: DrawContext) -> folium.FeatureGroup:
+    """Every event as a WebGL point (:mod:`dashboard.maps.points`), EPSG:4326 geometry.
+
+    With ``context.details`` the browser asks the server for a clicked point's popup;
+    without (an exported map), the page carries the popups of up to
+    :data:`~dashboard.maps.points.EMBEDDED_POPUPS` events.
+    """
+    group = folium.FeatureGroup(name=LABEL, show=True)
+    payload = point_columns(events, context.palette, DOUBTFUL_STATUSES)
+    if context.details is not None:
+        payload["details"] = context.details(events)
+    elif len(events) <= EMBEDDED_POPUPS:
+        payload["popups"] = [marker_popup(event) for _, event in events.iterrows()]
+    return add_points(group, payload)
+
+
 def draw(data: Dataset, context: DrawContext) -> Drawn:
-    """The filtered events, one by one or counted per cell in view (see the module)."""
+    """The filtered events: markers, or WebGL points, or counts per cell (see the module).
+
+    Up to :data:`MAX_MARKERS` events in view are markers; beyond, every filtered event is a
+    WebGL point (panning needs no new data), or, when ``context.counts`` asks for them,
+    the events in view are counted per cell.
+    """
     events = data.events
     group, aggregation = None, Aggregation(events=len(events))
     if len(events) > MAX_MARKERS:
         # where and what is all counting needs: a narrow copy is cheap at a million rows
         located = events[[Column.EVENT_TYPE, events.geometry.name]]
         visible = in_bounds(located, context.view)
-        if len(visible) > MAX_MARKERS:
+        if len(visible) > MAX_MARKERS and context.counts:
             group, aggregation = aggregate_layer(visible, context.view or extent(visible))
+        elif len(visible) > MAX_MARKERS:
+            group = points_layer(events, context)
+            aggregation = Aggregation(events=len(events), points=len(events))
         else:
             events = in_bounds(events, context.view)
             aggregation = Aggregation(events=len(events))

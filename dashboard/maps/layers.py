@@ -12,9 +12,10 @@ legend entries, both by walking the registry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import folium
+import geopandas as gpd
 import pandas as pd
 
 from dashboard.maps import city, context, events, places, routes, zones
@@ -41,6 +42,8 @@ def build_data_layers(
     layers: Iterable[str] | None = None,
     view: list[list[float]] | None = None,
     narrowed: bool = False,
+    counts: bool = False,
+    details: Callable[[gpd.GeoDataFrame], str] | None = None,
 ) -> tuple[list[folium.FeatureGroup], Aggregation]:
     """The filtered data as feature groups, and how the events were drawn.
 
@@ -51,11 +54,20 @@ def build_data_layers(
 
     ``data`` is already filtered (see ``geo.filters.filter_dataset``); its routes carry
     their ``status_as_of``.  ``view`` is the map's visible bounds: with more than
-    ``MAX_MARKERS`` events there, events are counted per cell.  ``narrowed``: a filter on
-    actors or types is on, and the map says so when most of its matches lie out of view.
+    ``MAX_MARKERS`` events there, events are drawn as WebGL points, or counted per cell
+    when ``counts`` asks for it.  ``narrowed``: a filter on actors or types is on, and the
+    map says so when most of its matches lie out of view.  ``details``: see
+    :class:`~dashboard.maps.drawing.DrawContext`.
     """
     chosen = MAP_LAYERS.chosen(MAP_LAYERS.names() if layers is None else layers)
-    context = DrawContext(palette=palette, as_of=as_of, view=view, narrowed=narrowed)
+    context = DrawContext(
+        palette=palette,
+        as_of=as_of,
+        view=view,
+        narrowed=narrowed,
+        counts=counts,
+        details=details,
+    )
     groups, shown = [], {}
     aggregation = Aggregation(events=len(data.events))
     for layer in sorted(chosen, key=lambda layer: layer.draw_order):

@@ -36,8 +36,12 @@ def build_event_map(
     tiles: str = "offline",
     attribution: str = "",
     asset_base_url: str | None = None,
+    counts: bool = False,
 ) -> folium.Map:
-    """The whole map in one ``folium.Map``: base map, data layers and a layer control."""
+    """The whole map in one ``folium.Map``: base map, data layers and a layer control.
+
+    ``counts``: many events in view are counted per cell rather than drawn as points.
+    """
     m = build_base_map(
         basemap_json,
         bounds=bounds,
@@ -45,9 +49,11 @@ def build_event_map(
         tiles=tiles,
         attribution=attribution,
         asset_base_url=asset_base_url,
-        counts=len(data.events) > MAX_MARKERS,
+        counts=counts and len(data.events) > MAX_MARKERS,
     )
-    groups, _ = build_data_layers(data, palette=palette, as_of=as_of, layers=layers, view=bounds)
+    groups, _ = build_data_layers(
+        data, palette=palette, as_of=as_of, layers=layers, view=bounds, counts=counts
+    )
     for group in groups:
         group.add_to(m)
     layer_control().add_to(m)

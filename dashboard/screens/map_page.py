@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import cache
+from dashboard import cache, event_details
 from dashboard import state as S
 from dashboard.components.export import render_export_panel
 from dashboard.components.table import show_event_table, table_choice
@@ -123,7 +126,25 @@ def status_line(ctx: RunContext, aggregation: Aggregation) -> str:
             f"{aggregation.events:,} in view, counted per {aggregation.cell_degrees:g}° cell "
             f"(zoom in for single events below {MAX_MARKERS:,})"
         )
+    elif aggregation.points:
+        parts.append(f"{aggregation.points:,} drawn as points: click one for its details")
     return " · ".join(parts)
+
+
+def details_link(ctx: RunContext) -> Callable[[gpd.GeoDataFrame], str] | None:
+    """How the map's WebGL points find a clicked event's popup: the server, by token.
+
+    The points are rows of the loaded table (``ctx.dataset.events``, held once for every
+    session); the server keeps their positions, not a copy (:mod:`dashboard.event_details`).
+    """
+    if ctx.details_path is None:
+        return None
+
+    def link(shown: gpd.GeoDataFrame) -> str:
+        token = event_details.register(ctx.dataset.events, shown)
+        return event_details.details_url(ctx.details_path, token)
+
+    return link
 
 
 def render(ctx: RunContext) -> None:
@@ -198,6 +219,8 @@ def render(ctx: RunContext) -> None:
         layers=ctx.state.layers,
         view=seen or bounds,
         narrowed=bool(ctx.state.actors or ctx.state.types or ctx.state.bbox),
+        counts=ctx.state.draw == "counts",
+        details=details_link(ctx),
     )
     # written once the layers are built (they say how events are drawn), never emptied
     # first: a rerun leaves the line in place, and the map below it does not jump

@@ -83,9 +83,11 @@ def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> di
     counts = ", ".join(f"{len(shown.layer(layer))} {layer}" for layer in shown_layers)
     if Layer.EVENTS in shown_layers and len(shown.events) > MAX_MARKERS:
         visible = in_bounds(shown.events, request.bounds)
-        if len(visible) > MAX_MARKERS:
+        if len(visible) > MAX_MARKERS and request.counts:
             size = cell_size(request.bounds)
             counts += f" (events counted per {size:g}° cell: {len(visible):,} in view)"
+        elif len(visible) > MAX_MARKERS:
+            counts += " (events drawn as points)"
     window = _window(request)
     as_of_text = format_day(as_of) if as_of is not None else "every date"
     # one short line for readers: the window, the day, then any other filter on events
