@@ -1,0 +1,176 @@
+"""Many events as WebGL points, in the real app, clicked as a person clicks them.
+
+A synthetic ACLED table of 20,000 events (seeded) is served for real.  At both window sizes:
+the points given to the GPU are the filter's count, before and after the actor filter is
+changed in the sidebar; a mouse click on a point opens that event's popup, which the
+browser asked of the server; and a browser without WebGL draws the same points on a plain
+canvas and says so.  The screenshots go to ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from dashboard.browser import CHROMIUM_FLAGS, chromium_path
+from geo.filters import Filters, filter_dataset
+from geo.io import read_dataset
+from tests.pages import MAP_IFRAME, SIZES, idle, map_frame, sized_page
+from tests.servers import dashboard_server
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+ROWS = 20_000
+ACTOR = "Houthi Movement"
+#: Central Syria at zoom 7: thousands of the synthetic events are in view.
+QUERY = "start=2017-01-01&end=2024-12-31&center=35.0,38.5&zoom=7"
+
+#: The points layer's count and mode (-1: not drawn yet).
+POINTS = """() => { const l = window.map_div && window.map_div._atlasPoints;
+  return l ? {count: l.count, mode: l.mode} : {count: -1, mode: null}; }"""
+#: A point well inside the map with no other within 12 px (a click on it is not ambiguous):
+#: its index, position and place in the map's frame, to whole pixels as a mouse clicks.
+LONE_POINT = """() => { const l = map_div._atlasPoints, size = map_div.getSize();
+  const at = i => map_div.latLngToContainerPoint([l._lat[i], l._lon[i]]);
+  const all = Array.from({length: l.count}, (_, i) => at(i));
+  for (let v = l.count - 1; v >= 0; v--) {
+    const i = l._order[v], p = all[i];
+    if (p.x < 80 || p.y < 80 || p.x > size.x - 200 || p.y > size.y - 80) continue;
+    if (all.some((q, j) => j !== i && Math.abs(q.x - p.x) < 12 && Math.abs(q.y - p.y) < 12)) continue;
+    return {i: i, x: Math.round(p.x), y: Math.round(p.y), lat: l._lat[i], lon: l._lon[i]}; }
+  return null; }"""
+
+
+@pytest.fixture(scope="module")
+def synthetic_table(tmp_path_factory) -> Path:
+    from dashboard.cli import main
+
+    path = tmp_path_factory.mktemp("points") / "acled.parquet"
+    assert main(["synth", "--rows", str(ROWS), "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def points_server(synthetic_table):
+    with dashboard_server(synthetic_table, timeout=300) as running:
+        yield running
+
+
+def _points(page: Page, count: int | None = None) -> dict:
+    """The points layer once drawn (with ``count`` points, if given).
+
+    A change of filters may mount a new map frame while the old one goes: look again then.
+    """
+    wanted = f"() => ({POINTS})().count {'>= 0' if count is None else f'=== {count}'}"
+    for _ in range(5):
+        frame = map_frame(page, layer=None)
+        try:
+            frame.wait_for_function(wanted)
+            return frame.evaluate(POINTS)
+        except PlaywrightError:
+            if not frame.is_detached():
+                raise
+    raise AssertionError("no map frame stayed long enough to be read")
+
+
+def _click_a_point(page: Page) -> tuple[dict, str]:
+    """Click a lone point with the mouse; the popup's text once it has loaded."""
+    frame = map_frame(page, layer=None)
+    point = frame.evaluate(LONE_POINT)
+    assert point is not None, "no lone point in the middle of the map"
+    box = page.locator(MAP_IFRAME).last.bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    popup = frame.locator(".leaflet-popup-content")
+    popup.get_by_text(re.compile(r"Event id: ")).wait_for()
+    return point, popup.inner_text()
+
+
+def _clicked_event_is_the_point(text: str, point: dict, events) -> str:
+    event_id = re.search(r"Event id: (\S+)", text).group(1)
+    (row,) = events[events["id"] == event_id].itertuples()
+    assert abs(row.geometry.x - point["lon"]) < 1e-4 and abs(row.geometry.y - point["lat"]) < 1e-4
+    return event_id
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_event_of_the_filter_is_a_point_and_a_click_opens_its_own_popup(
+    browser, points_server, synthetic_table, size
+):
+    dataset, _ = read_dataset(synthetic_table)
+    window = Filters.make(start="2017-01-01", end="2024-12-31")
+    every = filter_dataset(dataset, window).events
+    houthi = filter_dataset(
+        dataset, Filters.make(start="2017-01-01", end="2024-12-31", actors=[ACTOR])
+    ).events
+    with sized_page(browser, size) as page:
+        page.goto(f"{points_server.url}/?{QUERY}")
+        assert _points(page) == {"count": len(every), "mode": "webgl"}
+        idle(page)
+        status = page.get_by_text(re.compile(r"drawn as points: click one")).inner_text()
+        assert f"{len(every):,} drawn as points" in status
+        page.screenshot(path=ARTIFACTS / f"points-{size}-1-every-event.png")
+
+        point, text = _click_a_point(page)
+        event_id = _clicked_event_is_the_point(text, point, every)
+        assert "Sources" in text
+        page.screenshot(path=ARTIFACTS / f"points-{size}-2-clicked.png")
+
+        # the actor filter, chosen in the sidebar as a person does: the points follow it
+        actors = page.get_by_test_id("stMultiSelect").filter(has_text="Actors")
+        actors.locator("input").click()
+        actors.locator("input").fill(ACTOR)
+        page.keyboard.press("Enter")
+        assert _points(page, len(houthi))["count"] == len(houthi) < len(every)
+        idle(page)
+        point, text = _click_a_point(page)
+        clicked = _clicked_event_is_the_point(text, point, houthi)
+        assert ACTOR in text and clicked in set(houthi["id"]) and event_id
+        page.screenshot(path=ARTIFACTS / f"points-{size}-3-filtered-clicked.png")
+        assert page.errors == []
+
+
+def test_counts_per_cell_are_one_click_away_in_the_sidebar(browser, points_server):
+    with sized_page(browser, "laptop") as page:
+        page.goto(f"{points_server.url}/?{QUERY}")
+        _points(page)
+        idle(page)
+        page.get_by_text("Counts per cell", exact=True).click()
+        frame = map_frame(page, layer="atlas-cell")
+        frame.wait_for_function(f"() => ({POINTS})().count === -1")
+        assert "draw=counts" in page.url
+        idle(page)
+        page.screenshot(path=ARTIFACTS / "points-laptop-4-counts.png")
+        assert page.errors == []
+
+
+def test_without_webgl_the_same_points_are_drawn_on_a_canvas_and_the_map_says_so(
+    browser, points_server, synthetic_table
+):
+    dataset, _ = read_dataset(synthetic_table)
+    every = filter_dataset(dataset, Filters.make(start="2017-01-01", end="2024-12-31")).events
+    # a second Chromium, from the same Playwright, with WebGL switched off
+    no_webgl = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        args=[*CHROMIUM_FLAGS, "--disable-webgl", "--disable-3d-apis"],
+    )
+    try:
+        with sized_page(no_webgl, "desktop") as page:
+            page.goto(f"{points_server.url}/?{QUERY}")
+            assert _points(page) == {"count": len(every), "mode": "canvas"}
+            notice = map_frame(page, layer=None).locator(".atlas-points-notice")
+            assert notice.inner_text() == (
+                f"This browser has no WebGL: the {len(every):,} events are drawn on a "
+                "plain canvas, more slowly."
+            )
+            idle(page)
+            point, text = _click_a_point(page)
+            _clicked_event_is_the_point(text, point, every)
+            page.screenshot(path=ARTIFACTS / "points-desktop-5-no-webgl.png")
+            assert page.errors == []
+    finally:
+        no_webgl.close()
