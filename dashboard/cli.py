@@ -45,7 +45,7 @@ from dashboard.settings import (
     VIEW,
     settings_help,
 )
-from dashboard.views import VIEW_NAMES
+from dashboard.views import DEFAULT_DRAWING, EVENT_DRAWINGS, MAX_MARKERS, VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import (
     FILTER_FIELDS,
@@ -383,6 +383,7 @@ def _snapshot_request(args: argparse.Namespace):
         types=filters.event_types,
         view=args.view,
         layers=layers,
+        draw=args.draw,
     )
     query = "&".join(f"{k}={v}" for k, values in to_query(state).items() for v in values)
     request = SnapshotRequest(
@@ -397,6 +398,7 @@ def _snapshot_request(args: argparse.Namespace):
         height=args.height,
         scale=args.scale,
         provenance_footer=args.provenance == "footer",
+        counts=args.draw == "counts",
     )
     if args.preset:
         request = request.with_preset(args.preset)
@@ -694,6 +696,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_filter_arguments(snapshot, more_help={"as_of": "; also START:END[:STEP], a series of days"})
     # the dataset's tables, not the map's layers: naming those would import folium here
     snapshot.add_argument("--layers", metavar="L1,L2", help=",".join(DATASET_LAYERS))
+    snapshot.add_argument(
+        "--draw",
+        choices=list(EVENT_DRAWINGS),
+        default=DEFAULT_DRAWING,
+        help=f"more than {MAX_MARKERS} events in view: "
+        + "; ".join(f"{name}: {label.lower()}" for name, label in EVENT_DRAWINGS.items())
+        + f" (default: {DEFAULT_DRAWING})",
+    )
     snapshot.add_argument("--title", help="the headline (default: the dataset's name)")
     snapshot.add_argument("--width", type=int, default=1600, help="CSS pixels (default 1600)")
     snapshot.add_argument("--height", type=int, default=1000, help="CSS pixels (default 1000)")

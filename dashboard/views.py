@@ -1,10 +1,25 @@
-"""Preset map views, named in links (``?view=aleppo``) and on the command line (``--view``)."""
+"""Preset map views, named in links (``?view=aleppo``) and on the command line (``--view``).
+
+Also how a view draws many events (``?draw=counts``, ``--draw counts``):
+:data:`EVENT_DRAWINGS`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import geopandas as gpd
+
+#: More events than this in view are drawn as WebGL points (or counts per cell), not as
+#: markers: each marker carries its popup, about 2.3 kB per ACLED event, so 500 stay under
+#: 1.5 MB.
+MAX_MARKERS = 500
+#: How more events in view than MAX_MARKERS are drawn, by the name links and the CLI use.
+EVENT_DRAWINGS = {
+    "points": "A point for each event",
+    "counts": "Counts per cell",
+}
+DEFAULT_DRAWING = "points"
 
 
 @dataclass(frozen=True)

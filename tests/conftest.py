@@ -132,6 +132,16 @@ def basemap():
     return basemap_geojson(frame), attribution_text(frame)
 
 
+@pytest.fixture(scope="session")
+def synthetic_table(tmp_path_factory) -> Path:
+    """20,000 synthetic ACLED events (seeded) as GeoParquet: more than markers suit."""
+    from dashboard.cli import main
+
+    path = tmp_path_factory.mktemp("synthetic") / "acled.parquet"
+    assert main(["synth", "--rows", "20000", "--out", str(path)]) == 0
+    return path
+
+
 @pytest.fixture(scope="module")
 def browser_renderer():
     """The snapshots' own renderer (a headless Chromium), for one test module."""

@@ -3,8 +3,8 @@
 A synthetic ACLED table of 20,000 events (seeded) is served for real.  At both window sizes:
 the points given to the GPU are the filter's count, before and after the actor filter is
 changed in the sidebar; a mouse click on a point opens that event's popup, which the
-browser asked of the server; and a browser without WebGL draws the same points on a plain
-canvas and says so.  The screenshots go to ``tests/artifacts/``.
+browser asked of the server; a browser without WebGL draws the same points on a plain
+canvas and says so.  (The snapshots of the points: ``tests/test_points_snapshot.py``.)  The screenshots go to ``tests/artifacts/``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from tests.servers import dashboard_server
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-ROWS = 20_000
 ACTOR = "Houthi Movement"
 #: Central Syria at zoom 7: thousands of the synthetic events are in view.
 QUERY = "start=2017-01-01&end=2024-12-31&center=35.0,38.5&zoom=7"
@@ -44,15 +43,6 @@ LONE_POINT = """() => { const l = map_div._atlasPoints, size = map_div.getSize()
     if (all.some((q, j) => j !== i && Math.abs(q.x - p.x) < 12 && Math.abs(q.y - p.y) < 12)) continue;
     return {i: i, x: Math.round(p.x), y: Math.round(p.y), lat: l._lat[i], lon: l._lon[i]}; }
   return null; }"""
-
-
-@pytest.fixture(scope="module")
-def synthetic_table(tmp_path_factory) -> Path:
-    from dashboard.cli import main
-
-    path = tmp_path_factory.mktemp("points") / "acled.parquet"
-    assert main(["synth", "--rows", str(ROWS), "--out", str(path)]) == 0
-    return path
 
 
 @pytest.fixture(scope="module")

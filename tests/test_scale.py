@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from dashboard.maps import EVENT_ID_LABEL, MAX_MARKERS, Palette, build_data_layers
+from dashboard.maps import (
+    COARSE_PRECISIONS,
+    EVENT_ID_LABEL,
+    MAX_MARKERS,
+    Palette,
+    build_data_layers,
+)
 from geo.filters import Filters, filter_dataset
 from geo.grid import cell_size, count_per_cell
 from geo.io import read_dataset, read_layer
@@ -128,6 +134,10 @@ def test_many_events_in_view_are_each_a_point_with_its_position_type_and_status(
     assert payload["colours"] == [palette.event_types[t] for t in payload["types"]]
     doubtful = events["status"].isin(["disputed", "rescheduled", "planned"]).to_numpy()
     assert ((kind & 128) > 0).tolist() == doubtful.tolist()
+    # their legend has no halo: points have none (the popups say how uncertain they are)
+    uncertain = events["estimate"] | events["location_precision"].isin(COARSE_PRECISIONS)
+    assert uncertain.any() and "Events by type" in rendered(groups[0])
+    assert "faint halo" not in rendered(groups[0])
     # the server is told which rows the points are, in the page's order; no popup is sent
     assert payload["details"] == "/atlas/event?set=T" and "popups" not in payload
     assert list(seen[0]["id"]) == list(events["id"])

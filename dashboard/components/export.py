@@ -127,6 +127,7 @@ def snapshot_request(
         scale=scale,
         state={**metadata_state(ctx), "bounds": bounds, "basemap": ctx.tiles},
         provenance_footer=provenance_footer,
+        counts=ctx.state.draw == "counts",
     )
     return request if preset == CHOSEN_SIZE else request.with_preset(preset)
 

@@ -18,24 +18,11 @@ import geopandas as gpd
 import pandas as pd
 
 from dashboard.maps.palette import Palette
+from dashboard.views import DEFAULT_DRAWING, EVENT_DRAWINGS, MAX_MARKERS  # noqa: F401 (re-exported)
 from geo.dataset import Dataset
 
 #: A layer's name goes into links (``layers=a,b``) and session keys: lower case, no commas.
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-#: More events than this in view are drawn as WebGL points (or counts per cell), not as
-#: markers: each marker carries its popup, about 2.3 kB per ACLED event, so 500 stay under
-#: 1.5 MB.
-MAX_MARKERS = 500
-
-
-#: How events beyond MAX_MARKERS in view are drawn, by the name links use (``draw=``).
-EVENT_DRAWINGS = {
-    "points": "A point for each event",
-    "counts": "Counts per cell",
-}
-DEFAULT_DRAWING = "points"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ DOUBTFUL_STATUSES = {"disputed", "rescheduled", "planned"}
 RING_SHARE = 0.2
 #: The halo: a faint fill of the event's colour and a hairline, quieter than the events.
 RING_STYLE = {"weight": 0.5, "opacity": 0.3, "fillOpacity": 0.05}
+#: Set in the ``attrs`` of the events a layer drew as WebGL points, which have no halos:
+#: the legend then leaves the halo's entry out.
+DRAWN_AS_POINTS = "atlas_drawn_as_points"
 
 
 def event_layer(events: gpd.GeoDataFrame, palette: Palette) -> folium.FeatureGroup:
@@ -299,6 +302,8 @@ def draw(data: Dataset, context: DrawContext) -> Drawn:
         elif len(visible) > MAX_MARKERS:
             group = points_layer(events, context)
             aggregation = Aggregation(events=len(events), points=len(events))
+            events = events.copy(deep=False)  # a view: marked for the legend, not copied
+            events.attrs[DRAWN_AS_POINTS] = True
         else:
             events = in_bounds(events, context.view)
             aggregation = Aggregation(events=len(events))
@@ -333,7 +338,9 @@ def legend(palette: Palette, shown: Dataset | None, counts: bool) -> str:
                 parts.append(swatch("sw dot", f"background:{colour}", esc(name)))
         if events is None or events[Column.STATUS].isin(DOUBTFUL_STATUSES).any():
             parts.append(swatch("sw dot dash", "", "disputed, rescheduled or planned"))
-        if (
+        if events is not None and events.attrs.get(DRAWN_AS_POINTS):
+            pass  # points have no halo: their popups say how uncertain they are
+        elif (
             events is None
             or (
                 events[Column.ESTIMATE].astype(bool)

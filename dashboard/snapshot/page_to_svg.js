@@ -1,7 +1,8 @@
 // The rendered snapshot page as SVG markup: the page's boxes as <rect>s and <line>s, its
 // text as <text> (one element per line of words, at the place the browser laid it out),
 // Leaflet's SVG panes (the map's layers) and inline SVGs (the locator) copied as vectors,
-// with their computed styles written onto each shape.  Returns the inner markup; the
+// with their computed styles written onto each shape; canvases (the WebGL points) as
+// pictures.  Returns the inner markup; the
 // caller wraps it in the <svg> root with the file's metadata.
 () => {
   const out = [];
@@ -157,6 +158,12 @@
     if (r.width && r.height) { paintBox(el, cs, r); }
     if (el.tagName === "IMG" && el.src) {
       out.push(`<image href="${esc(el.src)}" x="${n(r.left)}" y="${n(r.top)}" ` +
+        `width="${n(r.width)}" height="${n(r.height)}" preserveAspectRatio="none"/>`);
+    }
+    if (el.tagName === "CANVAS" && el.width && el.height) {
+      // the events as WebGL points: a picture in the SVG (a million circles would not
+      // open in an editor); counts per cell stay vectors
+      out.push(`<image href="${el.toDataURL("image/png")}" x="${n(r.left)}" y="${n(r.top)}" ` +
         `width="${n(r.width)}" height="${n(r.height)}" preserveAspectRatio="none"/>`);
     }
     if (clip) {
