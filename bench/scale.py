@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import statistics
 import sys
 import time
@@ -41,6 +42,7 @@ TIMEOUT_MS = 180_000
 
 COUNT_JS = """() => {
   if (!window.map_div || !window.map_div.eachLayer) { return -1; }
+  if (window.map_div._atlasPoints) { return window.map_div._atlasPoints.count; }
   let n = 0;
   window.map_div.eachLayer(l => {
     const c = l.options && l.options.className;
@@ -122,6 +124,26 @@ def _idle(page) -> None:
     )
 
 
+def _drawn_count(rows: int) -> int:
+    """The events the app draws at the bench's URL: every one of its window."""
+    dataset, _ = read_dataset(synthetic_files(rows)[1])
+    return len(filter_dataset(dataset, Filters.make(start="2017-01-01", end="2024-12-31")).events)
+
+
+def _wait_for_drawn(page, count: int):
+    """The map frame once it draws ``count`` events (a new frame may replace the old)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        frame = _map_frame(page)
+        try:
+            frame.wait_for_function(f"() => ({COUNT_JS})() === {count}", timeout=TIMEOUT_MS)
+            return frame
+        except Exception:
+            if not frame.is_detached():
+                raise
+    raise TimeoutError(f"the map never drew {count} events")
+
+
 def app_measures(rows: int | None, actor: str = ACTOR) -> dict[str, float]:
     """The real app on ``rows`` synthetic events (None: the bundled story)."""
     from playwright.sync_api import sync_playwright
@@ -161,6 +183,18 @@ def app_measures(rows: int | None, actor: str = ACTOR) -> dict[str, float]:
         out["filter change to updated map (s)"] = time.perf_counter() - start
         _idle(page)
         out["bytes sent for the filter change"] = float(sum(received))
+        if rows:
+            # and back to every event of the window, each drawn (a point each)
+            frame = _map_frame(page)
+            everything = _drawn_count(rows)
+            received.clear()
+            start = time.perf_counter()
+            actors.get_by_role("button", name=re.compile("Clear all|Remove", re.I)).first.click()
+            frame = _wait_for_drawn(page, everything)
+            out["filter change to every event drawn (s)"] = time.perf_counter() - start
+            _idle(page)
+            out["bytes sent with every event drawn"] = float(sum(received))
+            out["events drawn"] = float(everything)
         out["app peak memory (MB)"] = _peak_memory_mb(server.process.pid)
         browser.close()
     return out
