@@ -56,7 +56,8 @@ def point_columns(
     points = events.geometry
     lon = np.asarray(points.x, dtype=np.float32)
     lat = np.asarray(points.y, dtype=np.float32)
-    codes = pd.Categorical(events[Column.EVENT_TYPE], categories=types).codes.astype(np.int16)
+    # -1 for a type the palette has no colour for (grey, as on the markers)
+    codes = pd.Index(types).get_indexer(events[Column.EVENT_TYPE].astype(object))
     kind = np.where(codes < 0, MAX_KINDS, codes).astype(np.uint8)
     kind |= np.where(events[Column.STATUS].isin(doubtful_statuses), DOUBTFUL_BIT, 0).astype(
         np.uint8
