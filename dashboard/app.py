@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import cache, event_details
+from dashboard import cache
 from dashboard import state as S
 from dashboard.assets import assets_installed
 from dashboard.components.sidebar import prepare_filters, render_filters
@@ -80,7 +80,7 @@ def main() -> None:
         tiles=tiles,
         filtered=filter_dataset(dataset, state.filters()),
         asset_base_url=asset_base_url(),
-        details_path=event_details.path(st.get_option("server.baseUrlPath")),
+        base_url_path=st.get_option("server.baseUrlPath") or "",
     )
     publish(ctx)
     page.run()

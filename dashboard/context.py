@@ -25,8 +25,8 @@ class RunContext:
     tiles: str
     filtered: Dataset
     asset_base_url: str | None
-    #: Where the map asks the server for a clicked point's popup (dashboard.event_details).
-    details_path: str | None = None
+    #: Streamlit's ``server.baseUrlPath``: our routes (dashboard.event_details) lie below it.
+    base_url_path: str = ""
 
 
 _KEY = "run_context"

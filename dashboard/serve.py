@@ -6,7 +6,7 @@ This is what ``atlas run``, ``make run`` and ``dashboard.testing`` start (the co
 line is :func:`streamlit_command`). It runs ``dashboard/app.py`` as an ``st.App``,
 Streamlit's supported way to put ASGI middleware in front of every route, so that each HTTP
 request and websocket upgrade passes :class:`HostAllowList` before Streamlit sees it; and
-its one route of ours, :mod:`dashboard.event_details` (a clicked WebGL point's popup).
+the routes of ours, :mod:`dashboard.event_details` (many events' points, a popup).
 
 Nothing here imports Streamlit at module level: ``atlas`` imports this module for the
 allow-list and the options, and should stay quick for commands that serve nothing.
@@ -298,8 +298,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     config = streamlit_config(port=args.port, address=args.address)
     app = st.App(
         APP_SCRIPT,
-        # a clicked WebGL point's popup (the map ships none for its many events)
-        routes=[event_details.route(config.get("server.baseUrlPath"))],
+        # the points of a map of many events, and a clicked one's popup
+        routes=event_details.routes(config.get("server.baseUrlPath")),
         middleware=[Middleware(HostAllowList, allowed_hosts=allowed)],
     )
     sys.argv = sys.argv[:1]  # st.App passes the rest to the page scripts: they take none

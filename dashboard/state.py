@@ -231,22 +231,19 @@ def parse_query(
         except ValueError as error:
             warnings.append(f"'{bbox_spec.query}={bbox}': {error}; it is ignored.")
 
-    view = _one(params, "view")
-    if view is not None:
-        if view in VIEW_NAMES:
-            state = replace(state, view=view)
+    # a named choice each: a name not offered is named in a warning, the default kept
+    for field_name, what, names in (
+        ("view", "view", VIEW_NAMES),
+        ("draw", "drawing", EVENT_DRAWINGS),
+    ):
+        value = _one(params, field_name)
+        if value is None:
+            continue
+        if value in names:
+            state = replace(state, **{field_name: value})
         else:
             warnings.append(
-                f"Unknown view '{view}' (one of: {', '.join(VIEW_NAMES)}); using the default."
-            )
-    draw = _one(params, "draw")
-    if draw is not None:
-        if draw in EVENT_DRAWINGS:
-            state = replace(state, draw=draw)
-        else:
-            warnings.append(
-                f"Unknown drawing '{draw}' (one of: {', '.join(EVENT_DRAWINGS)}); "
-                "using the default."
+                f"Unknown {what} '{value}' (one of: {', '.join(names)}); using the default."
             )
     if "layers" in params:
         layers = _many(params, "layers")

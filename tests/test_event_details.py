@@ -54,6 +54,30 @@ def test_an_unknown_set_or_a_bad_index_is_refused(story, token, index, status):
     assert _ask(token or held, index).status_code == status
 
 
+def _get(route: str, token: str):
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": route,
+        "query_string": f"set={token}".encode(),
+        "headers": [],
+    }
+    return asyncio.run(event_details.columns_endpoint(Request(scope)))
+
+
+def test_a_sets_points_are_served_as_the_bytes_registered(story):
+    token = event_details.register(story.events, story.events, b"\x01\x02\x03")
+    response = _get(event_details.COLUMNS_PATH, token)
+    assert response.status_code == 200 and response.body == b"\x01\x02\x03"
+    assert response.media_type == "application/octet-stream"
+    assert _get(event_details.COLUMNS_PATH, "nonesuch").status_code == 404
+    urls = event_details.urls("base/", token)
+    assert urls == {
+        "columns": f"/base/atlas/points?set={token}",
+        "details": f"/base/atlas/event?set={token}",
+    }
+
+
 def test_the_oldest_sets_are_forgotten_beyond_the_limit(story, monkeypatch):
     monkeypatch.setattr(event_details, "MAX_SETS", 2)
     rows = story.events

@@ -108,6 +108,8 @@ def test_every_event_of_the_filter_is_a_point_and_a_click_opens_its_own_popup(
         point, text = _click_a_point(page)
         event_id = _clicked_event_is_the_point(text, point, every)
         assert "Sources" in text
+        idle(page)  # the click made no rerun that would close the popup
+        assert map_frame(page, layer=None).locator(".leaflet-popup-content").is_visible()
         page.screenshot(path=ARTIFACTS / f"points-{size}-2-clicked.png")
 
         # the actor filter, chosen in the sidebar as a person does: the points follow it

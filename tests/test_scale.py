@@ -102,9 +102,17 @@ def test_many_events_in_view_are_counted_per_cell_when_the_user_asks(synthetic):
 
 
 def _points_payload(group) -> dict:
-    """The columns the page hands ``atlasPoints.add``, read from the rendered script."""
+    """What the page hands ``atlasPoints.add``, read from the rendered script."""
     (call,) = re.findall(r"atlasPoints\.add\(\w+, (\{.*\})\);", rendered(group))
     return json.loads(call)
+
+
+def _columns(body: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Longitudes, latitudes and kinds from the points' binary body."""
+    n = len(body) // 9
+    lon = np.frombuffer(body, dtype="<f4", count=n)
+    lat = np.frombuffer(body, dtype="<f4", count=n, offset=4 * n)
+    return lon, lat, np.frombuffer(body, dtype=np.uint8, offset=8 * n)
 
 
 def test_many_events_in_view_are_each_a_point_with_its_position_type_and_status(synthetic):
@@ -117,16 +125,16 @@ def test_many_events_in_view_are_each_a_point_with_its_position_type_and_status(
         as_of=None,
         view=ALEPPO,
         layers=["events"],
-        details=lambda shown: seen.append(shown) or "/atlas/event?set=T",
+        details=lambda shown, body: seen.append((shown, body)) or {"columns": "C", "details": "D"},
     )
     payload = _points_payload(groups[0])
     events = data.events
     # every filtered event, not only those in view: a pan needs no new data
     assert payload["count"] == how.points == len(events) > MAX_MARKERS
     assert not how.aggregated and "drawn as points" in how.describe()
-    lon = np.frombuffer(base64.b64decode(payload["lon"]), dtype="<f4")
-    lat = np.frombuffer(base64.b64decode(payload["lat"]), dtype="<f4")
-    kind = np.frombuffer(base64.b64decode(payload["kind"]), dtype=np.uint8)
+    ((shown, body),) = seen
+    assert len(body) == 9 * len(events)
+    lon, lat, kind = _columns(body)
     np.testing.assert_allclose(lon, events.geometry.x, atol=1e-5)
     np.testing.assert_allclose(lat, events.geometry.y, atol=1e-5)
     types = [payload["types"][k] for k in kind & 127]
@@ -138,9 +146,11 @@ def test_many_events_in_view_are_each_a_point_with_its_position_type_and_status(
     uncertain = events["estimate"] | events["location_precision"].isin(COARSE_PRECISIONS)
     assert uncertain.any() and "Events by type" in rendered(groups[0])
     assert "faint halo" not in rendered(groups[0])
-    # the server is told which rows the points are, in the page's order; no popup is sent
-    assert payload["details"] == "/atlas/event?set=T" and "popups" not in payload
-    assert list(seen[0]["id"]) == list(events["id"])
+    # the server is told which rows the points are, in the page's order; the page holds
+    # only where to fetch the points and ask a popup: no columns, no popups
+    assert (payload["columns"], payload["details"]) == ("C", "D")
+    assert "inline" not in payload and "popups" not in payload
+    assert list(shown["id"]) == list(events["id"])
 
 
 def test_an_exported_map_of_few_points_carries_their_popups(synthetic):
@@ -151,6 +161,8 @@ def test_an_exported_map_of_few_points_carries_their_popups(synthetic):
     )
     payload = _points_payload(groups[0])
     assert "details" not in payload and len(payload["popups"]) == payload["count"]
+    lon, _, _ = _columns(base64.b64decode(payload["inline"]))
+    np.testing.assert_allclose(lon, few.events.geometry.x, atol=1e-5)
     assert all(
         f"Event id: {event_id}" in popup
         for event_id, popup in zip(few.events["id"], payload["popups"], strict=True)

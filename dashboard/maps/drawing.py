@@ -61,9 +61,9 @@ class DrawContext:
     map's visible bounds, Leaflet's ``[[south, west], [north, east]]`` (None: unknown).
     ``narrowed``: a filter on actors or types is on.  ``counts``: the user asked for counts
     per cell rather than a point per event, when too many are in view for markers.
-    ``details``: registers the events drawn as points with the server and returns the URL
-    the browser asks for a clicked one's popup (:mod:`dashboard.event_details`; None: no
-    server, as in an exported map).
+    ``details``: registers the events drawn as points, and their columns' binary body, with
+    the server, and returns the URLs the browser fetches them from, ``{"columns": ...,
+    "details": ...}`` (:mod:`dashboard.event_details`; None: no server, as in an export).
     """
 
     palette: Palette
@@ -71,7 +71,7 @@ class DrawContext:
     view: list[list[float]] | None = None
     narrowed: bool = False
     counts: bool = False
-    details: Callable[[gpd.GeoDataFrame], str] | None = None
+    details: Callable[[gpd.GeoDataFrame, bytes], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)

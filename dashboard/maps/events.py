@@ -25,7 +25,7 @@ from dashboard.maps.drawing import MAX_MARKERS, Aggregation, DrawContext, Drawn,
 from dashboard.maps.legend import swatch
 from dashboard.maps.notices import OffViewNotice
 from dashboard.maps.palette import Palette
-from dashboard.maps.points import EMBEDDED_POPUPS, add_points, point_columns
+from dashboard.maps.points import EMBEDDED_POPUPS, add_points, inline_columns, point_columns
 from dashboard.maps.popups import BIND_CELL, BIND_EVENT, esc, event_popup_html, uncertainty_km
 from dashboard.styles import GREY
 from geo.dataset import Dataset
@@ -271,16 +271,18 @@ def aggregate_layer(
 def points_layer(events: gpd.GeoDataFrame, context: DrawContext) -> folium.FeatureGroup:
     """Every event as a WebGL point (:mod:`dashboard.maps.points`), EPSG:4326 geometry.
 
-    With ``context.details`` the browser asks the server for a clicked point's popup;
-    without (an exported map), the page carries the popups of up to
-    :data:`~dashboard.maps.points.EMBEDDED_POPUPS` events.
+    With ``context.details`` the browser fetches the points from the server and asks it
+    for a clicked one's popup; without (an exported map), the page carries the points, and
+    the popups of up to :data:`~dashboard.maps.points.EMBEDDED_POPUPS` events.
     """
     group = folium.FeatureGroup(name=LABEL, show=True)
-    payload = point_columns(events, context.palette, DOUBTFUL_STATUSES)
+    body, payload = point_columns(events, context.palette, DOUBTFUL_STATUSES)
     if context.details is not None:
-        payload["details"] = context.details(events)
-    elif len(events) <= EMBEDDED_POPUPS:
-        payload["popups"] = [marker_popup(event) for _, event in events.iterrows()]
+        payload.update(context.details(events, body))
+    else:
+        payload["inline"] = inline_columns(body)
+        if len(events) <= EMBEDDED_POPUPS:
+            payload["popups"] = [marker_popup(event) for _, event in events.iterrows()]
     return add_points(group, payload)
 
 

@@ -43,7 +43,7 @@ def build_data_layers(
     view: list[list[float]] | None = None,
     narrowed: bool = False,
     counts: bool = False,
-    details: Callable[[gpd.GeoDataFrame], str] | None = None,
+    details: Callable[[gpd.GeoDataFrame, bytes], dict[str, str]] | None = None,
 ) -> tuple[list[folium.FeatureGroup], Aggregation]:
     """The filtered data as feature groups, and how the events were drawn.
 

@@ -131,18 +131,16 @@ def status_line(ctx: RunContext, aggregation: Aggregation) -> str:
     return " · ".join(parts)
 
 
-def details_link(ctx: RunContext) -> Callable[[gpd.GeoDataFrame], str] | None:
-    """How the map's WebGL points find a clicked event's popup: the server, by token.
+def details_link(ctx: RunContext) -> Callable[[gpd.GeoDataFrame, bytes], dict[str, str]]:
+    """How the map's WebGL points come from the server, and a clicked one's popup.
 
     The points are rows of the loaded table (``ctx.dataset.events``, held once for every
     session); the server keeps their positions, not a copy (:mod:`dashboard.event_details`).
     """
-    if ctx.details_path is None:
-        return None
 
-    def link(shown: gpd.GeoDataFrame) -> str:
-        token = event_details.register(ctx.dataset.events, shown)
-        return event_details.details_url(ctx.details_path, token)
+    def link(shown: gpd.GeoDataFrame, columns: bytes) -> dict[str, str]:
+        token = event_details.register(ctx.dataset.events, shown, columns)
+        return event_details.urls(ctx.base_url_path, token)
 
     return link
 

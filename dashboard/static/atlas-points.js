@@ -1,8 +1,10 @@
 /* conflict-atlas: every event as a point drawn on the GPU (WebGL), up to a million.
  *
  * The page gives compact columns, not a feature per event: each event's longitude and
- * latitude (Float32, base64) and one byte, its type's index in the palette with the top
- * bit set for a doubtful status (disputed, rescheduled, planned).  The positions are
+ * latitude (float32) and one byte, its type's index in the palette with the top bit set
+ * for a doubtful status (disputed, rescheduled, planned).  In the app they are fetched
+ * from the server as binary (the page holds only their URL); an exported map holds them
+ * as base64.  The positions are
  * projected to Web Mercator once, here, into one vertex buffer; each frame is then a single
  * draw call whatever the zoom.  Doubtful events are drawn last, hollow (white inside a ring
  * of their type's colour), as the canvas markers draw them.
@@ -100,11 +102,12 @@
   }
 
   var PointsLayer = L.Layer.extend({
-    initialize: function (payload) {
-      var lon = new Float32Array(bytesOf(payload.lon).buffer);
-      var lat = new Float32Array(bytesOf(payload.lat).buffer);
-      var kind = bytesOf(payload.kind);
-      var n = Math.min(lon.length, lat.length, kind.length);
+    /* ``body``: the columns as one buffer (N float32 longitudes, N latitudes, N bytes). */
+    initialize: function (payload, body) {
+      var n = Math.floor(body.byteLength / 9);
+      var lon = new Float32Array(body, 0, n);
+      var lat = new Float32Array(body, 4 * n, n);
+      var kind = new Uint8Array(body, 8 * n, n);
       var colours = (payload.colours || []).map(rgbOf);
       var grey = rgbOf(payload.grey);
       // world pixels at zoom 0, less the data's centre: small numbers keep float32 exact
@@ -336,10 +339,32 @@
     }
   });
 
+  /* Draws the payload's points in ``group``: fetched from the server (``columns``, the
+   * app's maps) or decoded from the page (``inline``, exported maps).  A fetch that comes
+   * back after the group left the map (the filters changed again) draws nothing. */
   function add(group, payload) {
-    var layer = new PointsLayer(payload);
-    group.addLayer(layer);
-    return layer;
+    if (!payload.columns) {
+      var layer = new PointsLayer(payload, bytesOf(payload.inline).buffer);
+      group.addLayer(layer);
+      return layer;
+    }
+    return fetch(payload.columns, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error("atlas-points: " + response.status); }
+      return response.arrayBuffer();
+    }).then(function (body) {
+      var layer = new PointsLayer(payload, body);
+      if (group._map) { group.addLayer(layer); }
+      return layer;
+    }).catch(function (error) {
+      if (window.console) { window.console.warn(error); }
+      var map = group._map;
+      if (map) {
+        var box = L.DomUtil.create("div", "atlas-notice atlas-points-notice", map.getContainer());
+        box.textContent = "The events could not be loaded from the dashboard: reload the page.";
+        group.once("remove", function () { L.DomUtil.remove(box); });
+      }
+      return null;
+    });
   }
 
   window.atlasPoints = { add: add, PointsLayer: PointsLayer, diameterAt: diameterAt };
