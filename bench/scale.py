@@ -112,7 +112,9 @@ def _peak_memory_mb(pid: int) -> float:
 
 
 def _map_frame(page):
-    frame = page.wait_for_selector("iframe[title*='streamlit_folium']").content_frame()
+    frame = page.wait_for_selector(
+        "iframe[title*='streamlit_folium']", timeout=TIMEOUT_MS
+    ).content_frame()
     frame.wait_for_function(f"() => ({COUNT_JS})() > 0", timeout=TIMEOUT_MS)
     return frame
 
@@ -164,11 +166,21 @@ def app_measures(rows: int | None, actor: str = ACTOR) -> dict[str, float]:
             "websocket",
             lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))),
         )
+        # the WebGL points come over HTTP, beside the websocket: counted with it
+        page.on(
+            "requestfinished",
+            lambda request: (
+                received.append(request.sizes()["responseBodySize"])
+                if "/atlas/points" in request.url
+                else None
+            ),
+        )
         start = time.perf_counter()
         page.goto(url)
         frame = _map_frame(page)
         out["page open to painted map (s)"] = time.perf_counter() - start
         _idle(page)
+        out["bytes sent for page open"] = float(sum(received))
         received.clear()
         before = frame.evaluate("() => (window.feature_group || []).length")
         actors = page.locator("[data-testid='stMultiSelect']").filter(has_text="Actors")
