@@ -126,8 +126,23 @@ def _layer_count(frame: Frame, class_name: str) -> int:
     )
 
 
-def test_count_cells_of_payload_types_show_them_as_text(page, server):
+def test_points_of_payload_events_open_popups_that_show_them_as_text(page, server):
     page.goto(f"{server.url}/?start={CROWD_DAY}&end={CROWD_DAY}&view=aleppo")
+    frame = _map_frame(page)
+    # more than 500 events in view: WebGL points, whose popups the server sends on a click
+    frame.wait_for_function("() => !!map_div._atlasPoints")
+    count = frame.evaluate("() => map_div._atlasPoints.count")
+    for index in range(0, count, max(1, count // 8)):
+        frame.evaluate(f"() => {{ map_div._atlasPoints.open({index}); }}")
+        opened = frame.locator(f"[data-event-index='{index}']")
+        opened.get_by_text("Event id:").wait_for()
+        _assert_inert(page, frame)
+    assert any(p in opened.inner_text() for p in PAYLOADS)
+    _shoot(page, "points-popup")
+
+
+def test_count_cells_of_payload_types_show_them_as_text(page, server):
+    page.goto(f"{server.url}/?start={CROWD_DAY}&end={CROWD_DAY}&view=aleppo&draw=counts")
     frame = _map_frame(page)
     # more than 500 events in view: counted per cell, each cell's tooltip naming the
     # commonest type, which is a payload

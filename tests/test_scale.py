@@ -15,8 +15,10 @@ from dashboard.maps import (
     COARSE_PRECISIONS,
     EVENT_ID_LABEL,
     MAX_MARKERS,
+    Aggregation,
     Palette,
     build_data_layers,
+    redrawn_for_view,
 )
 from geo.filters import Filters, filter_dataset
 from geo.grid import cell_size, count_per_cell
@@ -151,6 +153,19 @@ def test_many_events_in_view_are_each_a_point_with_its_position_type_and_status(
     assert (payload["columns"], payload["details"]) == ("C", "D")
     assert "inline" not in payload and "popups" not in payload
     assert list(shown["id"]) == list(events["id"])
+
+
+def test_points_are_drawn_again_only_when_a_view_holds_few_enough_for_markers(synthetic):
+    events = filter_dataset(synthetic, Filters()).events
+    points = Aggregation(events=len(events), points=len(events))
+    syria = [[32.0, 35.5], [37.5, 42.5]]
+    assert not redrawn_for_view(events, points, syria)  # a pan: the points hold it all
+    assert redrawn_for_view(events, points, [[36.19, 37.15], [36.2, 37.16]])  # markers now
+    # markers and counts belong to their view
+    assert redrawn_for_view(events, Aggregation(events=40), syria)
+    assert redrawn_for_view(events, Aggregation(events=9000, cells=60, cell_degrees=0.2), syria)
+    # few events are markers whatever the view
+    assert not redrawn_for_view(events.iloc[:MAX_MARKERS], Aggregation(events=20), syria)
 
 
 def test_an_exported_map_of_few_points_carries_their_popups(synthetic):

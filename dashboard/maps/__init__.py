@@ -62,6 +62,7 @@ from dashboard.maps.events import (
     DOUBTFUL_STATUSES,
     aggregate_layer,
     event_layer,
+    redrawn_for_view,
 )
 from dashboard.maps.layers import MAP_LAYERS, build_data_layers, legend_html
 from dashboard.maps.legend import LEGEND_GROUP, MAP_CSS, Legend, LegendBody, short_attribution
@@ -169,6 +170,7 @@ __all__ = [
     "outline_styles",
     "people_moved_text",
     "place_layer",
+    "redrawn_for_view",
     "reported_view",
     "route_layer",
     "route_popup_html",

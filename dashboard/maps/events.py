@@ -316,6 +316,22 @@ def draw(data: Dataset, context: DrawContext) -> Drawn:
     return Drawn(group, shown={Layer.EVENTS.value: events}, aggregation=aggregation)
 
 
+def redrawn_for_view(
+    events: gpd.GeoDataFrame, drawn: Aggregation, view: list[list[float]] | None
+) -> bool:
+    """Whether the events, drawn as ``drawn`` says, must be drawn again for a new ``view``.
+
+    Counts per cell and markers belong to the view they were drawn for; WebGL points hold
+    every filtered event, so a pan or zoom needs nothing new, until few enough are in view
+    for markers (``events``: the filtered events, EPSG:4326).
+    """
+    if len(events) <= MAX_MARKERS:
+        return False  # markers of every event, whatever the view
+    if not drawn.points:
+        return True
+    return len(in_bounds(events[[events.geometry.name]], view)) <= MAX_MARKERS
+
+
 def legend(palette: Palette, shown: Dataset | None, counts: bool) -> str:
     """Event types, doubtful statuses, uncertain positions, datasets; or the count ramp."""
     events = shown.events if shown is not None else None

@@ -26,6 +26,7 @@ from dashboard.maps import (
     event_popup_html,
     layer_control,
     leaflet_bounds,
+    redrawn_for_view,
     reported_view,
 )
 from dashboard.views import FIT, VIEWS, fit_bounds
@@ -207,7 +208,8 @@ def render(ctx: RunContext) -> None:
         tiles=ctx.tiles,
         attribution=cache.basemap_attribution(),
         asset_base_url=ctx.asset_base_url,
-        counts=len(ctx.dataset.events) > MAX_MARKERS,  # fixed per dataset: no remount
+        # fixed per dataset and drawing: no remount while the filters change
+        counts=ctx.state.draw == "counts" and len(ctx.dataset.events) > MAX_MARKERS,
         fold_legend_below_px=LEGEND_FOLD_BELOW_PX,
     )
     groups, aggregation = build_data_layers(
@@ -241,8 +243,8 @@ def render(ctx: RunContext) -> None:
     seen_bounds = leaflet_bounds((returned or {}).get("bounds"))
     if seen_bounds is not None and seen_bounds != seen:
         st.session_state[K_SEEN_BOUNDS] = seen_bounds
-        if len(events) > MAX_MARKERS:
-            # this run drew the events for the old view: counts or single events may change
+        if redrawn_for_view(events, aggregation, seen_bounds):
+            # this run drew the events for the old view: counts or markers change with it
             st.session_state[S.K_RERUN] = True
     popup = (returned or {}).get("last_object_clicked_popup")
     if popup and popup != st.session_state.get(K_LAST_POPUP):
