@@ -15,9 +15,8 @@ from dashboard import state as S
 from dashboard.assets import assets_installed
 from dashboard.components.sidebar import prepare_filters, render_filters
 from dashboard.context import RunContext, publish
-from dashboard.maps import MAX_MARKERS
 from dashboard.settings import VIEW
-from dashboard.views import VIEW_NAMES
+from dashboard.views import MAX_MARKERS, VIEW_NAMES
 from geo.filters import filter_dataset
 
 PAGES = Path(__file__).parent / "screens"  # not pages/: that name turns on the old page mode
@@ -84,10 +83,8 @@ def main() -> None:
     )
     publish(ctx)
     page.run()
-    many = len(dataset.events) > MAX_MARKERS
-    render_filters(
-        choices, defaults, many=many
-    )  # after the page: the map reaches the browser first
+    # after the page: the map reaches the browser first
+    render_filters(choices, defaults, many=len(dataset.events) > MAX_MARKERS)
     S.filters_drawn()
     S.sync_url(S.session_state())  # again: the page may have moved the map or selected
     if st.session_state.pop(S.K_RERUN, False):

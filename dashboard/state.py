@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from dashboard.maps import DEFAULT_DRAWING, EVENT_DRAWINGS, MAP_LAYERS
-from dashboard.views import VIEW_NAMES
+from dashboard.maps import MAP_LAYERS
+from dashboard.views import DEFAULT_DRAWING, EVENT_DRAWINGS, VIEW_NAMES
 from geo.actors import actor_key
 from geo.dataset import Dataset, actor_counts
 from geo.filters import FILTER_FIELD, BoundingBox, Filters, filters_to_text

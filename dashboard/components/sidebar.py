@@ -8,9 +8,9 @@ import time
 import streamlit as st
 
 from dashboard import state as S
-from dashboard.maps import EVENT_DRAWINGS, MAP_LAYERS, MAX_MARKERS, TILE_LABELS
+from dashboard.maps import MAP_LAYERS, TILE_LABELS
 from dashboard.state import Choices, ViewState
-from dashboard.views import VIEW_LABELS, VIEW_NAMES
+from dashboard.views import EVENT_DRAWINGS, MAX_MARKERS, VIEW_LABELS, VIEW_NAMES
 from geo.filters import FILTER_FIELD
 
 K_TILES = "tiles"
