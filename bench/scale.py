@@ -201,7 +201,7 @@ def app_measures(rows: int | None, actor: str = ACTOR) -> dict[str, float]:
             start = time.perf_counter()
             actors.locator("input").click()
             page.keyboard.press("Backspace")  # removes the chosen actor, as a person does
-            frame = _wait_for_drawn(page, everything)
+            _wait_for_drawn(page, everything)
             out["filter change to every event drawn (s)"] = time.perf_counter() - start
             _idle(page)
             # the browser holds these points already (same set, same URL): a revisit is cheap;
