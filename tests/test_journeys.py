@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from geo.filters import Filters, filter_dataset
@@ -52,13 +53,23 @@ OUTLINES_DRAWN = """() => { const pane = document.querySelector('.leaflet-atlasO
   return !pane || pane.querySelector('path, canvas') !== null; }"""
 
 
-def shoot(page: Page, step: str) -> None:
-    """A screenshot of the step, once the map (if any) has its outlines."""
+def shoot(page: Page, step: str, attempts: int = 5) -> None:
+    """A screenshot of the step, once the map (if any) has its outlines.
+
+    A change of datasets may mount a new map frame while the old one goes (CI saw the old
+    one detached mid-wait): the frames are looked up again then.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for iframe in page.locator(MAP_IFRAME).element_handles():
-        frame = iframe.content_frame()
-        if frame is not None:
-            frame.wait_for_function(OUTLINES_DRAWN)
+    for attempt in range(attempts):
+        try:
+            for iframe in page.locator(MAP_IFRAME).element_handles():
+                frame = iframe.content_frame()
+                if frame is not None and not frame.is_detached():
+                    frame.wait_for_function(OUTLINES_DRAWN)
+            break
+        except PlaywrightError as error:
+            if "detached" not in str(error) or attempt == attempts - 1:
+                raise
     page.screenshot(path=ARTIFACTS / f"{step}-{page.size_name}.png")
 
 
