@@ -45,6 +45,14 @@ LONE_POINT = """() => { const l = map_div._atlasPoints, size = map_div.getSize()
   return null; }"""
 
 
+#: True once the open popup overlaps none of the map's buttons at its top-left.
+POPUP_CLEAR_OF_BUTTONS = """() => { const p = document.querySelector('.leaflet-popup');
+  if (!p) return false; const a = p.getBoundingClientRect();
+  return [...document.querySelectorAll('.leaflet-top.leaflet-left .leaflet-control')]
+    .every(c => { const b = c.getBoundingClientRect();
+      return a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top; }); }"""
+
+
 @pytest.fixture(scope="module")
 def points_server(synthetic_table):
     with dashboard_server(synthetic_table, timeout=300) as running:
@@ -77,6 +85,8 @@ def _click_a_point(page: Page) -> tuple[dict, str]:
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
     popup = frame.locator(".leaflet-popup-content")
     popup.get_by_text(re.compile(r"Event id: ")).wait_for()
+    # the map pans the popup clear of the buttons at its top-left, which would hide its words
+    frame.wait_for_function(POPUP_CLEAR_OF_BUTTONS)
     return point, popup.inner_text()
 
 

@@ -26,6 +26,7 @@ from folium.template import Template
 
 from dashboard.assets import STATIC_DIR
 from dashboard.maps.palette import Palette
+from dashboard.maps.popups import EVENT_POPUP_OPTIONS
 from dashboard.styles import GREY
 from geo.schema import Column
 
@@ -47,7 +48,8 @@ def point_columns(
     body is, for N events, N longitudes then N latitudes (float32, little-endian) then N
     kind bytes (the type's index in ``colours``, plus :data:`DOUBTFUL_BIT` for a status in
     ``doubtful_statuses``).  The dict: ``count``, ``colours`` and ``types`` (the
-    palette's), ``grey`` (the colour of a type without one).
+    palette's), ``grey`` (the colour of a type without one), ``popup`` (Leaflet's popup
+    options, the markers').
 
     >>> import geopandas as gpd, shapely
     >>> frame = gpd.GeoDataFrame({"event_type": ["Battles"], "status": ["disputed"]},
@@ -68,6 +70,7 @@ def point_columns(
     )
     about = {
         "count": len(events),
+        "popup": EVENT_POPUP_OPTIONS,
         "colours": [palette.event_types[name] for name in types],
         "types": types,
         "grey": GREY,

@@ -10,6 +10,7 @@ layers drawn as one GeoJSON of many features (events, count cells).
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from typing import Any
@@ -250,13 +251,20 @@ class TextTooltip(folium.Tooltip):
     )
 
 
+#: Every event popup's Leaflet options, markers' and WebGL points' alike.  A popup opened
+#: near the map's top-left corner pans clear of the zoom and full-screen buttons, which
+#: would otherwise cover its first words.
+EVENT_POPUP_OPTIONS = {"maxWidth": 380, "autoPanPaddingTopLeft": [56, 12]}
+
 #: Binds each event's popup (escaped HTML, held as a DOM element so that st_folium can read
 #: a clicked event's text) and its tooltip (set as text) in the browser.
 BIND_EVENT = JsCode(
     """function (feature, layer) {
         var content = document.createElement("div");
         content.innerHTML = feature.properties.popup;
-        layer.bindPopup(content, {maxWidth: 380});
+        layer.bindPopup(content, """
+    + json.dumps(EVENT_POPUP_OPTIONS)
+    + """);
         var tip = document.createElement("div");
         tip.textContent = feature.properties.tooltip;
         layer.bindTooltip(tip);

@@ -139,6 +139,7 @@
       this._order = order; this._position = position; this._colour = colour;
       this._centre = [cx, cy];
       this._types = payload.types || [];
+      this._popupOptions = payload.popup || { maxWidth: 380 };
       this._popups = payload.popups || null;
       this._url = payload.details || null;
       this._frame = null;
@@ -309,7 +310,7 @@
     open: function (index) {
       var content = document.createElement("div");
       content.setAttribute("data-event-index", String(index));
-      var popup = L.popup({ maxWidth: 380 })
+      var popup = L.popup(this._popupOptions)
         .setLatLng([this._lat[index], this._lon[index]]);
       if (this._popups) {
         content.innerHTML = this._popups[index];  // escaped HTML, made by the server
