@@ -66,8 +66,19 @@ def map_frame(page: Page, layer: str | None = "atlas-event", attempts: int = 5) 
     raise AssertionError(f"no map iframe stayed long enough to be read ({attempts} tries)")
 
 
+#: The page is idle: no run shown as running, at this look and at the one before.
+QUIET = """() => { const running = !!document.querySelector('[data-testid="stStatusWidget"]');
+  const quiet = !running && window.__atlasWasQuiet === true;
+  window.__atlasWasQuiet = !running; return quiet; }"""
+#: How often QUIET looks (ms).  One look between two runs (the map reporting its view
+#: starts the next a moment after the last ends) would let a click land mid-rerun.
+QUIET_MS = 250
+
+
 def idle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    """Wait until no run has been shown as running for two looks in a row."""
+    page.evaluate("() => { window.__atlasWasQuiet = false; }")
+    page.wait_for_function(QUIET, polling=QUIET_MS)
 
 
 def choose_file(page: Page, path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,24 @@ def on_step(page: Page, number: int, title: str) -> None:
     """Wait until the page shows step ``number`` (its heading and counter)."""
     page.get_by_role("heading", name=f"{number}. {title}").wait_for()
     page.get_by_text(f"Step {number} of").wait_for()
+
+
+#: The map is still: where it was at the last look, and not flying.
+STILL = """() => { if (!window.map_div || !map_div.getCenter) return false;
+  const c = map_div.getCenter(), here = [c.lat, c.lng, map_div.getZoom()].join();
+  const still = window.__lastStill === here && !map_div._animatingZoom;
+  window.__lastStill = here; return still; }"""
+
+
+def quiet(page: Page) -> None:
+    """Wait as a person does before the next click: the map has landed, the page is idle.
+
+    A step's flight ends with the map reporting where it landed, which starts a run; a
+    click made while that run is under way can be lost (Streamlit reads a callback from the
+    run before, which may not have reached the button yet).
+    """
+    map_frame(page).wait_for_function(STILL, polling=STILL_MS)
+    idle(page)
 
 
 def settled_in(page: Page, step, story, attempts: int = 3) -> tuple[float, float, float]:
@@ -310,12 +329,12 @@ def test_authoring_adds_the_view_as_a_step_that_the_saved_file_holds(
         page.get_by_text("Edit this story").click()
         page.get_by_role("button", name="Add this view as a step").click()
         on_step(page, number, f"New step {number}")
-        idle(page)
+        quiet(page)
         page.get_by_label("Step title").fill(f"Astana, and after <b> {number}")
         page.get_by_label("Step text (Markdown)").fill("The talks **opened** <script>x</script>.")
         page.get_by_role("button", name="Keep these changes").click()
         on_step(page, number, f"Astana, and after <b> {number}")
-        idle(page)
+        quiet(page)
         page.get_by_role("button", name=f"Save to {story_copy.name}").click()
         page.get_by_text(f"Saved {number} steps").wait_for()
         shoot(page, f"05-authored-step-{number}")
@@ -587,6 +606,41 @@ def test_the_saved_note_stays_through_the_reruns_that_follow_until_the_story_cha
     assert [m.value for m in at.success] == [saved]
     at.button(key="story_add").click().run()
     assert saved not in [m.value for m in at.success], "the story changed since it was saved"
+    assert not at.exception
+
+
+def test_a_click_acts_on_the_sessions_story_not_on_the_one_its_button_was_drawn_with(
+    monkeypatch, tmp_path
+):
+    """A click that lands before the run of an earlier one has redrawn the buttons.
+
+    Streamlit calls a button's callback with the arguments of the run that drew it: *Keep
+    these changes* then *Save* at once wrote the story without the changes just kept (and
+    the note on it never showed).  Here the session's story changes with no run between.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import state as S
+    from dashboard.components.text import md_text
+
+    copy = tmp_path / "aleppo.yaml"
+    shutil.copy(story_file(), copy)
+    monkeypatch.setenv(STORY.variable, str(copy))
+    at = AppTest.from_file(str(Path(S.__file__).with_name("app.py")), default_timeout=120)
+    at.query_params["page"], at.query_params["step"] = "story", "8"
+    at.run()
+    at.toggle(key="story_editing").set_value(True).run()
+    told = at.session_state[story_mode.K_STORY]
+    steps = [*told.steps[:-1], replace(told.steps[-1], title="Kept, not yet redrawn")]
+    at.session_state[story_mode.K_STORY] = told.with_steps(steps)
+    at.button(key="story_save").click().run()
+    assert read_story(copy).steps[-1].title == "Kept, not yet redrawn"
+    assert [m.value for m in at.success] == [md_text("Saved 8 steps to aleppo.yaml.")]
+    at.button(key="story_up").click().run()
+    assert [s.title for s in at.session_state[story_mode.K_STORY].steps[-2:]] == [
+        "Kept, not yet redrawn",
+        told.steps[-2].title,
+    ], "moved up: the session's last step, not the drawn story's"
     assert not at.exception
 
 

@@ -112,11 +112,27 @@ def view_of(state: ViewState, bounds: list[list[float]] | None) -> StepView:
 
 
 def go(story: Story, number: int, choices: Choices) -> None:
-    """Show step ``number`` of ``story`` (a callback: before the widgets are drawn)."""
+    """Show step ``number`` of ``story`` (before the widgets are drawn)."""
     number = min(max(number, 1), len(story.steps))
     S.go_to_step(number, step_state(story.step(number), choices), story.id)
     st.session_state.pop(K_EDIT_TITLE, None)
     st.session_state.pop(K_EDIT_TEXT, None)
+
+
+# The buttons' callbacks below read the session's story and step when they are called,
+# not the ones their button was drawn with: Streamlit passes a callback the arguments of
+# the run that drew the button, and a second click can land before that run is redone
+# (*Keep these changes* then *Save* at once saved the story without the kept changes).
+
+
+def go_to(number: int, choices: Choices) -> None:
+    """Show step ``number`` of the session's story."""
+    go(session_story(), number, choices)
+
+
+def step_by(offset: int, choices: Choices) -> None:
+    """Show the step ``offset`` after (or before) the one on screen now."""
+    go(session_story(), S.current_step() + offset, choices)
 
 
 def enter(story: Story, choices: Choices) -> bool:
@@ -143,8 +159,9 @@ def _set_story(story: Story, number: int, choices: Choices) -> None:
     go(story, number, choices)
 
 
-def add_current_view(story: Story, choices: Choices) -> None:
+def add_current_view(choices: Choices) -> None:
     """Insert the view on screen (filters, layers, extent) as a new step after this one."""
+    story = session_story()
     number = S.current_step()
     step = Step(
         title=f"New step {len(story.steps) + 1}",
@@ -156,8 +173,9 @@ def add_current_view(story: Story, choices: Choices) -> None:
     _note("Added this view as a step: give it a title and a text.")
 
 
-def save_edits(story: Story, choices: Choices) -> None:
+def save_edits(choices: Choices) -> None:
     """Keep the edited title and text of this step."""
+    story = session_story()
     number = S.current_step()
     ss = st.session_state
     title = str(ss.get(K_EDIT_TITLE, "")).strip() or story.step(number).title
@@ -167,8 +185,9 @@ def save_edits(story: Story, choices: Choices) -> None:
     _set_story(story.with_steps(steps), number, choices)
 
 
-def move(story: Story, offset: int, choices: Choices) -> None:
+def move(offset: int, choices: Choices) -> None:
     """Move this step up (-1) or down (+1)."""
+    story = session_story()
     number = S.current_step()
     target = number + offset
     if not 1 <= target <= len(story.steps):
@@ -178,8 +197,9 @@ def move(story: Story, offset: int, choices: Choices) -> None:
     _set_story(story.with_steps(steps), target, choices)
 
 
-def delete(story: Story, choices: Choices) -> None:
+def delete(choices: Choices) -> None:
     """Delete this step (a story keeps at least one)."""
+    story = session_story()
     if len(story.steps) <= 1:
         return
     number = S.current_step()
@@ -187,10 +207,11 @@ def delete(story: Story, choices: Choices) -> None:
     _set_story(story.with_steps(steps), min(number, len(steps)), choices)
 
 
-def save(story: Story) -> None:
-    """Write the story to its file, atomically."""
+def save() -> None:
+    """Write the session's story to its file, atomically."""
     path = st.session_state.get(K_STORY_PATH)
     if path:
+        story = session_story()
         write_story(story, path)
         _note(f"Saved {len(story.steps)} steps to {Path(path).name}.")
 
@@ -199,7 +220,8 @@ def _note(text: str) -> None:
     """A note on what was just done to the session's story, until the story changes again.
 
     Not for one run only: a rerun that follows at once (the map reporting its view) would
-    take it off the screen before anyone read it.
+    take it off the screen before anyone read it.  "Changes" is by value: the note says
+    what the file holds.
     """
     st.session_state[K_SAVED] = (text, st.session_state.get(K_STORY))
 
@@ -230,15 +252,12 @@ def render_authoring(story: Story, choices: Choices) -> None:
     ss = st.session_state
     number = S.current_step()
     step = story.step(number)
-    note, about = ss.get(K_SAVED) or (None, None)
-    if note and about is story:
-        st.success(md_text(note))
     add, up, down, drop = st.columns(4)
     add.button(
         "Add this view as a step",
         key="story_add",
         on_click=add_current_view,
-        args=(story, choices),
+        args=(choices,),
         help="The filters, layers and map extent on screen now, as a new step after this one.",
         width="stretch",
     )
@@ -246,7 +265,7 @@ def render_authoring(story: Story, choices: Choices) -> None:
         "Move up",
         key="story_up",
         on_click=move,
-        args=(story, -1, choices),
+        args=(-1, choices),
         disabled=number == 1,
         width="stretch",
     )
@@ -254,7 +273,7 @@ def render_authoring(story: Story, choices: Choices) -> None:
         "Move down",
         key="story_down",
         on_click=move,
-        args=(story, 1, choices),
+        args=(1, choices),
         disabled=number == len(story.steps),
         width="stretch",
     )
@@ -262,22 +281,27 @@ def render_authoring(story: Story, choices: Choices) -> None:
         "Delete step",
         key="story_delete",
         on_click=delete,
-        args=(story, choices),
+        args=(choices,),
         disabled=len(story.steps) == 1,
         width="stretch",
     )
     if K_EDIT_TITLE not in ss:
         ss[K_EDIT_TITLE], ss[K_EDIT_TEXT] = step.title, step.text
-    st.text_input("Step title", key=K_EDIT_TITLE)
-    st.text_area("Step text (Markdown)", key=K_EDIT_TEXT, height=120)
-    st.button("Keep these changes", key="story_keep", on_click=save_edits, args=(story, choices))
+    # A form: the title and text go to the server with the click on *Keep these changes*.
+    # Outside one, leaving a field sends it on its own, and the rerun that starts could
+    # swallow the click made in the same gesture (streamlit/streamlit#8725).
+    with st.form("story_edit", border=False, enter_to_submit=False):
+        st.text_input("Step title", key=K_EDIT_TITLE)
+        st.text_area("Step text (Markdown)", key=K_EDIT_TEXT, height=120)
+        st.form_submit_button(
+            "Keep these changes", key="story_keep", on_click=save_edits, args=(choices,)
+        )
     save_col, download_col = st.columns(2)
     path = ss.get(K_STORY_PATH)
     save_col.button(
         f"Save to {Path(path).name}" if path else "Save (start with --story FILE)",
         key="story_save",
         on_click=save,
-        args=(story,),
         disabled=not path,
         width="stretch",
     )
@@ -289,6 +313,11 @@ def render_authoring(story: Story, choices: Choices) -> None:
         key="story_download",
         width="stretch",
     )
+    # below the buttons: a note that comes and goes above them would move them as they
+    # are clicked (a click on *Save* just after *Keep these changes* landed on nothing)
+    note, about = ss.get(K_SAVED) or (None, None)
+    if note and about == story:
+        st.success(md_text(note))
     st.file_uploader(
         "Open a story file",
         type=["yaml", "yml", "json"],

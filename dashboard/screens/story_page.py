@@ -152,8 +152,8 @@ def render(ctx: RunContext) -> None:
         back.button(
             story_mode.PREVIOUS,
             key="story_previous",
-            on_click=story_mode.go,
-            args=(story, number - 1, ctx.choices),
+            on_click=story_mode.step_by,
+            args=(-1, ctx.choices),
             disabled=number == 1,
             width="stretch",
         )
@@ -161,8 +161,8 @@ def render(ctx: RunContext) -> None:
         forward.button(
             story_mode.NEXT,
             key="story_next",
-            on_click=story_mode.go,
-            args=(story, number + 1, ctx.choices),
+            on_click=story_mode.step_by,
+            args=(1, ctx.choices),
             disabled=number == len(story.steps),
             width="stretch",
         )
@@ -178,8 +178,8 @@ def render(ctx: RunContext) -> None:
                 st.button(
                     md_text(f"{n}. {listed.title}"),
                     key=f"story_goto_{n}",
-                    on_click=story_mode.go,
-                    args=(story, n, ctx.choices),
+                    on_click=story_mode.go_to,
+                    args=(n, ctx.choices),
                     disabled=n == number,
                     type="tertiary",
                 )
