@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Frame, Page
+from playwright.sync_api import Frame, Page, expect
 
 from dashboard.components import story as story_mode
 from dashboard.settings import STORY
@@ -336,7 +336,10 @@ def test_authoring_adds_the_view_as_a_step_that_the_saved_file_holds(
         on_step(page, number, f"Astana, and after <b> {number}")
         quiet(page)
         page.get_by_role("button", name=f"Save to {story_copy.name}").click()
-        page.get_by_text(f"Saved {number} steps").wait_for()
+        # told where the eye is (a toast in the window), and kept below the buttons
+        toast = page.get_by_test_id("stToast").filter(has_text=f"Saved {number} steps")
+        expect(toast).to_be_in_viewport()
+        page.get_by_test_id("stAlert").filter(has_text=f"Saved {number} steps").wait_for()
         shoot(page, f"05-authored-step-{number}")
         saved = read_story(story_copy)
         assert len(saved.steps) == number
@@ -582,14 +585,11 @@ def test_the_map_page_opens_on_the_steps_extent_until_the_filters_change(monkeyp
     assert not at.exception
 
 
-def test_the_saved_note_stays_through_the_reruns_that_follow_until_the_story_changes(
-    monkeypatch, tmp_path
-):
-    """A rerun right after Save (the map reporting its view) used to take the note away."""
+def _story_app_on_last_step(monkeypatch, tmp_path):
+    """The app (AppTest) on step 8 of a copy of the bundled story, started with --story."""
     from streamlit.testing.v1 import AppTest
 
     from dashboard import state as S
-    from dashboard.components.text import md_text
 
     copy = tmp_path / "aleppo.yaml"
     shutil.copy(story_file(), copy)
@@ -597,6 +597,16 @@ def test_the_saved_note_stays_through_the_reruns_that_follow_until_the_story_cha
     at = AppTest.from_file(str(Path(S.__file__).with_name("app.py")), default_timeout=120)
     at.query_params["page"], at.query_params["step"] = "story", "8"
     at.run()
+    return at, copy
+
+
+def test_the_saved_note_stays_through_the_reruns_that_follow_until_the_story_changes(
+    monkeypatch, tmp_path
+):
+    """A rerun right after Save (the map reporting its view) used to take the note away."""
+    from dashboard.components.text import md_text
+
+    at, _ = _story_app_on_last_step(monkeypatch, tmp_path)
     assert "story_save" not in [b.key for b in at.button], "the tools wait for Edit this story"
     at.toggle(key="story_editing").set_value(True).run()
     at.button(key="story_save").click().run()
@@ -618,17 +628,9 @@ def test_a_click_acts_on_the_sessions_story_not_on_the_one_its_button_was_drawn_
     these changes* then *Save* at once wrote the story without the changes just kept (and
     the note on it never showed).  Here the session's story changes with no run between.
     """
-    from streamlit.testing.v1 import AppTest
-
-    from dashboard import state as S
     from dashboard.components.text import md_text
 
-    copy = tmp_path / "aleppo.yaml"
-    shutil.copy(story_file(), copy)
-    monkeypatch.setenv(STORY.variable, str(copy))
-    at = AppTest.from_file(str(Path(S.__file__).with_name("app.py")), default_timeout=120)
-    at.query_params["page"], at.query_params["step"] = "story", "8"
-    at.run()
+    at, copy = _story_app_on_last_step(monkeypatch, tmp_path)
     at.toggle(key="story_editing").set_value(True).run()
     told = at.session_state[story_mode.K_STORY]
     steps = [*told.steps[:-1], replace(told.steps[-1], title="Kept, not yet redrawn")]

@@ -224,6 +224,8 @@ def _note(text: str) -> None:
     what the file holds.
     """
     st.session_state[K_SAVED] = (text, st.session_state.get(K_STORY))
+    # and where it is seen at once: the note sits below the buttons, out of a laptop's view
+    st.toast(md_text(text), icon=":material/check:")
 
 
 def open_upload(choices: Choices) -> None:

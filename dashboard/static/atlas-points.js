@@ -139,7 +139,7 @@
       this._order = order; this._position = position; this._colour = colour;
       this._centre = [cx, cy];
       this._types = payload.types || [];
-      this._popupOptions = payload.popup || { maxWidth: 380 };
+      this._popupOptions = payload.popup || {};  // the server sends the markers' options
       this._popups = payload.popups || null;
       this._url = payload.details || null;
       this._frame = null;
