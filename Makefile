@@ -62,6 +62,11 @@ gdal:
 		echo "no ogrinfo: install GDAL's command-line tools (apt-get install gdal-bin)"; \
 	fi
 
+# The tests start many Python processes (AppTest, atlas, Streamlit servers): with bytecode
+# kept, each one skips recompiling the project and pytest skips rewriting the tests again,
+# about 8 s a process where PYTHONDONTWRITEBYTECODE is set (as on our CI machines).
+test test-fast: export PYTHONDONTWRITEBYTECODE :=
+
 test: install browser haproxy gdal
 	$(BIN)/python -m pytest
 

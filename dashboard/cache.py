@@ -32,7 +32,7 @@ from geo.problems import LoadReport
 from geo.schema import Column
 from geo.story import load_basemap, load_story, story_path
 from geo.uploads import upload_memory
-from geo.zones import area_km2
+from geo.zones import areas_km2
 
 #: Where a session keeps its open datasets combined: (their names and versions, dataset).
 K_COMBINED = "combined_datasets"
@@ -230,6 +230,6 @@ def zone_areas(_dataset: Dataset, version: str) -> pd.DataFrame:
             "controller": repeated[Column.CONTROLLER].to_numpy(),
             "valid_from": repeated[Column.VALID_FROM].to_numpy(),
             "valid_to": repeated[Column.VALID_TO].to_numpy(),
-            "area_km2": [round(area_km2(g), 2) for g in repeated.geometry],
+            "area_km2": areas_km2(repeated.geometry).round(2).to_numpy(),
         }
     )

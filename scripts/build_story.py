@@ -34,7 +34,7 @@ from geo.io import write_layer  # noqa: E402
 from geo.raw import RawTable  # noqa: E402
 from geo.schema import LAYER_SPECS, Column, Layer  # noqa: E402
 from geo.validation import validate_table  # noqa: E402
-from geo.zones import area_km2, equal_area_km2, held_outlines, outline_zone  # noqa: E402
+from geo.zones import equal_area_km2, held_outlines, outline_zone  # noqa: E402
 
 STORY = ROOT / "geo" / "data" / "aleppo_2016"
 BASEMAP = ROOT / "geo" / "data" / "basemap"
@@ -685,7 +685,7 @@ def main() -> None:
     write_layer(basemap, BASEMAP / "basemap.geojson", Layer.BASEMAP)
     for shape in zones.itertuples():
         if shape.controller == "Syrian opposition" and "enclave" in shape.id:
-            print(f"{shape.id}: {area_km2(shape.geometry):.2f} km²")
+            print(f"{shape.id}: {equal_area_km2(shape.geometry):.2f} km²")
     print(f"places {len(places)}, zones {len(zones)}, routes {len(routes)}, basemap {len(basemap)}")
 
 

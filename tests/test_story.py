@@ -15,7 +15,7 @@ from geo.filters import zones_as_of
 from geo.parsing import decode_json_list
 from geo.schema import DATASET_LAYERS, Column
 from geo.story import load_basemap
-from geo.zones import area_km2
+from geo.zones import areas_km2
 
 CAPTURES = Path(__file__).parent / "data" / "aleppo_capture_dates.csv"
 ENCLAVE = "east-aleppo-enclave-"
@@ -147,7 +147,7 @@ def test_the_enclave_shapes_follow_each_other_day_after_day(story):
 
 
 def test_the_enclave_shrinks_from_one_dated_shape_to_the_next(story):
-    areas = [area_km2(g) for g in _enclaves(story).geometry]
+    areas = list(areas_km2(_enclaves(story).geometry))
     assert all(later < earlier for earlier, later in itertools.pairwise(areas))
     geometries = list(_enclaves(story).geometry)
     for earlier, later in itertools.pairwise(geometries):
