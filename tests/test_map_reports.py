@@ -98,9 +98,7 @@ def test_the_reports_of_one_move_are_sent_once_it_has_settled_as_its_last_view(
     """
     page = _snapshot_page(browser, tmp_path, story, basemap)
     stop_the_clock(page)
-    views = [
-        {"zoom": z, "center": {"lat": 36.2, "lng": 37.1}, "bounds": []} for z in (10, 11, 12)
-    ]
+    views = [{"zoom": z, "center": {"lat": 36.2, "lng": 37.1}, "bounds": []} for z in (10, 11, 12)]
     for view in views:
         page.evaluate(REPORT, view)
         page.clock.run_for(SETTLE_MS // 2)  # the next notch, before the map settles

@@ -217,7 +217,12 @@ class ChosenViewReports(MacroElement):
   streamlit.setComponentValue = report;
   streamlit.__atlasReports = function (on) {
     held = !on;
-    if (!on && timer !== null) { clearTimeout(timer); timer = null; kept = pending; pending = null; }
+    if (!on && timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+      kept = pending;
+      pending = null;
+    }
     if (on && kept !== null) { var value = kept; kept = null; report(value); }
   };
 })();
