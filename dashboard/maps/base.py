@@ -56,9 +56,6 @@ def tile_hosts(tiles: str) -> tuple[str, ...]:
 
 #: The outlines' pane: under the context layer's (380) and the data's (overlayPane, 400).
 OUTLINES_PANE = "atlasOutlines"
-#: How long a map's view must stay put before st_folium is told of it: a flight's zoomend
-#: and moveend, or wheel notches (Leaflet animates each for 250 ms), become one report.
-SETTLE_MS = 200
 
 TILE_LABELS = {
     "offline": "Offline outlines (no internet needed)",
@@ -173,9 +170,7 @@ class ChosenViewReports(MacroElement):
     they were.  Two kinds of report are no view anyone chose: a map whose frame has no
     height yet (just mounted) or no longer (its page being left) reports a line across the
     world at zoom 0, and a frame that only changed size reports new bounds about the same
-    centre and zoom.  Neither is sent; the next real move is.  And a move reports more than
-    once (a flight ends with zoomend, then moveend; a drag with each pan): a report is sent
-    only once ``settle_ms`` have passed without another, so one move starts one rerun.
+    centre and zoom.  Neither is sent; the next real move is.
 
     ``held``: the map starts holding its reports back, keeping only the last one, until a
     :class:`ViewReportSwitch` in its layers lets them go (and sends the one kept).  The
@@ -193,36 +188,19 @@ class ChosenViewReports(MacroElement):
   var send = streamlit.__atlasSend || streamlit.setComponentValue;
   streamlit.__atlasSend = send;
   var lastSent = null, held = {{ this.held|tojson }}, kept = null;
-  var pending = null, timer = null;
-  function deliver() {
-    timer = null;
-    var value = pending;
-    pending = null;
-    if (value === null || map.getSize().y < {{ this.min_height }}) { return; }
+  function report(value) {
+    if (map.getSize().y < {{ this.min_height }}) { return; }
+    if (held) { kept = value; return; }
     var chosen = Object.assign({}, value);
     delete chosen.bounds;  // the same view in a resized frame has other bounds
     var key = JSON.stringify(chosen);
     if (key === lastSent) { return; }
     lastSent = key;
-    send.call(streamlit, value);
-  }
-  function report(value) {
-    if (map.getSize().y < {{ this.min_height }}) { return; }
-    if (held) { kept = value; return; }
-    // a move ends in several reports (zoomend, moveend): only the last one is sent
-    pending = value;
-    if (timer !== null) { clearTimeout(timer); }
-    timer = setTimeout(deliver, {{ this.settle_ms }});
+    return send.call(streamlit, value);
   }
   streamlit.setComponentValue = report;
   streamlit.__atlasReports = function (on) {
     held = !on;
-    if (!on && timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-      kept = pending;
-      pending = null;
-    }
     if (on && kept !== null) { var value = kept; kept = null; report(value); }
   };
 })();
@@ -230,12 +208,11 @@ class ChosenViewReports(MacroElement):
 """
     )
 
-    def __init__(self, min_height: int = 50, *, held: bool = False, settle_ms: int = SETTLE_MS):
+    def __init__(self, min_height: int = 50, *, held: bool = False):
         super().__init__()
         self._name = "ChosenViewReports"
         self.min_height = int(min_height)
         self.held = bool(held)
-        self.settle_ms = int(settle_ms)
 
 
 class ViewReportSwitch(MacroElement):
