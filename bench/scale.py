@@ -28,7 +28,6 @@ from dashboard.maps import Palette, basemap_geojson, build_base_map, build_data_
 from dashboard.testing import dashboard_server
 from dashboard.views import VIEWS
 from geo.filters import Filters, filter_dataset
-from geo.grid import CELL_SHAPES
 from geo.io import read_dataset
 from geo.story import load_basemap
 from geo.synth import synth_acled
@@ -85,10 +84,10 @@ def data_layer(rows: int, repeat: int) -> dict[str, float]:
     palette = Palette.for_dataset(dataset)
     basemap_json = basemap_geojson(load_basemap())
 
-    def build(data, count_in: str | None = None) -> int:
+    def build(data) -> int:
         base = build_base_map(basemap_json, bounds=VIEWS["region"].bounds, palette=palette)
         groups, _ = build_data_layers(
-            data, palette=palette, as_of=None, view=VIEWS["region"].bounds, count_in=count_in
+            data, palette=palette, as_of=None, view=VIEWS["region"].bounds
         )
         for group in groups:
             group.add_to(base)
@@ -98,10 +97,6 @@ def data_layer(rows: int, repeat: int) -> dict[str, float]:
         lambda: build(everything), repeat
     )
     out["build map, filtered (s)"], _ = timed(lambda: build(filtered), repeat)
-    for shape in CELL_SHAPES:
-        out[f"build map, whole table, counts per {shape} (s)"], _ = timed(
-            lambda shape=shape: build(everything, shape), repeat
-        )
     out["events after filter"] = float(len(filtered.events))
     return out
 
