@@ -90,3 +90,17 @@ def test_the_method_text_states_the_neighbourhood_method(story):
         assert "Voronoi" not in method
     reported = enclaves[enclaves[Column.VALID_FROM] == pd.Timestamp("2016-12-13")]
     assert "3.5 km²" in reported[Column.NOTES].iloc[0]
+
+
+def test_the_apps_area_chart_has_each_dated_shape_measured_as_the_story_measures_it(story):
+    from dashboard.cache import zone_areas
+
+    areas = zone_areas(story, story.content_hash())
+    zones = story.zones
+    dated = zones[zones[Column.NAME].duplicated(keep=False)]
+    assert len(areas) == len(dated) > 2, "one row per shape of a zone drawn in several"
+    assert list(areas["name"]) == list(dated[Column.NAME])
+    expected = [round(equal_area_km2(g), 2) for g in dated.geometry]
+    assert list(areas["area_km2"]) == pytest.approx(expected, abs=0.006)
+    enclave = areas[areas["controller"] == "Syrian opposition"].sort_values("valid_from")
+    assert enclave["area_km2"].is_monotonic_decreasing and enclave["area_km2"].iloc[0] > 30
