@@ -380,6 +380,8 @@ K_STORY_FLY = "story_fly"
 K_STORY_EXTENT, K_ARRIVAL = "story_map_bounds", "arrival_from_story"
 #: A state a callback wrote into the widgets' keys, held until a run has drawn them with it.
 K_PENDING_STATE = "pending_state"
+#: The window's end the as-of day followed to in a callback, held the same way.
+K_FOLLOWED_END = "followed_window_end"
 #: The link names of story mode: ``page=story``, ``story`` (the story's id), ``step`` (1..).
 STORY_PAGE = "story"
 
@@ -509,6 +511,9 @@ def follow_window_end() -> None:
     if not ss.get(K_AS_OF_MOVED) or not start <= ss[K_AS_OF] <= end:
         ss[K_AS_OF] = end
         ss[K_AS_OF_MOVED] = False
+        # held until drawn, as apply_from_callback's state is: a rerun that interrupts this
+        # one brings the slider's old day, which would win and count as the user's move
+        ss[K_FOLLOWED_END] = end
 
 
 def as_of_moved() -> None:
@@ -526,18 +531,29 @@ def apply_from_callback(state: ViewState) -> None:
     """
     apply_to_session(state)
     st.session_state[K_PENDING_STATE] = state
+    st.session_state.pop(K_FOLLOWED_END, None)  # the state's as-of day is the one to show
 
 
 def apply_pending_state() -> None:
-    """Write again the state a callback set that no run has drawn yet (before any widget)."""
-    pending = st.session_state.get(K_PENDING_STATE)
+    """Write again the state a callback set that no run has drawn yet (before any widget).
+
+    That is :func:`apply_from_callback`'s state, and the as-of day
+    :func:`follow_window_end` moved to the window's end.
+    """
+    ss = st.session_state
+    pending = ss.get(K_PENDING_STATE)
     if pending is not None:
         apply_to_session(pending)
+    followed = ss.get(K_FOLLOWED_END)
+    if followed is not None:
+        ss[K_AS_OF] = followed
+        ss[K_AS_OF_MOVED] = False
 
 
 def filters_drawn() -> None:
     """The run drew the filters: the browser holds their values, the story map its flight."""
     st.session_state.pop(K_PENDING_STATE, None)
+    st.session_state.pop(K_FOLLOWED_END, None)
     st.session_state.pop(K_STORY_FLY, None)
 
 

@@ -150,6 +150,38 @@ def test_moving_the_window_end_carries_the_as_of_day_when_it_followed_it():
     assert at.slider(key="as_of").value == dt.date(2016, 12, 18)
 
 
+def test_the_as_of_day_follows_the_window_even_when_a_rerun_from_the_browser_interrupts(
+    monkeypatch,
+):
+    """The browser's rerun carries the slider's old day: the day that followed the end wins.
+
+    In the browser, the run the calendar's second click starts can be interrupted before
+    the sidebar is drawn (the calendar closing, the map reporting its view); the rerun
+    that follows brings the new window but the slider's old day, which Streamlit would
+    let win and count as the user's move.  Here the window's run stops before the sidebar,
+    and the next run is sent the widget values the browser holds then.
+    """
+    import streamlit as st
+
+    from dashboard import state as S
+    from dashboard.components import sidebar
+
+    at = _app()
+    assert at.slider(key="as_of").value == dt.date(2016, 12, 15), "the story's default day"
+    at.date_input(key="window").set_value((dt.date(2016, 12, 13), dt.date(2016, 12, 16)))
+    held_by_the_browser = at._tree.get_widget_states()  # private API: a browser's rerun
+    with monkeypatch.context() as interrupted:
+        interrupted.setattr(sidebar, "render_filters", lambda *args, **kwargs: st.stop())
+        at.run()
+    at._run(held_by_the_browser)
+    assert not at.exception
+    assert at.slider(key="as_of").value == dt.date(2016, 12, 16)
+    assert "zones on 16 Dec 2016" in _status(at)
+    assert not at.session_state[S.K_AS_OF_MOVED], "nobody moved it: it follows the end still"
+    at.date_input(key="window").set_value((dt.date(2016, 12, 13), dt.date(2016, 12, 18))).run()
+    assert at.slider(key="as_of").value == dt.date(2016, 12, 18)
+
+
 def test_the_about_page_lists_sources_and_methods(story):
     at = _app()
     at.switch_page("screens/about_page.py").run()

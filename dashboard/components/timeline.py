@@ -15,6 +15,16 @@ TOP_ACTORS = 7
 DAY_AXIS = alt.Axis(tickMinStep=24 * 60 * 60 * 1000, title=None)
 
 
+def whole_names_legend(title: str) -> alt.Legend:
+    """A legend under the chart that prints every name whole.
+
+    Vega cuts labels at 160 px by default ("East Aleppo opposition-…"), and a cut name of
+    a zone or an actor cannot be told from its neighbour; under the chart, in two columns,
+    even ACLED's longest actor names fit a laptop's width.
+    """
+    return alt.Legend(title=title, orient="bottom", columns=2, labelLimit=0)
+
+
 def events_per_day(events: gpd.GeoDataFrame) -> pd.DataFrame:
     """Counts per day and primary actor (the rarer actors pooled as 'other actors')."""
     frame = pd.DataFrame(
@@ -39,7 +49,11 @@ def events_chart(
         .encode(
             x=alt.X("day:T", axis=DAY_AXIS),
             y=alt.Y("events:Q", title="events per day", axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color("actor:N", title="primary actor", scale=alt.Scale(scheme="tableau10")),
+            color=alt.Color(
+                "actor:N",
+                legend=whole_names_legend("primary actor"),
+                scale=alt.Scale(scheme="tableau10"),
+            ),
             tooltip=[alt.Tooltip("day:T"), "actor:N", "events:Q"],
         )
     )
@@ -65,7 +79,9 @@ def area_chart(areas: pd.DataFrame, as_of: dt.date) -> alt.LayerChart:
         .encode(
             x=alt.X("day:T", axis=DAY_AXIS),
             y=alt.Y("area_km2:Q", title="drawn area (km²)"),
-            color=alt.Color("name:N", title="zone", scale=alt.Scale(scheme="dark2")),
+            color=alt.Color(
+                "name:N", legend=whole_names_legend("zone"), scale=alt.Scale(scheme="dark2")
+            ),
             tooltip=["name:N", alt.Tooltip("day:T"), "area_km2:Q"],
         )
     )
