@@ -28,6 +28,7 @@ from dashboard.maps import Palette, basemap_geojson, build_base_map, build_data_
 from dashboard.testing import dashboard_server
 from dashboard.views import VIEWS
 from geo.filters import Filters, filter_dataset
+from geo.grid import CELL_SHAPES, HEXAGONS, HexagonIndex
 from geo.io import read_dataset
 from geo.story import load_basemap
 from geo.synth import synth_acled
@@ -84,10 +85,15 @@ def data_layer(rows: int, repeat: int) -> dict[str, float]:
     palette = Palette.for_dataset(dataset)
     basemap_json = basemap_geojson(load_basemap())
 
-    def build(data) -> int:
+    def build(data, count_in: str | None = None, hexagons: HexagonIndex | None = None) -> int:
         base = build_base_map(basemap_json, bounds=VIEWS["region"].bounds, palette=palette)
         groups, _ = build_data_layers(
-            data, palette=palette, as_of=None, view=VIEWS["region"].bounds
+            data,
+            palette=palette,
+            as_of=None,
+            view=VIEWS["region"].bounds,
+            count_in=count_in,
+            hexagons=hexagons,
         )
         for group in groups:
             group.add_to(base)
@@ -97,6 +103,19 @@ def data_layer(rows: int, repeat: int) -> dict[str, float]:
         lambda: build(everything), repeat
     )
     out["build map, filtered (s)"], _ = timed(lambda: build(filtered), repeat)
+    for shape in CELL_SHAPES:
+        out[f"build map, whole table, counts per {shape} (s)"], _ = timed(
+            lambda shape=shape: build(everything, shape), repeat
+        )
+    # the app keeps an index of the positions' hexagons: the first count at a resolution
+    # fills it, later ones (every filter change at that zoom) read it
+    index = HexagonIndex.of(dataset.events)
+    out["build map, first count per hexagon with the index (s)"], _ = timed(
+        lambda: build(everything, HEXAGONS, index), 1
+    )
+    out["build map, later counts per hexagon with the index (s)"], _ = timed(
+        lambda: build(everything, HEXAGONS, index), repeat
+    )
     out["events after filter"] = float(len(filtered.events))
     return out
 

@@ -25,6 +25,7 @@ from dashboard.settings import COUNTRY, DATA, MAPPING
 from dashboard.state import Choices
 from geo.dataset import Dataset, combine_datasets
 from geo.filters import Filters, filter_events
+from geo.grid import HexagonIndex
 from geo.io import atomic_path
 from geo.io.checked import read_checked
 from geo.mapping import read_mapping
@@ -217,6 +218,16 @@ def events_per_day_for(
     """
     chosen = Filters.make(actors=actors, event_types=types, datasets=datasets)
     return events_per_day(filter_events(_dataset.events, chosen))
+
+
+@st.cache_resource(show_spinner="Indexing the events' positions in H3 hexagons…", max_entries=4)
+def hexagon_index(_dataset: Dataset, version: str) -> HexagonIndex:
+    """The H3 index of the dataset's event positions, made on the first count per hexagon.
+
+    A resource, not data: it is read, never changed, and a copy per rerun would cost what
+    it saves (16 MB a million positions).
+    """
+    return HexagonIndex.of(_dataset.events)
 
 
 @st.cache_data(show_spinner=False)

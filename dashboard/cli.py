@@ -45,7 +45,7 @@ from dashboard.settings import (
     VIEW,
     settings_help,
 )
-from dashboard.views import DEFAULT_DRAWING, EVENT_DRAWINGS, MAX_MARKERS, VIEW_NAMES
+from dashboard.views import COUNTED_IN, DEFAULT_DRAWING, EVENT_DRAWINGS, MAX_MARKERS, VIEW_NAMES
 from geo.dataset import Dataset
 from geo.filters import (
     FILTER_FIELDS,
@@ -398,7 +398,7 @@ def _snapshot_request(args: argparse.Namespace):
         height=args.height,
         scale=args.scale,
         provenance_footer=args.provenance == "footer",
-        counts=args.draw == "counts",
+        count_in=COUNTED_IN.get(args.draw),
     )
     if args.preset:
         request = request.with_preset(args.preset)

@@ -1,6 +1,6 @@
 """Preset map views, named in links (``?view=aleppo``) and on the command line (``--view``).
 
-Also how a view draws many events (``?draw=counts``, ``--draw counts``):
+Also how a view draws many events (``?draw=hexagons``, ``--draw hexagons``):
 :data:`EVENT_DRAWINGS`.
 """
 
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
+from geo.grid import HEXAGONS, SQUARES
+
 #: More events than this in view are drawn as WebGL points (or counts per cell), not as
 #: markers: each marker carries its popup, about 2.3 kB per ACLED event, so 500 stay under
 #: 1.5 MB.
@@ -17,9 +19,13 @@ MAX_MARKERS = 500
 #: How more events in view than MAX_MARKERS are drawn, by the name links and the CLI use.
 EVENT_DRAWINGS = {
     "points": "A point for each event",
-    "counts": "Counts per cell",
+    "counts": "Counts per square",
+    "hexagons": "Counts per hexagon (H3)",
 }
 DEFAULT_DRAWING = "points"
+#: The cells each counting drawing counts events in (:data:`geo.grid.CELL_SHAPES`).
+#: Squares came first, as "counts": the name stays, for the links that carry it.
+COUNTED_IN = {"counts": SQUARES, "hexagons": HEXAGONS}
 
 
 @dataclass(frozen=True)

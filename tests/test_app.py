@@ -240,11 +240,22 @@ def test_a_large_acled_table_opens_with_a_point_per_event_and_a_capped_table(mon
     assert any("The 1,000 latest of 5,000 events are listed" in c.value for c in at.caption)
     # counts per cell are the user's choice, in the sidebar, and in the link
     drawing = at.sidebar.radio(key="draw")
-    assert drawing.options == ["A point for each event", "Counts per cell"]
+    assert drawing.options == [
+        "A point for each event",
+        "Counts per square",
+        "Counts per hexagon (H3)",
+    ]
     drawing.set_value("counts").run()
     assert not at.exception
     assert re.search(r"[\d,]+ in view, counted per [\d.]+° cell", _status(at))
     assert at.query_params["draw"] == "counts"
+    at.sidebar.radio(key="draw").set_value("hexagons").run()
+    assert not at.exception
+    assert re.search(
+        r"[\d,]+ in view, counted per H3 hexagon \(resolution \d+, about [\d.,]+ km²\)",
+        _status(at),
+    )
+    assert at.query_params["draw"] == "hexagons"
     at.multiselect(key="actors").set_value(["Houthi Movement"]).run()
     assert not at.exception
 
@@ -258,8 +269,10 @@ def test_a_link_asks_for_counts_per_cell_and_the_story_offers_no_such_choice(mon
     at = _app(view="region", draw="counts")
     assert not at.exception and "counted per" in _status(at)
     at = _app(view="region", draw="hexagons")
+    assert not at.exception and "counted per H3 hexagon" in _status(at)
+    at = _app(view="region", draw="triangles")
     assert "drawn as points" in _status(at)
-    assert any("Unknown drawing 'hexagons'" in w.value for w in at.warning)
+    assert any("Unknown drawing 'triangles'" in w.value for w in at.warning)
     monkeypatch.delenv("ATLAS_DATA")
     story = _app()
     assert not [radio for radio in story.sidebar.radio if radio.key == "draw"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from dashboard.browser import CHROMIUM_FLAGS, chromium_path
 from geo.filters import Filters, filter_dataset
@@ -136,17 +136,60 @@ def test_every_event_of_the_filter_is_a_point_and_a_click_opens_its_own_popup(
         assert page.errors == []
 
 
-def test_counts_per_cell_are_one_click_away_in_the_sidebar(browser, points_server):
-    with sized_page(browser, "laptop") as page:
+#: The corners of each count cell on the map (its outline's points).
+CELL_CORNERS = """() => { const out = [];
+  window.map_div.eachLayer(l => { if (l.options && l.options.className === 'atlas-cell')
+    out.push(l.getLatLngs()[0].length); });
+  return out; }"""
+
+
+#: The count cell nearest the map's middle: where it is on the map, and its label.
+MIDDLE_CELL = """() => { const map = window.map_div, size = map.getSize();
+  let best = null, bestDistance = Infinity;
+  map.eachLayer(l => {
+    if (!(l.options && l.options.className === 'atlas-cell' && l.feature)) return;
+    const p = map.latLngToContainerPoint(l.getCenter());
+    const d = Math.hypot(p.x - size.x / 2, p.y - size.y / 2);
+    if (d < bestDistance) { bestDistance = d; best = {x: p.x, y: p.y,
+      label: l.feature.properties.label}; }
+  });
+  return best; }"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_counts_per_square_or_hexagon_are_one_click_away_in_the_sidebar(
+    browser, points_server, size
+):
+    with sized_page(browser, size) as page:
         page.goto(f"{points_server.url}/?{QUERY}")
         _points(page)
         idle(page)
-        page.get_by_text("Counts per cell", exact=True).click()
+        page.get_by_text("Counts per square", exact=True).click()
         frame = map_frame(page, layer="atlas-cell")
         frame.wait_for_function(f"() => ({POINTS})().count === -1")
         assert "draw=counts" in page.url
+        assert set(frame.evaluate(CELL_CORNERS)) == {4}, "squares"
         idle(page)
-        page.screenshot(path=ARTIFACTS / "points-laptop-4-counts.png")
+        page.screenshot(path=ARTIFACTS / f"points-{size}-4-counts.png")
+        page.get_by_text("Counts per hexagon (H3)", exact=True).click()
+        page.wait_for_url(re.compile(r"draw=hexagons"))
+        frame = map_frame(page, layer="atlas-cell")
+        frame.wait_for_function(
+            f"() => {{ const c = ({CELL_CORNERS})(); return c.length && c.every(n => n === 6); }}"
+        )
+        expect(
+            page.get_by_text(re.compile(r"counted per H3 hexagon \(resolution \d"))
+        ).to_be_visible()
+        # a hexagon's tooltip, as the mouse finds it: its count, commonest type and H3 index
+        cell = frame.evaluate(MIDDLE_CELL)
+        assert cell is not None, "no hexagon in the middle of the map"
+        box = page.locator(MAP_IFRAME).last.bounding_box()
+        page.mouse.move(box["x"] + cell["x"], box["y"] + cell["y"])
+        tooltip = frame.locator(".leaflet-tooltip:not(.atlas-label)")  # not a place's label
+        expect(tooltip).to_have_text(cell["label"])
+        expect(tooltip).to_contain_text(re.compile(r"events?; most: .+ \(H3 8[0-9a-f]{14}\)"))
+        idle(page)
+        page.screenshot(path=ARTIFACTS / f"points-{size}-5-hexagons.png")
         assert page.errors == []
 
 

@@ -6,9 +6,11 @@ import base64
 import json
 import re
 
+import h3
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import Point, Polygon
 
 from dashboard.cli import main
 from dashboard.maps import (
@@ -21,7 +23,15 @@ from dashboard.maps import (
     redrawn_for_view,
 )
 from geo.filters import Filters, filter_dataset
-from geo.grid import cell_size, count_per_cell
+from geo.grid import (
+    FINEST_RESOLUTION,
+    HexagonIndex,
+    cell_size,
+    count_per_cell,
+    count_per_hexagon,
+    hexagon_resolution,
+    hexagon_ring,
+)
 from geo.io import read_dataset, read_layer
 from geo.synth import ACLED_COLUMNS, synth_acled
 from tests.map_parts import children, event_features, geojson_data, rendered
@@ -77,7 +87,13 @@ def test_bad_rows_in_an_acled_file_are_named_by_their_own_line(tmp_path):
     ]
 
 
-def test_many_events_in_view_are_counted_per_cell_when_the_user_asks(synthetic):
+@pytest.mark.parametrize(
+    ("shape", "corners", "cell"),
+    [("squares", 4, "0.01° cell"), ("hexagons", 6, "H3 hexagon (resolution 7, about 5.2 km²)")],
+)
+def test_many_events_in_view_are_counted_per_cell_when_the_user_asks(
+    synthetic, shape, corners, cell
+):
     data = filter_dataset(synthetic, Filters())
     groups, how = build_data_layers(
         data,
@@ -85,12 +101,14 @@ def test_many_events_in_view_are_counted_per_cell_when_the_user_asks(synthetic):
         as_of=None,
         view=ALEPPO,
         layers=["events"],
-        counts=True,
+        count_in=shape,
     )
     (group,) = groups
     cells = geojson_data(rendered(group), children(group, "GeoJson")[0])
     counts = [f["properties"]["count"] for f in cells["features"]]
-    assert how.aggregated and how.cells == len(counts)
+    assert how.aggregated and how.cells == len(counts) and how.cell == cell
+    rings = [f["geometry"]["coordinates"][0] for f in cells["features"]]
+    assert {len(ring) for ring in rings} == {corners + 1}, "closed rings of the cell's shape"
     x, y = data.events.geometry.x, data.events.geometry.y
     margin_w, margin_h = 0.5 * 0.15, 0.6 * 0.15
     in_view = (
@@ -100,7 +118,7 @@ def test_many_events_in_view_are_counted_per_cell_when_the_user_asks(synthetic):
         & (y <= 36.5 + margin_h)
     ).sum()
     assert sum(counts) == how.events == in_view > MAX_MARKERS
-    assert "counted in" in how.describe()
+    assert f"counted per {cell}" in how.describe()
 
 
 def _points_payload(group) -> dict:
@@ -163,7 +181,7 @@ def test_points_are_drawn_again_only_when_a_view_holds_few_enough_for_markers(sy
     assert redrawn_for_view(events, points, [[36.19, 37.15], [36.2, 37.16]])  # markers now
     # markers and counts belong to their view
     assert redrawn_for_view(events, Aggregation(events=40), syria)
-    assert redrawn_for_view(events, Aggregation(events=9000, cells=60, cell_degrees=0.2), syria)
+    assert redrawn_for_view(events, Aggregation(events=9000, cells=60, cell="0.2° cell"), syria)
     # few events are markers whatever the view
     assert not redrawn_for_view(events.iloc[:MAX_MARKERS], Aggregation(events=20), syria)
 
@@ -204,6 +222,68 @@ def test_counts_per_cell_add_up_and_name_the_commonest_type(synthetic):
         (events.geometry.x // 1 == biggest.west) & (events.geometry.y // 1 == biggest.south)
     ]
     assert biggest["top_type"] == inside["event_type"].astype(str).value_counts().index[0]
+
+
+def test_counts_per_hexagon_put_each_event_in_its_own_h3_cell(synthetic):
+    events = synthetic.events
+    cells = count_per_hexagon(events, 5)
+    assert cells["count"].sum() == len(events) and cells["cell"].is_unique
+    # the cell of each event, asked of H3 one by one, as another tool would
+    own = pd.Series([h3.latlng_to_cell(p.y, p.x, 5) for p in events.geometry], index=events.index)
+    assert cells.set_index("cell")["count"].to_dict() == own.value_counts().to_dict()
+    biggest = cells.sort_values("count").iloc[-1]
+    inside = events[own == biggest["cell"]]
+    assert biggest["top_type"] == inside["event_type"].astype(str).value_counts().index[0]
+    # its outline holds the events counted in it
+    ring = Polygon(hexagon_ring(biggest["cell"]))
+    assert all(ring.buffer(1e-9).contains(Point(p.x, p.y)) for p in inside.geometry)
+
+
+def test_a_kept_index_gives_the_same_counts_and_indexes_a_position_it_lacks(synthetic):
+    events = synthetic.events
+    index = HexagonIndex.of(events.iloc[:15000])  # the last 5,000 are new to it
+    for resolution in (3, 6, FINEST_RESOLUTION, 3, 2, 1, 0, 6):  # more than it keeps
+        fresh = count_per_hexagon(events, resolution).sort_values("cell", ignore_index=True)
+        kept = count_per_hexagon(events, resolution, index).sort_values("cell", ignore_index=True)
+        pd.testing.assert_frame_equal(kept, fresh)
+    assert len(index.kept) == HexagonIndex.KEPT_RESOLUTIONS
+    with pytest.raises(ValueError, match="from 0 to 9"):
+        count_per_hexagon(events, FINEST_RESOLUTION + 1)
+
+
+def test_events_sharing_a_position_are_counted_in_one_hexagon_and_none_is_lost():
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {"event_type": ["Battles", None, "Riots", "Battles"]},
+        geometry=gpd.points_from_xy([37.16, 37.16, 37.16, -179.99], [36.2, 36.2, 36.2, -16.5]),
+        crs="EPSG:4326",
+    )
+    cells = count_per_hexagon(frame, 8).sort_values("count").to_dict("records")
+    assert [c["count"] for c in cells] == [1, 3]
+    assert cells[1]["top_type"] in {"Battles", "Riots"}
+    assert count_per_hexagon(frame.iloc[:0], 8).empty
+
+
+def test_a_hexagon_across_the_antimeridian_is_drawn_as_one_small_shape():
+    cell = h3.latlng_to_cell(-16.5, 179.99, 3)
+    lngs = [lng for lng, _ in hexagon_ring(cell)]
+    assert max(lngs) > 180 and max(lngs) - min(lngs) < 5
+    assert hexagon_ring(cell)[0] == hexagon_ring(cell)[-1]
+
+
+def test_hexagons_grow_with_the_view_and_stop_at_the_finest_resolution():
+    widths = [0.001, 0.05, 0.5, 5.0, 50.0, 300.0]
+    resolutions = [hexagon_resolution([[36.0, 37.0], [36.0 + w / 2, 37.0 + w]]) for w in widths]
+    assert resolutions == sorted(resolutions, reverse=True)
+    assert resolutions[0] == FINEST_RESOLUTION
+    assert hexagon_resolution([[-85.0, -180.0], [85.0, 180.0]]) <= 1, "the world"
+    # about 64 across: never finer than a view's width over 64 (flat side to flat side)
+    view = [[35.9, 36.9], [36.5, 37.4]]
+    width_km = max(0.5 * 111.2 * np.cos(np.radians(36.2)), 0.6 * 111.2)  # the longer side
+    chosen = hexagon_resolution(view)
+    assert 3**0.5 * h3.average_hexagon_edge_length(chosen, unit="km") >= width_km / 64
+    assert 3**0.5 * h3.average_hexagon_edge_length(chosen + 1, unit="km") < width_km / 64
 
 
 @pytest.mark.parametrize(("width", "size"), [(40.0, 1.0), (0.5, 0.01), (6.0, 0.1)])
@@ -280,7 +360,7 @@ def test_the_legend_explains_counts_per_cell_for_large_tables(synthetic, story):
             bounds=ALEPPO,
             palette=Palette.for_dataset(synthetic),
             as_of=None,
-            counts=True,
+            count_in="squares",
         )
     )
     points = map_html(
@@ -319,3 +399,36 @@ def test_each_layouts_rows_are_the_markers_on_the_map(name, tmp_path):
     assert sorted(p.split(EVENT_ID_LABEL)[1].split("<")[0] for p in popups) == sorted(
         dataset.events["id"]
     )
+
+
+def _count_cells(html: str) -> list[dict]:
+    """The count cells of a map page: the features of its GeoJSON layers that have a count."""
+    decoder = json.JSONDecoder()
+    cells = []
+    for found in re.finditer(r"_add\((?=\{\"features\")", html):
+        collection, _ = decoder.raw_decode(html, found.end())
+        cells += [f for f in collection["features"] if "count" in f["properties"]]
+    return cells
+
+
+@pytest.mark.parametrize(
+    ("draw", "corners", "cell"),
+    [
+        ("counts", 4, r"1° cell"),
+        ("hexagons", 6, r"H3 hexagon \(resolution 3, about 12,000 km²\)"),
+    ],
+)
+def test_atlas_snapshot_draw_counts_the_events_in_the_cells_it_names(tmp_path, draw, corners, cell):
+    table = tmp_path / "acled.parquet"
+    assert main(["synth", "--rows", "3000", "--out", str(table)]) == 0
+    out = tmp_path / "map.html"
+    args = ["snapshot", "--data", str(table), "--view", "region", "--draw", draw, "--out"]
+    assert main([*args, str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    said = re.search(rf"events counted per {cell}: ([\d,]+) in view", html)
+    assert said, "the caption says what a cell is"
+    cells = _count_cells(html)
+    assert sum(c["properties"]["count"] for c in cells) == int(said.group(1).replace(",", ""))
+    assert {len(c["geometry"]["coordinates"][0]) for c in cells} == {corners + 1}
+    if draw == "hexagons":
+        assert all(re.search(r"\(H3 8[0-9a-f]{14}\)$", c["properties"]["label"]) for c in cells)

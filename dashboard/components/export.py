@@ -32,6 +32,7 @@ from dashboard.snapshot import (
     write_mp4,
 )
 from dashboard.state import to_query
+from dashboard.views import COUNTED_IN
 from geo.dataset import Dataset
 from geo.io import feature_collection, to_text_table, write_dataset, write_layer
 from geo.schema import DATASET_LAYERS, LAYER_SPECS, Layer
@@ -127,7 +128,7 @@ def snapshot_request(
         scale=scale,
         state={**metadata_state(ctx), "bounds": bounds, "basemap": ctx.tiles},
         provenance_footer=provenance_footer,
-        counts=ctx.state.draw == "counts",
+        count_in=COUNTED_IN.get(ctx.state.draw),
     )
     return request if preset == CHOSEN_SIZE else request.with_preset(preset)
 

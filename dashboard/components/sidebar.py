@@ -94,7 +94,9 @@ def render_filters(choices: Choices, defaults: ViewState, *, many: bool = False)
             format_func=EVENT_DRAWINGS.__getitem__,
             key=S.K_DRAW,
             help=f"With more than {MAX_MARKERS:,} events in view: every event as a point "
-            "(click one for its details), or the events counted per grid cell.",
+            "(click one for its details), or the events counted per cell: squares of round "
+            "degrees, or H3 hexagons (the same cells as in kepler.gl or DuckDB; hover one "
+            "for its index).",
         )
     sidebar.selectbox(
         "View", options=list(VIEW_NAMES), format_func=VIEW_LABELS.__getitem__, key=S.K_VIEW

@@ -18,8 +18,14 @@ import geopandas as gpd
 import pandas as pd
 
 from dashboard.maps.palette import Palette
-from dashboard.views import DEFAULT_DRAWING, EVENT_DRAWINGS, MAX_MARKERS  # noqa: F401 (re-exported)
+from dashboard.views import (  # noqa: F401 (re-exported)
+    COUNTED_IN,
+    DEFAULT_DRAWING,
+    EVENT_DRAWINGS,
+    MAX_MARKERS,
+)
 from geo.dataset import Dataset
+from geo.grid import HexagonIndex
 
 #: A layer's name goes into links (``layers=a,b``) and session keys: lower case, no commas.
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -27,11 +33,14 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Aggregation:
-    """How events were drawn: counted per cell of ``cell_degrees``, or one by one."""
+    """How events were drawn: counted in ``cells`` cells (each a ``cell``), or one by one.
+
+    ``cell``: the cells' shape and size in words (:func:`geo.grid.cell_words`).
+    """
 
     events: int
     cells: int = 0
-    cell_degrees: float = 0.0
+    cell: str = ""
     #: Events drawn as WebGL points (0: none; they are markers, or counted).
     points: int = 0
 
@@ -47,8 +56,8 @@ class Aggregation:
         if not self.aggregated:
             return f"{self.events:,} events shown one by one."
         return (
-            f"{self.events:,} events in view, counted in {self.cells:,} cells of "
-            f"{self.cell_degrees:g}° (zoom in to see single events when fewer than "
+            f"{self.events:,} events in view, counted per {self.cell} "
+            f"({self.cells:,} of them; zoom in to see single events when fewer than "
             f"{MAX_MARKERS:,} are in view)."
         )
 
@@ -59,8 +68,11 @@ class DrawContext:
 
     ``as_of``: the day zones and routes are shown for (None: every day).  ``view``: the
     map's visible bounds, Leaflet's ``[[south, west], [north, east]]`` (None: unknown).
-    ``narrowed``: a filter on actors or types is on.  ``counts``: the user asked for counts
-    per cell rather than a point per event, when too many are in view for markers.
+    ``narrowed``: a filter on actors or types is on.  ``count_in``: the cell shape the user
+    asked to count events in (:data:`geo.grid.CELL_SHAPES`) when too many are in view for
+    markers; None draws a point per event.  ``hexagons``: the whole table's
+    :class:`~geo.grid.HexagonIndex`, kept by the app so a count per hexagon need not ask
+    H3 again (None: asked each time).
     ``details``: registers the events drawn as points, and their columns' binary body, with
     the server, and returns the URLs the browser fetches them from, ``{"columns": ...,
     "details": ...}`` (:mod:`dashboard.event_details`; None: no server, as in an export).
@@ -70,7 +82,8 @@ class DrawContext:
     as_of: pd.Timestamp | None = None
     view: list[list[float]] | None = None
     narrowed: bool = False
-    counts: bool = False
+    count_in: str | None = None
+    hexagons: HexagonIndex | None = None
     details: Callable[[gpd.GeoDataFrame, bytes], dict[str, str]] | None = None
 
 

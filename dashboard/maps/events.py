@@ -4,8 +4,9 @@ Up to :data:`MAX_MARKERS` events in view are drawn one by one, as one GeoJSON la
 canvas circle markers whose popups and tooltips the browser binds (no clustering: every
 marker stays clickable).  More are drawn as WebGL points, every filtered event
 (:mod:`dashboard.maps.points`: compact columns, popups asked of the server on a click),
-or, when the user chooses counts, counted per cell (:mod:`geo.grid` counts them) and drawn
-as canvas rectangles.  The layer's legend entries are here too.
+or, when the user chooses counts, counted per cell (:mod:`geo.grid` counts them: round
+degree squares or H3 hexagons) and drawn as canvas polygons.  The layer's legend entries
+are here too.
 """
 
 from __future__ import annotations
@@ -30,7 +31,18 @@ from dashboard.maps.popups import BIND_CELL, BIND_EVENT, esc, event_popup_html, 
 from dashboard.styles import GREY
 from geo.dataset import Dataset
 from geo.filters import format_day
-from geo.grid import cell_size, count_per_cell, extent, in_bounds
+from geo.grid import (
+    HEXAGONS,
+    HexagonIndex,
+    cell_size,
+    cell_words,
+    count_per_cell,
+    count_per_hexagon,
+    extent,
+    hexagon_resolution,
+    hexagon_ring,
+    in_bounds,
+)
 from geo.schema import Column, Layer
 
 LABEL = "Events"
@@ -212,12 +224,42 @@ def _count_colour(share: float) -> str:
 _CELL_COLOURS = [_count_colour(i / 31) for i in range(32)]
 
 
+def _square_rings(cells: pd.DataFrame, size: float) -> list[list[list[float]]]:
+    """Each counted square's outline, a closed ring of ``[longitude, latitude]``."""
+    return [
+        [
+            [west, south],
+            [west + size, south],
+            [west + size, south + size],
+            [west, south + size],
+            [west, south],
+        ]
+        for west, south in zip(cells["west"].tolist(), cells["south"].tolist(), strict=True)
+    ]
+
+
 def aggregate_layer(
-    events: gpd.GeoDataFrame, bounds: list[list[float]]
+    events: gpd.GeoDataFrame,
+    bounds: list[list[float]],
+    shape: str,
+    hexagons: HexagonIndex | None = None,
 ) -> tuple[folium.FeatureGroup, Aggregation]:
-    """Events in view as counts per cell: canvas rectangles, darker for more (log scale)."""
-    size = cell_size(bounds)
-    cells = count_per_cell(events, size)
+    """Events in view as counts per cell: canvas polygons, darker for more (log scale).
+
+    ``events``: EPSG:4326 points with ``event_type``; ``shape``: one of
+    :data:`geo.grid.CELL_SHAPES`, sized for ``bounds`` (Leaflet's).  A hexagon's tooltip
+    also gives its H3 index, to find the same cell in another tool.  ``hexagons``: the
+    table's :class:`~geo.grid.HexagonIndex`, if kept.
+    """
+    if shape == HEXAGONS:
+        cells = count_per_hexagon(events, hexagon_resolution(bounds), hexagons)
+        rings = [hexagon_ring(cell) for cell in cells["cell"].tolist()]
+        labels = [f" (H3 {cell})" for cell in cells["cell"].tolist()]
+    else:
+        size = cell_size(bounds)
+        cells = count_per_cell(events, size)
+        rings = _square_rings(cells, size)
+        labels = [""] * len(cells)
     group = folium.FeatureGroup(name=LABEL, show=True)
     top = math.log1p(float(cells["count"].max())) if len(cells) else 1.0
     shares = np.log1p(cells["count"].to_numpy(dtype=float)) / (top or 1.0)
@@ -227,25 +269,14 @@ def aggregate_layer(
             "type": "Feature",
             "properties": {
                 "count": int(count),
-                "label": f"{count:,} events; most: {top_type}",
+                "label": f"{count:,} event{'s' if count != 1 else ''}; most: {top_type}{label}",
                 "colour": _CELL_COLOURS[step],
             },
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [
-                    [
-                        [west, south],
-                        [west + size, south],
-                        [west + size, south + size],
-                        [west, south + size],
-                        [west, south],
-                    ]
-                ],
-            },
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
         }
-        for west, south, count, top_type, step in zip(
-            cells["west"].tolist(),
-            cells["south"].tolist(),
+        for ring, label, count, top_type, step in zip(
+            rings,
+            labels,
             cells["count"].tolist(),
             cells["top_type"].tolist(),
             steps.tolist(),
@@ -265,7 +296,7 @@ def aggregate_layer(
         name="event-counts",
         control=False,
     ).add_to(group)
-    return group, Aggregation(events=len(events), cells=len(cells), cell_degrees=size)
+    return group, Aggregation(events=len(events), cells=len(cells), cell=cell_words(shape, bounds))
 
 
 def points_layer(events: gpd.GeoDataFrame, context: DrawContext) -> folium.FeatureGroup:
@@ -290,8 +321,8 @@ def draw(data: Dataset, context: DrawContext) -> Drawn:
     """The filtered events: markers, or WebGL points, or counts per cell (see the module).
 
     Up to :data:`MAX_MARKERS` events in view are markers; beyond, every filtered event is a
-    WebGL point (panning needs no new data), or, when ``context.counts`` asks for them,
-    the events in view are counted per cell.
+    WebGL point (panning needs no new data), or, when ``context.count_in`` names a cell
+    shape, the events in view are counted per cell of that shape.
     """
     events = data.events
     group, aggregation = None, Aggregation(events=len(events))
@@ -299,8 +330,10 @@ def draw(data: Dataset, context: DrawContext) -> Drawn:
         # where and what is all counting needs: a narrow copy is cheap at a million rows
         located = events[[Column.EVENT_TYPE, events.geometry.name]]
         visible = in_bounds(located, context.view)
-        if len(visible) > MAX_MARKERS and context.counts:
-            group, aggregation = aggregate_layer(visible, context.view or extent(visible))
+        if len(visible) > MAX_MARKERS and context.count_in:
+            group, aggregation = aggregate_layer(
+                visible, context.view or extent(visible), context.count_in, context.hexagons
+            )
         elif len(visible) > MAX_MARKERS:
             group = points_layer(events, context)
             aggregation = Aggregation(events=len(events), points=len(events))

@@ -23,6 +23,7 @@ from dashboard.maps.drawing import Aggregation, DrawContext, LayerRegistry
 from dashboard.maps.legend import LEGEND_GROUP, LegendBody
 from dashboard.maps.palette import Palette
 from geo.dataset import Dataset
+from geo.grid import HexagonIndex
 
 #: The map's layers, in the order the sidebar and links list them.
 MAP_LAYERS = LayerRegistry()
@@ -42,7 +43,8 @@ def build_data_layers(
     layers: Iterable[str] | None = None,
     view: list[list[float]] | None = None,
     narrowed: bool = False,
-    counts: bool = False,
+    count_in: str | None = None,
+    hexagons: HexagonIndex | None = None,
     details: Callable[[gpd.GeoDataFrame, bytes], dict[str, str]] | None = None,
 ) -> tuple[list[folium.FeatureGroup], Aggregation]:
     """The filtered data as feature groups, and how the events were drawn.
@@ -55,9 +57,9 @@ def build_data_layers(
     ``data`` is already filtered (see ``geo.filters.filter_dataset``); its routes carry
     their ``status_as_of``.  ``view`` is the map's visible bounds: with more than
     ``MAX_MARKERS`` events there, events are drawn as WebGL points, or counted per cell
-    when ``counts`` asks for it.  ``narrowed``: a filter on actors or types is on, and the
-    map says so when most of its matches lie out of view.  ``details``: see
-    :class:`~dashboard.maps.drawing.DrawContext`.
+    of the shape ``count_in`` names (:data:`geo.grid.CELL_SHAPES`).  ``narrowed``: a filter
+    on actors or types is on, and the map says so when most of its matches lie out of view.
+    ``hexagons`` and ``details``: see :class:`~dashboard.maps.drawing.DrawContext`.
     """
     chosen = MAP_LAYERS.chosen(MAP_LAYERS.names() if layers is None else layers)
     context = DrawContext(
@@ -65,7 +67,8 @@ def build_data_layers(
         as_of=as_of,
         view=view,
         narrowed=narrowed,
-        counts=counts,
+        count_in=count_in,
+        hexagons=hexagons,
         details=details,
     )
     groups, shown = [], {}

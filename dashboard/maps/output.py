@@ -36,11 +36,12 @@ def build_event_map(
     tiles: str = "offline",
     attribution: str = "",
     asset_base_url: str | None = None,
-    counts: bool = False,
+    count_in: str | None = None,
 ) -> folium.Map:
     """The whole map in one ``folium.Map``: base map, data layers and a layer control.
 
-    ``counts``: many events in view are counted per cell rather than drawn as points.
+    ``count_in``: many events in view are counted per cell of this shape
+    (:data:`geo.grid.CELL_SHAPES`) rather than drawn as points.
     """
     m = build_base_map(
         basemap_json,
@@ -49,10 +50,10 @@ def build_event_map(
         tiles=tiles,
         attribution=attribution,
         asset_base_url=asset_base_url,
-        counts=counts and len(data.events) > MAX_MARKERS,
+        counts=count_in is not None and len(data.events) > MAX_MARKERS,
     )
     groups, _ = build_data_layers(
-        data, palette=palette, as_of=as_of, layers=layers, view=bounds, counts=counts
+        data, palette=palette, as_of=as_of, layers=layers, view=bounds, count_in=count_in
     )
     for group in groups:
         group.add_to(m)

@@ -29,8 +29,9 @@ from dashboard.maps import (
     redrawn_for_view,
     reported_view,
 )
-from dashboard.views import FIT, VIEWS, fit_bounds
+from dashboard.views import COUNTED_IN, FIT, VIEWS, fit_bounds
 from geo.filters import Filters, describe_filters
+from geo.grid import HEXAGONS
 from geo.schema import Column
 
 K_MAP = "atlas_map"
@@ -124,7 +125,7 @@ def status_line(ctx: RunContext, aggregation: Aggregation) -> str:
         parts.append(md_text(describe_filters(narrowed).split(";")[0]))
     if aggregation.aggregated:
         parts.append(
-            f"{aggregation.events:,} in view, counted per {aggregation.cell_degrees:g}° cell "
+            f"{aggregation.events:,} in view, counted per {aggregation.cell} "
             f"(zoom in for single events below {MAX_MARKERS:,})"
         )
     elif aggregation.points:
@@ -209,7 +210,7 @@ def render(ctx: RunContext) -> None:
         attribution=cache.basemap_attribution(),
         asset_base_url=ctx.asset_base_url,
         # fixed per dataset and drawing: no remount while the filters change
-        counts=ctx.state.draw == "counts" and len(ctx.dataset.events) > MAX_MARKERS,
+        counts=ctx.state.draw in COUNTED_IN and len(ctx.dataset.events) > MAX_MARKERS,
         fold_legend_below_px=LEGEND_FOLD_BELOW_PX,
     )
     groups, aggregation = build_data_layers(
@@ -219,7 +220,12 @@ def render(ctx: RunContext) -> None:
         layers=ctx.state.layers,
         view=seen or bounds,
         narrowed=bool(ctx.state.actors or ctx.state.types or ctx.state.bbox),
-        counts=ctx.state.draw == "counts",
+        count_in=COUNTED_IN.get(ctx.state.draw),
+        hexagons=(
+            cache.hexagon_index(ctx.dataset, ctx.dataset.content_hash())
+            if COUNTED_IN.get(ctx.state.draw) == HEXAGONS
+            else None
+        ),
         details=details_link(ctx),
     )
     # written once the layers are built (they say how events are drawn), never emptied

@@ -159,7 +159,7 @@ def snapshot_page(
         tiles=request.tiles,
         attribution=attribution,
         asset_base_url=STATIC_DIR.as_uri(),
-        counts=request.counts,
+        count_in=request.count_in,
     )
     # Leaflet's SVG renderer, not its canvas: a PDF then holds the layers as vector paths,
     # and the SVG export reads them from the page (a canvas would be one picture)

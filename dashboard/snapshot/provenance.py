@@ -32,7 +32,7 @@ from geo.filters import (
     filters_to_text,
     format_day,
 )
-from geo.grid import cell_size, in_bounds
+from geo.grid import cell_words, in_bounds
 from geo.parsing import decode_json_list
 from geo.schema import DATASET_LAYERS, Column, Layer
 
@@ -83,9 +83,9 @@ def provenance(request: SnapshotRequest, shown: Dataset, attribution: str) -> di
     counts = ", ".join(f"{len(shown.layer(layer))} {layer}" for layer in shown_layers)
     if Layer.EVENTS in shown_layers and len(shown.events) > MAX_MARKERS:
         visible = in_bounds(shown.events, request.bounds)
-        if len(visible) > MAX_MARKERS and request.counts:
-            size = cell_size(request.bounds)
-            counts += f" (events counted per {size:g}° cell: {len(visible):,} in view)"
+        if len(visible) > MAX_MARKERS and request.count_in:
+            cell = cell_words(request.count_in, request.bounds)
+            counts += f" (events counted per {cell}: {len(visible):,} in view)"
         elif len(visible) > MAX_MARKERS:
             counts += " (events drawn as points)"
     window = _window(request)

@@ -39,8 +39,8 @@ class SnapshotRequest:
     pixels per inch).  ``provenance_footer`` adds the full provenance in small print under
     the credit line (it is in the file's metadata either way).  ``highlight`` (event ids)
     and ``annotations`` are a story step's rings and notes, drawn over the data.
-    ``counts``: more events in view than markers suit are counted per cell, not drawn as
-    points.
+    ``count_in``: more events in view than markers suit are counted per cell of this shape
+    (:data:`geo.grid.CELL_SHAPES`), not drawn as points (None).
     """
 
     dataset: Dataset
@@ -59,7 +59,7 @@ class SnapshotRequest:
     provenance_footer: bool = False
     highlight: tuple[str, ...] = ()
     annotations: tuple[Annotation, ...] = ()
-    counts: bool = False
+    count_in: str | None = None
 
     def with_as_of(self, day: dt.date) -> SnapshotRequest:
         """The same snapshot on another as-of day (for series)."""
