@@ -16,13 +16,13 @@ DAY_AXIS = alt.Axis(tickMinStep=24 * 60 * 60 * 1000, title=None)
 
 
 def whole_names_legend(title: str) -> alt.Legend:
-    """A legend under the chart that prints every name whole.
+    """A legend beside the chart that prints every name whole.
 
     Vega cuts labels at 160 px by default ("East Aleppo opposition-…"), and a cut name of
-    a zone or an actor cannot be told from its neighbour; under the chart, in two columns,
-    even ACLED's longest actor names fit a laptop's width.
+    a zone or an actor cannot be told from its neighbour.  Beside, not under: the app's
+    charts fit their height, and a legend under one took its plot's height away.
     """
-    return alt.Legend(title=title, orient="bottom", columns=2, labelLimit=0)
+    return alt.Legend(title=title, orient="right", labelLimit=0)
 
 
 def events_per_day(events: gpd.GeoDataFrame) -> pd.DataFrame:
