@@ -16,6 +16,7 @@ Leaflet's ``[[south, west], [north, east]]``.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -194,6 +195,8 @@ class HexagonIndex:
 
     positions: pd.Index
     kept: dict[int, np.ndarray] = field(default_factory=dict, compare=False)
+    #: The app shares one index between every viewer's thread (a cached resource).
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     #: How many resolutions' hexagons an index keeps (8 bytes a position each).
     KEPT_RESOLUTIONS = 4
@@ -206,16 +209,19 @@ class HexagonIndex:
 
     def cells(self, positions: np.ndarray, resolution: int) -> np.ndarray:
         """The hexagon of each position (x + iy); one not indexed is asked of H3 now."""
-        if resolution in self.kept:
-            self.kept[resolution] = self.kept.pop(resolution)  # the most recently used last
-        else:
-            while len(self.kept) >= self.KEPT_RESOLUTIONS:
-                self.kept.pop(next(iter(self.kept)))
-            self.kept[resolution] = _cells(self.positions.to_numpy(), resolution)
+        # one thread at a time keeps the dict: another's eviction could drop this
+        # resolution between its store and its read (a KeyError for a viewer)
+        with self._lock:
+            if resolution in self.kept:
+                indexed = self.kept[resolution] = self.kept.pop(resolution)  # most recent last
+            else:
+                while len(self.kept) >= self.KEPT_RESOLUTIONS:
+                    self.kept.pop(next(iter(self.kept)))
+                indexed = self.kept[resolution] = _cells(self.positions.to_numpy(), resolution)
         found = self.positions.get_indexer(positions)
         cells = np.zeros(len(positions), dtype=np.uint64)
         known = found >= 0
-        cells[known] = self.kept[resolution][found[known]]
+        cells[known] = indexed[found[known]]
         if not known.all():
             cells[~known] = _cells(positions[~known], resolution)
         return cells

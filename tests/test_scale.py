@@ -432,3 +432,26 @@ def test_atlas_snapshot_draw_counts_the_events_in_the_cells_it_names(tmp_path, d
     assert {len(c["geometry"]["coordinates"][0]) for c in cells} == {corners + 1}
     if draw == "hexagons":
         assert all(re.search(r"\(H3 8[0-9a-f]{14}\)$", c["properties"]["label"]) for c in cells)
+
+
+def test_a_shared_index_survives_another_viewer_evicting_the_resolution_it_is_reading(
+    synthetic,
+):
+    """The app shares one index between viewers' threads: another's count may evict the
+    resolution this count just stored, before it reads it.  Here that other count runs at
+    the very moment in between (when the positions are looked up)."""
+    events = synthetic.events.iloc[:2000]
+    index = HexagonIndex.of(events)
+    positions, lookup = index.positions, index.positions.get_indexer
+    others = iter([[0, 1, 2, 3]])  # more resolutions than the index keeps, once
+
+    def another_viewer_counts_meanwhile(*args, **kwargs):
+        for resolution in next(others, []):
+            index.cells(positions.to_numpy()[:10], resolution)
+        return lookup(*args, **kwargs)
+
+    object.__setattr__(positions, "get_indexer", another_viewer_counts_meanwhile)
+    kept = count_per_hexagon(events, 6, index).sort_values("cell", ignore_index=True)
+    fresh = count_per_hexagon(events, 6).sort_values("cell", ignore_index=True)
+    pd.testing.assert_frame_equal(kept, fresh)
+    assert 6 not in index.kept, "evicted meanwhile, as the other viewer's counts asked"
