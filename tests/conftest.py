@@ -151,6 +151,10 @@ def browser_renderer():
         yield r
 
 
+#: How long a browser test's expect() waits for the page to show what it expects.
+BROWSER_WAIT_MS = 60_000
+
+
 @pytest.fixture(scope="module")
 def server():
     """The dashboard on the bundled story, served for one test module (tests/servers.py)."""
@@ -163,10 +167,13 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium for a test module (one Playwright at a time per thread)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from dashboard.browser import launch_chromium
 
+    # expect() waits 5 s by default: on a loaded machine (CI, two cores) the map redrawn
+    # after a filter change may take longer, and the test failed while the app was right
+    expect.set_options(timeout=BROWSER_WAIT_MS)
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)
         yield chromium
