@@ -11,6 +11,7 @@ which :class:`~geo.dataset.Dataset` uses for the layers it lacks).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -544,8 +545,18 @@ def normalise(cells: pd.DataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
 
 
 def empty_layer(layer: Layer | str) -> gpd.GeoDataFrame:
-    """An empty GeoDataFrame (EPSG:4326) with the layer's columns and canonical dtypes."""
-    spec: LayerSpec = LAYER_SPECS[Layer(layer)]
+    """An empty GeoDataFrame (EPSG:4326) with the layer's columns and canonical dtypes.
+
+    Each call gives a frame of its own (a copy), so changing it changes no other.
+    """
+    return _empty_template(Layer(layer)).copy()
+
+
+@functools.cache
+def _empty_template(layer: Layer) -> gpd.GeoDataFrame:
+    # parsing every column of an empty table costs ~30 ms, and every dataset with a layer
+    # missing (most uploads have events only) builds one per missing layer
+    spec: LayerSpec = LAYER_SPECS[layer]
     cells = pd.DataFrame({c.value: pd.Series(dtype=object) for c in spec.columns})
     if not spec.point_columns:
         cells[Column.GEOMETRY] = pd.Series(dtype=object)

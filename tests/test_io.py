@@ -52,6 +52,15 @@ def test_an_empty_layer_round_trips(tmp_path, suffix):
     assert_geodataframe_equal(back, original)
 
 
+def test_each_empty_layer_is_its_own_frame():
+    first = empty_layer(Layer.EVENTS)
+    first["note"] = []
+    first.attrs["touched"] = True
+    second = empty_layer(Layer.EVENTS)
+    assert "note" not in second.columns and "touched" not in second.attrs
+    assert second is not first and second.crs == "EPSG:4326"
+
+
 @pytest.mark.parametrize("target", ["story.gpkg", "story.geojson", "story_folder"])
 def test_a_whole_dataset_round_trips(story, tmp_path, target):
     path = write_dataset(story, tmp_path / target)
