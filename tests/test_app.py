@@ -7,9 +7,11 @@ unknown element, and everything around it is checked.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -467,3 +469,24 @@ def test_the_share_link_uses_the_public_address_when_one_is_set(monkeypatch):
     link = next(c.value for c in at.caption if "Link to this view" in c.value)
     assert "https://atlas.example.org/?start=" in link
     assert "127.0.0.1" not in link
+
+
+def _chart_data(chart) -> dict:
+    import pyarrow as pa
+
+    return {d.name: pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets}
+
+
+def test_the_timeline_draws_both_charts_with_their_data_and_the_as_of_day():
+    at = _app(as_of="2016-12-14")
+    assert not at.exception
+    events, areas = at.get("vega_lite_chart")
+    for chart in (events, areas):
+        assert "datasets" not in json.loads(chart.proto.spec), "the data is sent as Arrow"
+        assert _chart_data(chart)["as_of"]["day"].tolist() == [pd.Timestamp("2016-12-14")]
+    # every day of the data, the window shaded: the bars count every event the actor and
+    # type filters keep ("29 of 38 events shown" counts the window's)
+    counts = _chart_data(events)["counts"]
+    total = re.search(r" of (\d+) events", _status(at)).group(1)
+    assert counts["events"].sum() == int(total)
+    assert set(_chart_data(areas)["areas"]["name"]) >= {"East Aleppo opposition-held enclave"}

@@ -281,8 +281,11 @@ def test_the_timeline_spec_holds_payloads_only_as_data_values(marker):
             "events": range(1, len(payloads) + 1),
         }
     )
-    spec = events_chart(counts, *[pd.Timestamp("2016-12-15").date()] * 3).to_dict()
-    values = json.dumps(spec.pop("datasets"))
+    spec = events_chart(counts, *[pd.Timestamp("2016-12-15").date()] * 3)
+    values = json.dumps(
+        {name: frame.to_dict("records") for name, frame in spec.pop("datasets").items()},
+        default=str,
+    )
     structure = json.dumps(spec)
     assert all(json.dumps(p)[1:-1] in values for p in payloads)
     assert not [p for p in payloads if json.dumps(p)[1:-1] in structure], (

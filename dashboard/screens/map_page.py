@@ -274,14 +274,14 @@ def render(ctx: RunContext) -> None:
         ctx.state.datasets,
     )
     if not counts.empty:
-        st.altair_chart(
-            events_chart(counts, ctx.state.start, ctx.state.end, ctx.state.effective_as_of),
+        st.vega_lite_chart(
+            spec=events_chart(counts, ctx.state.start, ctx.state.end, ctx.state.effective_as_of),
             width="stretch",
         )
     areas = cache.zone_areas(ctx.dataset, ctx.dataset.content_hash())
     if not areas.empty:
         st.caption("Drawn area of the zones that change over time (see each zone's method).")
-        st.altair_chart(area_chart(areas, ctx.state.effective_as_of), width="stretch")
+        st.vega_lite_chart(spec=area_chart(areas, ctx.state.effective_as_of), width="stretch")
 
     st.subheader("Events")
     if selected is not None:
