@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dashboard.settings import STREAMLIT_OPTIONS, upload_size_option
-from geo.io import upload_limit_mb
+from dashboard.settings import STREAMLIT_OPTIONS, UPLOAD_SIZE_MB, upload_size_option
 
 APP_SCRIPT = Path(__file__).with_name("app.py")
 
@@ -60,7 +59,7 @@ def streamlit_config(*, port: int, address: str) -> dict[str, Any]:
         **STREAMLIT_OPTIONS,
         "server.port": port,
         "server.address": address,
-        **upload_size_option(upload_limit_mb()),
+        **upload_size_option(UPLOAD_SIZE_MB.value()),
     }
 
 

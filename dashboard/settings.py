@@ -263,6 +263,12 @@ STREAMLIT_OPTION_LIST: tuple[StreamlitOption, ...] = (
         "atlas run prints its own banner: no welcome, no URLs that the allow-list would refuse",
     ),
     StreamlitOption("logger.level", "warning"),
+    StreamlitOption(
+        "runner.magicEnabled",
+        False,
+        "the pages draw with st. calls only: no bare expression is drawn, and no page is "
+        "rewritten to look for them (~30 ms a page, once per script cache)",
+    ),
 )
 
 #: Every Streamlit option the dashboard sets, by dotted name (as ``st.App.run`` takes them).

@@ -108,3 +108,24 @@ def test_the_cycle_check_sees_imports_inside_functions(tmp_path, monkeypatch):
     (package / "b.py").write_text("def thing():\n    from pkg import a\n")
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
     assert import_cycles(("pkg",)) == [["pkg.a", "pkg.b", "pkg.a"]]
+
+
+def test_the_settings_load_no_table_library_and_geo_names_load_when_used():
+    import subprocess
+    import sys
+
+    # a module that needs only a setting (the server's options, Chromium's path) loads no
+    # table library: geopandas, pandera and the readers take ~0.9 s to import
+    code = (
+        "import sys, dashboard.serve, dashboard.settings, geo.settings\n"
+        "heavy = sorted({'geopandas', 'pandera', 'pandas', 'openpyxl'} & set(sys.modules))\n"
+        "import geo\n"
+        "assert set(geo.__all__) == set(geo._EXPORTS), geo.__all__\n"
+        "assert all(getattr(geo, name) is not None for name in geo.__all__)\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
