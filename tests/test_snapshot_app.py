@@ -51,6 +51,18 @@ def _download(page, button: str) -> bytes:
     return Path(download.value.path()).read_bytes()
 
 
+def test_the_export_buttons_label_is_shown_whole(page):
+    # at 1280x720 it read "Export this vi…": a person must see what the button does
+    button = page.get_by_test_id("stPopover").filter(has_text="Export this view")
+    button.wait_for()
+    # Streamlit cuts a long label with an ellipsis on a wrapper that overflows its box
+    cut = button.evaluate(
+        "(root) => [...root.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth)"
+    )
+    page.screenshot(path=str(ARTIFACTS / f"export-button-{page.size}.png"))
+    assert not cut, "the label is cut short"
+
+
 def test_the_export_panel_downloads_an_svg_that_opens_with_its_text(page, story):
     _open_panel(page)
     data = _download(page, "SVG (vector, for print)")

@@ -154,7 +154,7 @@ def render(ctx: RunContext) -> None:
     hidden = hidden_datasets(ctx)
     if hidden:
         # after an upload the map shows the new file alone: say so, one click from all
-        head, show_all, tools = st.columns([4, 1.4, 1], vertical_alignment="bottom")
+        head, show_all, tools = st.columns([4, 1.4, 1.2], vertical_alignment="bottom")
         show_all.button(
             f"Show all {len(ctx.choices.datasets)} datasets",
             key="show_all_datasets",
@@ -166,7 +166,8 @@ def render(ctx: RunContext) -> None:
         others = f"{len(hidden)} other open dataset{'s are' if len(hidden) > 1 else ' is'}"
         subtitle = f"{subtitle + ' · ' if subtitle else ''}{others} hidden"
     else:
-        head, tools = st.columns([5, 1], vertical_alignment="bottom")
+        # the export button's column holds its label whole at 1280 px ("Export this vi…")
+        head, tools = st.columns([4, 1], vertical_alignment="bottom")
     head.title(md_text(title), anchor=False)
     if subtitle:
         head.caption(md_text(subtitle))
