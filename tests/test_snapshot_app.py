@@ -59,6 +59,7 @@ def test_the_export_buttons_label_is_shown_whole(page):
     cut = button.evaluate(
         "(root) => [...root.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth)"
     )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"export-button-{page.size}.png"))
     assert not cut, "the label is cut short"
 
