@@ -251,6 +251,27 @@ def test_the_drawn_layer_holds_the_names_as_json_data_and_no_markup(story, monke
     assert "atlas-city-label" in html and "data-priority" in html
 
 
+def test_the_drawn_outlines_stay_within_three_metres_of_the_bundled_ones_in_half_the_bytes(story):
+    from tests.map_parts import children, geojson_data
+
+    group = city_module.draw(story, None).group
+    m = folium.Map()
+    group.add_to(m)
+    html = m.get_root().render()
+    drawn = [geojson_data(html, n)["features"] for n in children(group, "GeoJson", deep=True)]
+    outlines = next(f for f in drawn if len(f) > 100)  # the neighbourhoods
+    bundled = city_context().query("kind == 'neighbourhood'").geometry.to_numpy()
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in outlines]
+    assert len(shapes) == len(bundled)
+    # within ~3 m (1e-5 deg is about 1 m here): the topology-keeping simplifier strays a
+    # little past its tolerance of 2e-5 deg
+    strays = [shapely.hausdorff_distance(a, b) for a, b in zip(shapes, bundled, strict=True)]
+    assert max(strays) <= 3e-5
+    sent = len(json.dumps([f["geometry"] for f in outlines]))
+    full = len(json.dumps([shapely.geometry.mapping(g) for g in bundled]))
+    assert sent < 0.6 * full, (sent, full)
+
+
 # --- in the browser ---------------------------------------------------------------------
 
 #: The city layer's visible labels, with the city's own priority (the class that says from
