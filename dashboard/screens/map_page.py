@@ -232,7 +232,7 @@ def render(ctx: RunContext) -> None:
     # written once the layers are built (they say how events are drawn), never emptied
     # first: a rerun leaves the line in place, and the map below it does not jump
     st.markdown(status_line(ctx, aggregation))
-    with tools:
+    with tools.container(horizontal_alignment="right"):  # flush with the map's right edge
         render_export_panel(ctx, seen or bounds)
     returned = st_folium(
         base,
