@@ -93,7 +93,7 @@ config: install
 	mv .streamlit/config.toml.tmp .streamlit/config.toml
 
 # The story's timings, then the scale run (10k, 100k, 1M events; 20 viewers for 5 minutes).
-bench: install browser
+bench: install browser haproxy
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.scale
 

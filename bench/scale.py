@@ -22,6 +22,8 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 
+from bench.runs import run_measures
+from bench.targets import target_table
 from dashboard.assets import STATIC_DIR, localize_assets
 from dashboard.browser import CHROMIUM_FLAGS, chromium_path, launch_chromium
 from dashboard.maps import Palette, basemap_geojson, build_base_map, build_data_layers
@@ -393,6 +395,12 @@ def main(argv: list[str] | None = None) -> None:
         default="10000,100000",
         help="sizes at which plain folium is painted in the browser",
     )
+    parser.add_argument(
+        "--run-sizes", default="1000000", help="sizes started through atlas run (empty: skip)"
+    )
+    parser.add_argument(
+        "--run-workers", default="1,2", help="the numbers of workers atlas run starts with"
+    )
     parser.add_argument("--viewers", type=int, default=20)
     parser.add_argument("--viewer-seconds", type=float, default=300)
     parser.add_argument("--viewer-rows", type=int, default=100_000)
@@ -411,6 +419,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     folium_sizes = {int(s) for s in args.folium_sizes.split(",") if s}
     paint = {int(s) for s in args.folium_paint.split(",") if s}
+    run_sizes = {int(s) for s in args.run_sizes.split(",") if s}
     for rows in sizes:
         print(f"--- {rows:,} events", flush=True)
         entry = data_layer(rows, args.repeat)
@@ -422,6 +431,16 @@ def main(argv: list[str] | None = None) -> None:
                 entry["speed-up to painted map (×)"] = (
                     folium_paint / entry["page open to painted map (s)"]
                 )
+        if rows in run_sizes:
+            for workers in (int(w) for w in args.run_workers.split(",") if w):
+                entry.update(
+                    run_measures(
+                        synthetic_files(rows)[1],
+                        workers,
+                        url_path="/?view=region&start=2017-01-01&end=2024-12-31",
+                        painted=_map_frame,
+                    )
+                )
         results[str(rows)] = entry
         print(json.dumps(entry, indent=1), flush=True)
         write(results)
@@ -430,6 +449,10 @@ def main(argv: list[str] | None = None) -> None:
         results["viewers"] = viewers(args.viewer_rows, args.viewers, args.viewer_seconds)
         print(json.dumps(results["viewers"], indent=1), flush=True)
     print(write(results).read_text())
+    # the targets, from this one run
+    targets = target_table(results)
+    (RESULTS / "targets.md").write_text(targets)
+    print(targets)
 
 
 if __name__ == "__main__":

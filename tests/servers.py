@@ -8,22 +8,15 @@ stopped by its own process id (its process group, so its children go too).
 from __future__ import annotations
 
 import base64
-import contextlib
 import http.client
 import os
 import socket
 import ssl
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from dashboard.browser import launch_chromium
 from dashboard.launch import free_loopback_port as free_port
-from dashboard.testing import HOST, dashboard_server, stop
+from dashboard.testing import HOST, AtlasRun, atlas_command, atlas_run, dashboard_server, stop
 
 __all__ = [
     "HOST",
@@ -40,57 +33,6 @@ __all__ = [
     "stop",
     "websocket_upgrade_status",
 ]
-
-
-@dataclass
-class AtlasRun:
-    """An ``atlas run`` started as a user starts it: its process and what it printed."""
-
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def atlas_command(*args: str) -> list[str]:
-    """The ``atlas`` command line, run by this interpreter."""
-    return [sys.executable, "-m", "dashboard.cli", *args]
-
-
-@contextlib.contextmanager
-def atlas_run(
-    *args: str,
-    ready: Callable[[], bool],
-    env: dict[str, str] | None = None,
-    timeout: float = 90.0,
-) -> Iterator[AtlasRun]:
-    """Start ``atlas run ARGS`` with no terminal (stdin from /dev/null, its own session).
-
-    Yields once ``ready()`` is true; stops it by its process id afterwards.
-    """
-    log_path = Path(tempfile.mkstemp(prefix="atlas-run-", suffix=".log")[1])
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            atlas_command("run", *args),
-            env={**os.environ, "PYTHONUNBUFFERED": "1"} if env is None else env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = AtlasRun(process, log_path)
-    try:
-        deadline = time.monotonic() + timeout
-        while not ready():
-            if process.poll() is not None:
-                raise RuntimeError(f"atlas run exited ({process.returncode}):\n{running.log()}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"atlas run was not ready in {timeout} s:\n{running.log()}")
-            time.sleep(0.1)  # polling interval, not a wait for readiness
-        yield running
-    finally:
-        stop(process)
 
 
 @dataclass
