@@ -3,8 +3,11 @@
 For each size (synthetic ACLED events, seeded): reading CSV and GeoParquet, filtering,
 building the map, then the real app in headless Chromium: page open to painted map (server
 warm), a filter change in the UI to the updated map, the bytes the server sends for it, and
-the app's peak memory.  Plain folium (a marker per event) is measured alongside, and many
-viewers share one server.  Results: bench/results/scale.json and scale.md.  Loopback only.
+the app's peak memory.  Plain folium (a marker per event) is measured alongside; many
+viewers share one server, and the throughput of one worker and of two is compared (the
+viewers speak Streamlit's protocol, without a browser each: ``bench/protocol.py``); and
+``atlas run`` itself is started (``bench/runs.py``).  It ends with the targets' table
+(``bench/targets.py``).  Results: bench/results/scale.json and scale.md.  Loopback only.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -22,18 +23,20 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 
+from bench.protocol import Load, load
 from bench.runs import run_measures
 from bench.targets import target_table
 from dashboard.assets import STATIC_DIR, localize_assets
-from dashboard.browser import CHROMIUM_FLAGS, chromium_path, launch_chromium
+from dashboard.browser import launch_chromium
+from dashboard.launch import free_loopback_port, health_answers
 from dashboard.maps import Palette, basemap_geojson, build_base_map, build_data_layers
-from dashboard.testing import dashboard_server
+from dashboard.testing import HOST, atlas_run, dashboard_server
 from dashboard.views import VIEWS
-from geo.filters import Filters, filter_dataset
+from geo.filters import FILTER_FIELD, Filters, filter_dataset
 from geo.grid import CELL_SHAPES, HEXAGONS, HexagonIndex
 from geo.io import read_dataset
 from geo.story import load_basemap
-from geo.synth import synth_acled
+from geo.synth import ACTORS, synth_acled
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = ROOT / "bench" / "scratch"
@@ -270,84 +273,80 @@ def plain_folium(rows: int, *, paint: bool) -> dict[str, float]:
     return out
 
 
-# --- many viewers -----------------------------------------------------------------------
+# --- many viewers: Streamlit's protocol, no browser (bench/protocol.py) --------------------
+
+#: The viewers' page: a year of the region, every event drawn.
+VIEWER_QUERY = "view=region&start=2020-01-01&end=2020-12-31&as_of=2020-06-15"
+#: Each change picks one of these actors, or none (the filter cleared).
+VIEWER_ACTORS = [name for name, _ in ACTORS[:5]]
+#: The viewers of each throughput run, each sending its next change as soon as the last is
+#: done: enough to keep every worker busy on two cores.
+THROUGHPUT_VIEWERS = 8
 
 
-async def _viewer(
-    browser, url: str, deadline: float, times: list[float], errors: list[str], rng: random.Random
-) -> None:
-    context = await browser.new_context(viewport={"width": 1300, "height": 1100})
-    page = await context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        await page.goto(url, timeout=TIMEOUT_MS)
-        await page.wait_for_selector("iframe[title*='streamlit_folium']", timeout=TIMEOUT_MS)
-        # the map page's status line names the as-of day ("... zones on 14 Dec 2016 ...")
-        label = page.locator("[data-testid='stMarkdownContainer']").filter(has_text="events shown")
-        while time.monotonic() < deadline:
-            before = (await label.inner_text()).strip()
-            button = (
-                ".st-key-day_forward button" if rng.random() < 0.5 else ".st-key-day_back button"
-            )
-            start = time.perf_counter()
-            # .first: while the app reruns, the sidebar may briefly hold a stale copy too
-            await page.locator(button).first.click()
-            try:
-                await page.wait_for_function(
-                    "(b) => { const l = [...document.querySelectorAll("
-                    "'[data-testid=\"stMarkdownContainer\"]')].find(e => e.innerText.includes("
-                    "'events shown')); return l && l.innerText.trim() !== b; }",
-                    arg=before,
-                    timeout=60_000,
-                )
-            except Exception:
-                continue
-            times.append(time.perf_counter() - start)
-            await asyncio.sleep(rng.uniform(0.5, 2.0))  # a person reads the map between clicks
-    except Exception as error:
-        errors.append(f"{type(error).__name__}: {error}")
-    finally:
-        await context.close()
-
-
-async def _viewers(url: str, count: int, seconds: float) -> tuple[list[float], list[str]]:
-    from playwright.async_api import async_playwright
-
-    times: list[float] = []
-    errors: list[str] = []
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        deadline = time.monotonic() + seconds
-        await asyncio.gather(
-            *(
-                _viewer(browser, url, deadline, times, errors, random.Random(i))
-                for i in range(count)
-            )
+def _load(port: int, **options) -> Load:
+    return asyncio.run(
+        load(
+            HOST,
+            port,
+            VIEWER_QUERY,
+            label=FILTER_FIELD["actors"].label,
+            choices=VIEWER_ACTORS,
+            **options,
         )
-        await browser.close()
-    return times, errors
+    )
+
+
+def _report_errors(*loads: Load) -> float:
+    for error in (e for done in loads for e in done.errors):
+        print(f"viewer error: {error}", file=sys.stderr)  # counted in the results too
+    return float(sum(len(done.errors) for done in loads))
 
 
 def viewers(rows: int, count: int, seconds: float) -> dict[str, float]:
+    """COUNT viewers, one filter change every 5 s each for SECONDS, against a single one."""
     _, parquet_path = synthetic_files(rows)
     with dashboard_server(parquet_path, timeout=300) as server:
-        url = f"{server.url}/?view=region&start=2020-01-01&end=2020-12-31&as_of=2020-06-15"
-        single, single_errors = asyncio.run(_viewers(url, 1, min(seconds, 30)))
-        many, errors = asyncio.run(_viewers(url, count, seconds))
-    for error in single_errors + errors:
-        print(f"viewer error: {error}", file=sys.stderr)  # counted below; said here
-    p95 = lambda xs: statistics.quantiles(xs, n=20)[18] if len(xs) >= 2 else float("nan")  # noqa: E731
+        port = int(server.url.rsplit(":", 1)[1])
+        # alone, the pace changes nothing but the number of samples
+        single = _load(port, viewers=1, seconds=min(seconds, 60), every=2)
+        many = _load(port, viewers=count, seconds=seconds, every=5)
     return {
         "viewers": float(count),
         "viewer run (s)": seconds,
-        "filter changes made": float(len(many)),
-        # a p95 needs at least two changes: say how many the single viewer made
-        "single viewer changes made": float(len(single)),
-        "errors": float(len(errors) + len(single_errors)),
-        "single viewer p95 (s)": p95(single),
-        f"{count} viewers p95 (s)": p95(many),
-        "p95 ratio (target ≤ 2)": p95(many) / p95(single) if single else float("nan"),
+        "filter changes made": float(len(many.changes)),
+        "single viewer changes made": float(len(single.changes)),
+        "errors": _report_errors(single, many),
+        "single viewer p95 (s)": single.p95,
+        f"{count} viewers p95 (s)": many.p95,
+        "p95 ratio (target ≤ 2)": many.p95 / single.p95,
     }
+
+
+def workers_throughput(rows: int, seconds: float, count: int = THROUGHPUT_VIEWERS) -> dict:
+    """Filter changes per second through ``atlas run`` with 1 worker and with 2, saturated.
+
+    COUNT viewers each send their next change as soon as the last is done (a closed loop),
+    so each run measures what the workers can do; the p95 of each is given beside it.
+    """
+    data = synthetic_files(rows)[1]
+    out: dict[str, float] = {}
+    for workers in (1, 2):
+        port = free_loopback_port()
+        args = ["--data", str(data), "--port", str(port), "--no-browser"]
+        if workers > 1:
+            args += ["--workers", str(workers)]
+        with atlas_run(*args, ready=lambda p=port: health_answers(HOST, p), timeout=600):
+            _load(port, viewers=workers, seconds=5, every=0)  # each worker loads the table
+            done = _load(port, viewers=count, seconds=seconds, every=0)
+        name = f"{workers} worker{'s' if workers > 1 else ''}, {count} viewers at once"
+        out[f"{name}: changes per second"] = done.per_second
+        out[f"{name}: p95 (s)"] = done.p95
+        out[f"{name}: errors"] = _report_errors(done)
+    one = out[f"1 worker, {count} viewers at once: changes per second"]
+    two = out[f"2 workers, {count} viewers at once: changes per second"]
+    out["2 workers vs 1 (×)"] = two / one if one else float("nan")
+    return out
 
 
 def write(results: dict) -> Path:
@@ -405,6 +404,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--viewer-seconds", type=float, default=300)
     parser.add_argument("--viewer-rows", type=int, default=100_000)
     parser.add_argument(
+        "--throughput-seconds",
+        type=float,
+        default=60,
+        help="each of the 1- and 2-worker throughput runs (0: skip)",
+    )
+    parser.add_argument(
         "--no-story",
         dest="story",
         action="store_false",
@@ -447,6 +452,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.viewers:
         print(f"--- {args.viewers} viewers for {args.viewer_seconds:g} s", flush=True)
         results["viewers"] = viewers(args.viewer_rows, args.viewers, args.viewer_seconds)
+        print(json.dumps(results["viewers"], indent=1), flush=True)
+    if args.throughput_seconds:
+        print(f"--- 1 and 2 workers, {args.throughput_seconds:g} s each", flush=True)
+        results.setdefault("viewers", {}).update(
+            workers_throughput(args.viewer_rows, args.throughput_seconds)
+        )
         print(json.dumps(results["viewers"], indent=1), flush=True)
     print(write(results).read_text())
     # the issue's targets, from this one run
