@@ -379,6 +379,8 @@ def _fmt(name: str, value) -> str:
         return f"{value / 1e6:.2f} MB"
     if "(s)" in name or "p95" in name:
         return f"{value:.3f} s"
+    if "per second" in name:
+        return f"{value:.2f}"
     return f"{value:,.0f}"
 
 
