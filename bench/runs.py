@@ -130,7 +130,8 @@ def run_measures(
                 painted(page)
                 first_open = time.perf_counter() - opened
                 # a viewer on each other worker too (a new browser context has no sticky
-                # cookie: HAProxy deals it to the next one), so each holds the table
+                # cookie: HAProxy sends it to the worker with the fewest pages open), so each
+                # holds the table
                 for _ in range(workers - 1):
                     other = browser.new_context(viewport={"width": 1400, "height": 1200})
                     viewer = other.new_page()
