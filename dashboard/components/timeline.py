@@ -54,7 +54,7 @@ def _day_mark(as_of: dt.date) -> pd.DataFrame:
 def _rule_layer() -> dict[str, Any]:
     return {
         "data": {"name": "as_of"},
-        "mark": AS_OF_RULE,
+        "mark": {**AS_OF_RULE},  # each spec its own dicts: Streamlit may edit what it gets
         "encoding": {"x": {"field": "day", "type": "temporal"}},
     }
 
@@ -76,7 +76,7 @@ def events_chart(
         "data": {"name": "counts"},
         "mark": {"type": "bar", "size": 4},
         "encoding": {
-            "x": {"field": "day", "type": "temporal", "axis": DAY_AXIS},
+            "x": {"field": "day", "type": "temporal", "axis": {**DAY_AXIS}},
             "y": {
                 "field": "events",
                 "type": "quantitative",
@@ -119,7 +119,7 @@ def area_chart(areas: pd.DataFrame, as_of: dt.date) -> VegaLiteSpec:
         "data": {"name": "areas"},
         "mark": {"type": "line", "interpolate": "step-after", "point": True},
         "encoding": {
-            "x": {"field": "day", "type": "temporal", "axis": DAY_AXIS},
+            "x": {"field": "day", "type": "temporal", "axis": {**DAY_AXIS}},
             "y": {"field": "area_km2", "type": "quantitative", "title": "drawn area (km²)"},
             "color": {
                 "field": "name",
