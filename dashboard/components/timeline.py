@@ -59,6 +59,30 @@ def _rule_layer() -> dict[str, Any]:
     }
 
 
+def _series_encoding(
+    series: str,
+    legend: str,
+    scheme: str,
+    value: str,
+    y: dict[str, Any],
+    *,
+    tooltip: tuple[str, ...],
+) -> dict[str, Any]:
+    """Days along x, VALUE up y (with Y's title and axis), a colour per SERIES named whole."""
+    kinds = {"day": "temporal", series: "nominal", value: "quantitative"}
+    return {
+        "x": {"field": "day", "type": "temporal", "axis": {**DAY_AXIS}},
+        "y": {"field": value, "type": "quantitative", **y},
+        "color": {
+            "field": series,
+            "type": "nominal",
+            "legend": whole_names_legend(legend),
+            "scale": {"scheme": scheme},
+        },
+        "tooltip": [{"field": field, "type": kinds[field]} for field in tooltip],
+    }
+
+
 def events_chart(
     counts: pd.DataFrame, start: dt.date, end: dt.date, as_of: dt.date
 ) -> VegaLiteSpec:
@@ -75,26 +99,14 @@ def events_chart(
     bars = {
         "data": {"name": "counts"},
         "mark": {"type": "bar", "size": 4},
-        "encoding": {
-            "x": {"field": "day", "type": "temporal", "axis": {**DAY_AXIS}},
-            "y": {
-                "field": "events",
-                "type": "quantitative",
-                "title": "events per day",
-                "axis": {"tickMinStep": 1},
-            },
-            "color": {
-                "field": "actor",
-                "type": "nominal",
-                "legend": whole_names_legend("primary actor"),
-                "scale": {"scheme": "tableau10"},
-            },
-            "tooltip": [
-                {"field": "day", "type": "temporal"},
-                {"field": "actor", "type": "nominal"},
-                {"field": "events", "type": "quantitative"},
-            ],
-        },
+        "encoding": _series_encoding(
+            "actor",
+            "primary actor",
+            "tableau10",
+            "events",
+            {"title": "events per day", "axis": {"tickMinStep": 1}},
+            tooltip=("day", "actor", "events"),
+        ),
     }
     return {
         "layer": [shade, bars, _rule_layer()],
@@ -118,21 +130,14 @@ def area_chart(areas: pd.DataFrame, as_of: dt.date) -> VegaLiteSpec:
     lines = {
         "data": {"name": "areas"},
         "mark": {"type": "line", "interpolate": "step-after", "point": True},
-        "encoding": {
-            "x": {"field": "day", "type": "temporal", "axis": {**DAY_AXIS}},
-            "y": {"field": "area_km2", "type": "quantitative", "title": "drawn area (km²)"},
-            "color": {
-                "field": "name",
-                "type": "nominal",
-                "legend": whole_names_legend("zone"),
-                "scale": {"scheme": "dark2"},
-            },
-            "tooltip": [
-                {"field": "name", "type": "nominal"},
-                {"field": "day", "type": "temporal"},
-                {"field": "area_km2", "type": "quantitative"},
-            ],
-        },
+        "encoding": _series_encoding(
+            "name",
+            "zone",
+            "dark2",
+            "area_km2",
+            {"title": "drawn area (km²)"},
+            tooltip=("name", "day", "area_km2"),
+        ),
     }
     return {
         "layer": [lines, _rule_layer()],
